@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library per pipeline stage, each usable without the CLI; small C targets wrap
+// the system libraries. ICU sits behind its own C shim because Foundation on Linux
+// bundles a private ICU whose types clash with the system headers.
+// Hot loops run on unsafe buffers; bounds checks stay on in debug builds (tests)
+// and are removed only by -Ounchecked in release builds, which are what we time.
+var fast: [SwiftSetting] { [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))] }
+
+let package = Package(
+    name: "drbert-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "prep", targets: ["prep"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Shards", targets: ["Shards"]),
+        .library(name: "Masking", targets: ["Masking"]),
+        .library(name: "Loading", targets: ["Loading"]),
+        .library(name: "Training", targets: ["Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "Tokenization", dependencies: ["CICU"], swiftSettings: fast),
+        .target(name: "Shards", dependencies: ["CZstd"], swiftSettings: fast),
+        .target(name: "Masking", dependencies: ["Shards", "Tokenization"], swiftSettings: fast),
+        .target(name: "Loading", dependencies: ["Shards", "Masking"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["COpenBLAS", "Loading", "Shards"], swiftSettings: fast),
+        .executableTarget(
+            name: "prep",
+            dependencies: [
+                "Tokenization", "Shards", "Masking", "Loading", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast
+        ),
+
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
+        .testTarget(name: "MaskingTests", dependencies: ["Masking", "Shards", "Tokenization"]),
+        .testTarget(name: "LoadingTests", dependencies: ["Loading", "Masking", "Shards"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "prepTests", dependencies: ["prep"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
