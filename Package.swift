@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "Tokenization", dependencies: ["CICU"], swiftSettings: fast),
+        .target(name: "Tokenization", dependencies: ["CICU", "CZstd", "Shards"], swiftSettings: fast),
         .target(name: "Shards", dependencies: ["CZstd"], swiftSettings: fast),
         .target(name: "Masking", dependencies: ["Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Shards", "Masking"], swiftSettings: fast),
