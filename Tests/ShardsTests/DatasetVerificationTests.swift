@@ -6,8 +6,8 @@ final class DatasetVerificationTests: XCTestCase {
     /// A dataset of three shards with a manifest.
     func makeDataset(in dir: String, blockBytes: Int = 256) throws -> DatasetManifest {
         var shards: [ShardSummary] = []
-        for k in 0..<3 {
-            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 30),
+        for k in 0..<3 {  // shard 1 stays small for the exhaustive flip test
+            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 20),
                                          metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
         }
         let m = DatasetManifest(formatVersion: 1, kind: "instances", schema: mixedSchema, config: ["seed": "1"],
@@ -34,15 +34,22 @@ final class DatasetVerificationTests: XCTestCase {
         let m = try makeDataset(in: dir, blockBytes: 128)
         let path = Dataset.shardPath(in: dir, index: 1)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertLessThan(original.count, 3000, "keep the exhaustive test fast")
+        // Flip one byte in place (pwrite), verify, restore: one dirty page per case.
+        let fd = open(path, O_WRONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
         var missed: [Int] = []
         for position in 0..<original.count {
-            var bytes = original
-            bytes[position] ^= UInt8(1 << (position % 8))
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var flipped = original[position] ^ UInt8(1 << (position % 8))
+            pwrite(fd, &flipped, 1, off_t(position))
             let v = Dataset.verify(directory: dir)
             if v.ok || v.problems.first?.shard != m.shards[1].file { missed.append(position) }
+            var restored = original[position]
+            pwrite(fd, &restored, 1, off_t(position))
         }
         XCTAssertEqual(missed, [], "flipped bits at these byte positions went unnoticed")
+        XCTAssertTrue(Dataset.verify(directory: dir).ok)
     }
 
     func testFirstProblemNamesShardAndBlock() throws {
