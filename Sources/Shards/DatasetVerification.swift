@@ -19,6 +19,9 @@ public struct DatasetVerification: Sendable {
     public var recordsChecked = 0
     public var bytesChecked = 0
     public var problems: [DatasetProblem] = []
+    /// Shard or temporary files in the directory that the manifest does not list
+    /// (left by an earlier, larger or interrupted run); not an error.
+    public var unlistedFiles: [String] = []
     public var ok: Bool { problems.isEmpty }
 }
 
@@ -38,6 +41,11 @@ extension Dataset {
             result.problems.append(DatasetProblem(shard: nil, block: nil, message: "\(error)"))
             return result
         }
+        let listed = Set(manifest.shards.map(\.file))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        result.unlistedFiles = names.filter {
+            !listed.contains($0) && ($0.hasSuffix("." + shardExtension) || $0.contains(".tmp-"))
+        }.sorted()
         let totalBytes = manifest.shards.reduce(0) { $0 + $1.bytes }
         var doneBytes = 0
         for s in manifest.shards {

@@ -30,6 +30,8 @@ public final class ShardReader: @unchecked Sendable {
     private let cacheLimit: Int
     /// Most recently used last.
     private var cache: [(block: Int, buffer: ByteBuffer)] = []
+    /// Reused by `verifyBlock`, which leaves the read cache alone.
+    private lazy var verifyBuffer = ByteBuffer(capacity: 1 << 16)
 
     public var schema: ShardSchema { header.schema }
     public var metadata: [String: String] { header.metadata }
@@ -265,7 +267,7 @@ public final class ShardReader: @unchecked Sendable {
         precondition(b >= 0 && b < blockCount, "block \(b) out of range")
         lock.lock()
         defer { lock.unlock() }
-        let buffer = ByteBuffer(capacity: 1 << 16)
+        let buffer = verifyBuffer
         try decompress(b, into: buffer, forRecord: nil)
         let e = blockTable + b * ShardLayout.blockEntryBytes
         let first = Int(e.le(8, UInt64.self)), n = Int(e.le(16, UInt32.self))

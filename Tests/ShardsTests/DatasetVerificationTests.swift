@@ -27,6 +27,13 @@ final class DatasetVerificationTests: XCTestCase {
         XCTAssertEqual(v.bytesChecked, m.shards.reduce(0) { $0 + $1.bytes })
         XCTAssertGreaterThan(v.blocksChecked, 6)
         XCTAssertGreaterThan(calls, 3)
+        XCTAssertEqual(v.unlistedFiles, [])
+        try writeShard(Dataset.shardPath(in: dir, index: 7), [])
+        FileManager.default.createFile(atPath: dir + "/.shard-00003.drbs.tmp-99", contents: Data([1]))
+        FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data([1]))
+        let again = Dataset.verify(directory: dir)
+        XCTAssertTrue(again.ok)
+        XCTAssertEqual(again.unlistedFiles, [".shard-00003.drbs.tmp-99", "shard-00007.drbs"])
     }
 
     func testEveryFlippedBitIsCaughtByVerify() throws {
