@@ -23,10 +23,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout (ok, counts, problems) instead of text.")
     var json = false
 
+    @Option(help: "Shards checked in parallel (default: all cores). The result does not depend on it.")
+    var threads: Int?
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
         let started = Date()
         let progress = isatty(STDERR_FILENO) == 1 && !json ? VerifyProgress(label: "verifying") : nil
-        let result = Dataset.verify(directory: directory, all: all) { done, total in
+        let result = Dataset.verify(directory: directory, all: all, threads: threads) { done, total in
             progress?.update(done: done, total: total)
         }
         progress?.finish()

@@ -93,6 +93,11 @@ final class DatasetVerificationTests: XCTestCase {
         XCTAssertEqual(first.problems.count, 1)
         XCTAssertTrue(first.problems[0].message.contains("shard-00000.drbs: corrupt shard: truncated: file is \(b0.count - 10) bytes, expected \(b0.count)"), first.problems[0].message)
 
+        for threads in [1, 2, 3] {
+            let v = Dataset.verify(directory: dir, threads: threads)
+            XCTAssertEqual(v.problems, first.problems, "threads \(threads)")
+            XCTAssertEqual(Dataset.verify(directory: dir, all: true, threads: threads).problems.count, 3)
+        }
         let every = Dataset.verify(directory: dir, all: true)
         XCTAssertEqual(every.problems.map(\.shard), ["shard-00000.drbs", "shard-00001.drbs", "shard-00002.drbs"])
         XCTAssertTrue(every.problems[1].message.contains("shard holds 21 records, manifest says 22"), every.problems[1].message)
