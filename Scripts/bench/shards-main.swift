@@ -112,6 +112,6 @@ enum ShardsBench {
             _ = buf.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
             close(fd)
         }
-        try? FileManager.default.removeItem(atPath: dir)
+        if ProcessInfo.processInfo.environment["SHARDS_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
