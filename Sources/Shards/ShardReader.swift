@@ -289,6 +289,12 @@ public final class ShardReader: @unchecked Sendable {
         XXHash64.hash(UnsafeRawBufferPointer(start: base, count: fileBytes))
     }
 
+    /// The block holding record `index` (for block-aware shuffling in loaders). O(1).
+    public func block(ofRecord index: Int) -> Int {
+        precondition(index >= 0 && index < records, "record \(index) out of range 0..<\(records)")
+        return Int((recordTable + index * ShardLayout.recordEntryBytes).le(0, UInt32.self))
+    }
+
     /// Record range `first..<first+count` of block `b`.
     public func recordRange(ofBlock b: Int) -> Range<Int> {
         let e = blockTable + b * ShardLayout.blockEntryBytes
