@@ -45,6 +45,7 @@ public final class ShardReader: @unchecked Sendable {
         defer { close(fd) }   // the mapping outlives the descriptor
         var st = stat()
         if fstat(fd, &st) != 0 { throw ShardError.io(path, "cannot stat shard", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ShardError.io(path: path, detail: "not a regular file") }
         let size = Int(st.st_size)
         if let expected = expectedBytes, expected != size {
             throw ShardError.corrupt(path: path, detail: size < expected ? "truncated: file is \(size) bytes, expected \(expected)"

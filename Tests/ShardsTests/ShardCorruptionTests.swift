@@ -105,6 +105,7 @@ final class ShardCorruptionTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         try Data(repeating: 0x41, count: 500).write(to: URL(fileURLWithPath: dir + "/text.drbs"))
         XCTAssertThrowsShardError(try ShardReader(path: dir + "/text.drbs"), containing: ["text.drbs", "bad magic at byte 0"])
+        XCTAssertThrowsShardError(try ShardReader(path: dir), containing: [dir, "not a regular file"])
     }
 
     /// File offsets of the blocks, read from the index through the footer.
