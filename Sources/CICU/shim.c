@@ -4,6 +4,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 const char *drb_icu_unicode_version(void) {
     static char text[U_MAX_VERSION_STRING_LENGTH];
@@ -82,6 +83,17 @@ static const UNormalizer2 *normalizer(int32_t form) {
     return U_FAILURE(status) ? NULL : n;
 }
 
+int32_t drb_icu_changes_when_lowercased(uint32_t cp) {
+    return u_hasBinaryProperty((UChar32)cp, UCHAR_CHANGES_WHEN_LOWERCASED) ? 1 : 0;
+}
+
+int32_t drb_icu_has_canonical_decomposition(uint32_t cp) {
+    const UNormalizer2 *n = normalizer(DRB_ICU_NFD);
+    UChar buffer[32];
+    UErrorCode status = U_ZERO_ERROR;
+    return n && unorm2_getDecomposition(n, (UChar32)cp, buffer, 32, &status) >= 0 ? 1 : 0;
+}
+
 int32_t drb_icu_canonical_decomposition(uint32_t cp, uint32_t *out, int32_t capacity) {
     return drb_icu_normalize(DRB_ICU_NFD, &cp, 1, out, capacity);
 }
@@ -89,15 +101,27 @@ int32_t drb_icu_canonical_decomposition(uint32_t cp, uint32_t *out, int32_t capa
 int32_t drb_icu_normalize(int32_t form, const uint32_t *in, int32_t count, uint32_t *out, int32_t capacity) {
     const UNormalizer2 *n = normalizer(form);
     if (!n) return -1;
-    // Segments are short; a stack buffer covers all but pathological input.
+    // Segments are short: stack buffers cover all but pathological input (thousands of
+    // combining marks in one segment), which gets heap buffers sized for the worst case.
     UChar srcStack[256], dstStack[1024];
-    if (count > 120) return -1;
-    int32_t srcLength = to_utf16(in, count, srcStack, 256);
-    if (srcLength < 0) return -1;
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t length = unorm2_normalize(n, srcStack, srcLength, dstStack, 1024, &status);
-    if (U_FAILURE(status)) return -1;
-    return from_utf16(dstStack, length, out, capacity);
+    UChar *src = srcStack, *dst = dstStack;
+    int32_t srcCapacity = 256, dstCapacity = 1024;
+    if (count > 120) {
+        srcCapacity = 2 * count;
+        dstCapacity = 18 * 2 * count;  // NFKC expands one code point to at most 18
+        src = malloc(sizeof(UChar) * (size_t)srcCapacity);
+        dst = malloc(sizeof(UChar) * (size_t)dstCapacity);
+        if (!src || !dst) { free(src); free(dst); return -1; }
+    }
+    int32_t result = -1;
+    int32_t srcLength = to_utf16(in, count, src, srcCapacity);
+    if (srcLength >= 0) {
+        UErrorCode status = U_ZERO_ERROR;
+        int32_t length = unorm2_normalize(n, src, srcLength, dst, dstCapacity, &status);
+        if (U_SUCCESS(status)) result = from_utf16(dst, length, out, capacity);
+    }
+    if (src != srcStack) { free(src); free(dst); }
+    return result;
 }
 
 int32_t drb_icu_has_boundary_before(int32_t form, uint32_t cp) {

@@ -25,6 +25,12 @@ int32_t drb_icu_combining_class(uint32_t cp);
 /// or the CJK Compatibility Ideographs blocks (main and supplement), per ICU's Block property.
 int32_t drb_icu_is_cjk_ideograph_block(uint32_t cp);
 
+/// 1 if the full lowercase mapping of `cp` differs from `cp` (Changes_When_Lowercased).
+int32_t drb_icu_changes_when_lowercased(uint32_t cp);
+
+/// 1 if `cp` has a canonical decomposition (NFD changes it).
+int32_t drb_icu_has_canonical_decomposition(uint32_t cp);
+
 /// Full lowercase mapping of the single code point `cp` in the root locale
 /// (no context: a lone capital sigma maps to small sigma, U+0130 to "i" + U+0307).
 int32_t drb_icu_lowercase(uint32_t cp, uint32_t *out, int32_t capacity);
