@@ -39,20 +39,27 @@ struct ReferenceSplitter {
 
     /// Deletes NUL, U+FFFD and controls; whitespace becomes U+0020.
     func cleanText(_ text: [SourcedScalar]) -> [SourcedScalar] {
-        text.compactMap { s in
-            if properties.isDeletedByCleanText(s.value) { return nil }
-            if properties.isCleanTextWhitespace(s.value) { return SourcedScalar(value: 0x20, start: s.start, end: s.end) }
-            return s
+        var out: [SourcedScalar] = []
+        out.reserveCapacity(text.count)
+        for s in text where !properties.isDeletedByCleanText(s.value) {
+            out.append(properties.isCleanTextWhitespace(s.value) ? SourcedScalar(value: 0x20, start: s.start, end: s.end) : s)
         }
+        return out
     }
 
     /// Surrounds each CJK ideograph with spaces; the spaces carry the ideograph's range.
     func padChineseCharacters(_ text: [SourcedScalar]) -> [SourcedScalar] {
-        text.flatMap { s -> [SourcedScalar] in
-            guard properties.isChineseCharacter(s.value) else { return [s] }
-            let space = SourcedScalar(value: 0x20, start: s.start, end: s.end)
-            return [space, s, space]
+        var out: [SourcedScalar] = []
+        out.reserveCapacity(text.count)
+        for s in text {
+            if properties.isChineseCharacter(s.value) {
+                let space = SourcedScalar(value: 0x20, start: s.start, end: s.end)
+                out.append(space); out.append(s); out.append(space)
+            } else {
+                out.append(s)
+            }
         }
+        return out
     }
 
     /// NFD of the whole text, then drop nonspacing marks. NFD sorts each run of non-starters
