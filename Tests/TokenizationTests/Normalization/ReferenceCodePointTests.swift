@@ -90,6 +90,24 @@ final class ReferenceCodePointTests: XCTestCase {
         return "U+\(hex(cp)) (index \(k))"
     }
 
+    /// BertPreTokenizer over a normalized string, using the reference's classes from the fixture.
+    static func words(of normalized: [UInt32], fixture: NormalizationFixtures.PerCodePoint) -> [String] {
+        var words: [String] = [], current = ""
+        for cp in normalized {
+            let scalar = Unicode.Scalar(cp)!
+            if fixture.splitWhitespace.contains(cp) {
+                if !current.isEmpty { words.append(current); current = "" }
+            } else if fixture.splitPunctuation.contains(cp) {
+                if !current.isEmpty { words.append(current); current = "" }
+                words.append(String(scalar))
+            } else {
+                current.unicodeScalars.append(scalar)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
     func testSplitClassesMatchReference() throws {
         let fixture = NormalizationFixtures.perCodePoint
         let properties = try UnicodeProperties(unicode: .reference)
