@@ -143,6 +143,8 @@ void drb_icu_fill_traits(uint32_t start, int32_t count, uint16_t *out) {
         if (drb_icu_has_canonical_decomposition(cp)) t |= 1 << 7;
         if (u_hasBinaryProperty((UChar32)cp, UCHAR_CHANGES_WHEN_LOWERCASED)) t |= 1 << 8;
         if (u_getCombiningClass((UChar32)cp) != 0) t |= 1 << 9;
+        if (drb_icu_is_inert(DRB_ICU_NFC, cp)) t |= 1 << 10;
+        if (drb_icu_is_inert(DRB_ICU_NFKC, cp)) t |= 1 << 11;
         out[i] = t;
     }
 }

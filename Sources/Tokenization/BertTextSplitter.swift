@@ -50,15 +50,56 @@ public final class BertTextSplitter: @unchecked Sendable {
     }
 
     /// NFC/NFKC first (into a scratch buffer that remembers each byte's source range), then
-    /// the fast path over the result, then source offsets mapped back to the input.
+    /// the fast path over the result, then source offsets mapped back to the input. Scalars
+    /// that normalization cannot touch (ICU's "inert", from the table) are copied as they are;
+    /// only the runs between them go through `PreNormalizer`.
     private func splitPreNormalized(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32,
                                     into output: inout PreTokenizedText) {
-        let text = PreNormalizer(form: options.preNormalization, properties: properties)
-            .normalize(UTF8Decoding.scalars(of: input, sourceBase: sourceBase))
+        guard let source = input.baseAddress else { return }
+        let sensitive = options.preNormalization == .nfc ? ScalarTable.nfcSensitive : ScalarTable.nfkcSensitive
+        let normalizer = PreNormalizer(form: options.preNormalization, properties: properties)
         var bytes: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        bytes.reserveCapacity(text.count * 2)
-        for s in text {
-            for b in UTF8Decoding.encode(s.value) { bytes.append(b); starts.append(s.start); ends.append(s.end) }
+        bytes.reserveCapacity(input.count + 16); starts.reserveCapacity(input.count + 16); ends.reserveCapacity(input.count + 16)
+        var run: [SourcedScalar] = []
+        var encoded: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        func append(_ s: SourcedScalar) {
+            let n = withUnsafeMutableBytes(of: &encoded) {
+                UTF8Decoding.encode(s.value, into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            withUnsafeBytes(of: &encoded) { for k in 0..<n { bytes.append($0[k]); starts.append(s.start); ends.append(s.end) } }
+        }
+        func flush() {
+            if run.isEmpty { return }
+            for s in normalizer.normalize(run) { append(s) }
+            run.removeAll(keepingCapacity: true)
+        }
+        // ASCII is copied without a lookup, but a letter may compose with a following mark
+        // (e + U+0301): the ASCII scalar just before a run joins the run. One is enough, since
+        // every ASCII scalar starts a normalization segment.
+        var i = 0, changed = false, previousASCII = false
+        while i < input.count {
+            let (cp, length) = UTF8Decoding.decode(source, at: i, count: input.count)
+            let s = SourcedScalar(value: cp, start: sourceBase + Int32(i), end: sourceBase + Int32(i + length))
+            if cp >= 0x80 && table.entry(cp) & sensitive != 0 {
+                if run.isEmpty && previousASCII {
+                    let b = bytes.removeLast(), start = starts.removeLast(), end = ends.removeLast()
+                    run.append(SourcedScalar(value: UInt32(b), start: start, end: end))
+                }
+                run.append(s); changed = true
+                previousASCII = false
+            } else {
+                flush()
+                for k in 0..<length { bytes.append(source[i + k]); starts.append(s.start); ends.append(s.end) }
+                previousASCII = cp < 0x80 && length == 1
+            }
+            i += length
+        }
+        flush()
+        guard changed else {   // nothing to normalize: split the input itself
+            if !splitFast(input, sourceBase: sourceBase, into: &output) {
+                reference.split(input, sourceBase: sourceBase, into: &output)
+            }
+            return
         }
         let first = output.bytes.count
         let done = bytes.withUnsafeBufferPointer { splitFast($0, sourceBase: 0, into: &output) }
@@ -203,7 +244,10 @@ public final class BertTextSplitter: @unchecked Sendable {
     /// Invariant: at the top of the loop, `out.limit - position >= (n - input) + slack`, so the
     /// paths that write no more bytes than they read need no check; only expansions do.
     private static func run(_ source: UnsafePointer<UInt8>, count n: Int, sourceBase: Int32, table: ScalarTable,
-                            out: Output, cursor c: inout Cursor, words: inout [PreTokenizedText.Word]) -> Status {
+                            out: Output, cursor: inout Cursor, words: inout [PreTokenizedText.Word]) -> Status {
+        // A local copy keeps the cursor in registers (through `inout` it is reloaded around calls).
+        var c = cursor
+        defer { cursor = c }
         let ascii = table.ascii
         let pool = table.pool
         while c.input < n {
@@ -214,9 +258,24 @@ public final class BertTextSplitter: @unchecked Sendable {
                 let start = sourceBase + Int32(i)
                 switch e >> 8 {
                 case 0:
-                    c.beginScalar()
-                    c.put(UInt8(truncatingIfNeeded: e), start: start, end: start + 1, out)
+                    // The hot loop for ASCII text: a run of word characters, all state in registers.
+                    if c.wordStart < 0 { c.wordStart = c.position; c.scalars = 0 }
+                    var p = c.position, j = i, entry = e
+                    while true {
+                        out.bytes[p] = UInt8(truncatingIfNeeded: entry)
+                        out.starts[p] = sourceBase + Int32(j); out.ends[p] = sourceBase + Int32(j) + 1
+                        p += 1; j += 1
+                        guard j < n else { break }
+                        let b = source[j]
+                        guard b < 0x80 else { break }
+                        entry = ascii[Int(b)]
+                        guard entry >> 8 == 0 else { break }
+                    }
+                    c.scalars += Int32(j - i)
+                    c.position = p
+                    c.input = j
                     c.lastClass = 0
+                    continue
                 case 1:
                     c.closeWord(&words); c.lastClass = 0
                 case 2:
@@ -231,7 +290,7 @@ public final class BertTextSplitter: @unchecked Sendable {
             }
             var (cp, length) = UTF8Decoding.decode(source, at: i, count: n)
             let valid = cp != 0xFFFD || length == 3
-            let entry = table.entry(cp)
+            let entry = table.entry(cp) & ScalarTable.splitBits
             let start = sourceBase + Int32(i), end = sourceBase + Int32(i + length)
             if entry == 0 && valid {
                 c.beginScalar(); c.copy(source + i, length: length, start: start, end: end, out)

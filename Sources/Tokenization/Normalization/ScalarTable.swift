@@ -15,6 +15,8 @@ import Foundation
 ///   2     replaced: the output is `pool[offset]` scalars at `pool[offset + 1...]`, each
 ///         `scalar | class << 24` (a count of 0 means every piece was dropped, e.g. a lone accent)
 ///   3     deleted by clean_text (not part of the NFD stream either)
+///   4     NFC may change it or its neighbours (not inert; for pre-normalization)
+///   5     NFKC may change it or its neighbours
 ///   24-31 replaced: number of UTF-8 bytes of the output
 ///   8-15  combining class of the first scalar of the code point's NFD (strip_accents only)
 ///   16-23 combining class of its last scalar
@@ -23,6 +25,7 @@ import Foundation
 final class ScalarTable: @unchecked Sendable {
     static let classWord: UInt64 = 0, classSpace: UInt64 = 1, classIsolated: UInt64 = 2
     static let replaced: UInt64 = 1 << 2, deleted: UInt64 = 1 << 3
+    static let nfcSensitive: UInt64 = 1 << 4, nfkcSensitive: UInt64 = 1 << 5
 
     /// ASCII: low byte the output byte, high byte the class (0 word, 1 space, 2 isolated, 3 deleted).
     let ascii: UnsafeMutablePointer<UInt16>
@@ -46,12 +49,21 @@ final class ScalarTable: @unchecked Sendable {
             var allZero = true
             for low in 0..<256 {
                 let cp = UInt32(high << 8 | low)
-                if (0xD800...0xDFFF).contains(cp) || properties.isUntouched(cp, traits: traits[low], options: options) {
-                    block[low] = 0
+                if (0xD800...0xDFFF).contains(cp) { block[low] = 0; continue }
+                // Pre-normalization bits: in reference mode, what the reference cannot
+                // normalize is inert to it.
+                var sensitivity: UInt64 = 0
+                if !properties.isNormalizationOpaque(cp) {
+                    if traits[low] & 1 << 10 == 0 { sensitivity |= Self.nfcSensitive }
+                    if traits[low] & 1 << 11 == 0 { sensitivity |= Self.nfkcSensitive }
+                }
+                if properties.isUntouched(cp, traits: traits[low], options: options) {
+                    block[low] = sensitivity
+                    allZero = allZero && sensitivity == 0
                     continue
                 }
-                block[low] = Self.entry(for: cp, options: options, properties: properties, reference: reference,
-                                        pool: &pool, expansion: &expansion)
+                block[low] = sensitivity | Self.entry(for: cp, options: options, properties: properties,
+                                                      reference: reference, pool: &pool, expansion: &expansion)
                 allZero = allZero && block[low] == 0
             }
             if allZero, let zero = zeroBlock {   // most blocks: skip hashing 256 entries
@@ -76,7 +88,7 @@ final class ScalarTable: @unchecked Sendable {
         self.pool.initialize(from: pool, count: pool.count)
         ascii = .allocate(capacity: 128)
         for b in 0..<128 {
-            let e = blockList[b]   // block 0 holds U+0000...U+00FF
+            let e = blockList[b] & ~(Self.nfcSensitive | Self.nfkcSensitive)   // block 0: U+0000...U+00FF
             let value: UInt16
             if e & Self.deleted != 0 {
                 value = 3 << 8
@@ -94,6 +106,9 @@ final class ScalarTable: @unchecked Sendable {
     deinit {
         ascii.deallocate(); index.deallocate(); blocks.deallocate(); pool.deallocate()
     }
+
+    /// The entry without the pre-normalization bits (which the split loop ignores).
+    static let splitBits: UInt64 = ~(nfcSensitive | nfkcSensitive)
 
     /// UTF-8 bytes produced by a replaced entry.
     @inline(__always)
