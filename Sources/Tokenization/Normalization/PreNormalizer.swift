@@ -47,7 +47,7 @@ struct PreNormalizer {
             out.append(contentsOf: segment); return   // ICU refused: keep the text as it was
         }
         if whole.elementsEqual(values) { out.append(contentsOf: segment); return }
-        if segment.count > 32 {
+        if segment.count == 1 || segment.count > 32 {
             let range = (segment.first!.start, segment.last!.end)
             out.append(contentsOf: whole.map { SourcedScalar(value: $0, start: range.0, end: range.1) })
             return

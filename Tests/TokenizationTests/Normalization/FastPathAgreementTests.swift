@@ -65,7 +65,7 @@ final class FastPathAgreementTests: XCTestCase {
         var appendedTo = PreTokenizedText()   // one long-lived output: appending must not disturb earlier words
         for options in Self.optionSets {
             let splitter = try BertTextSplitter(options: options)
-            for round in 0..<150 {
+            for round in 0..<100 {
                 let text = Self.randomText(&rng)
                 var fast = PreTokenizedText(), slow = PreTokenizedText()
                 let base = Int32(round * 7)
