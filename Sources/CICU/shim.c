@@ -138,6 +138,13 @@ void drb_icu_fill_traits(uint32_t start, int32_t count, uint16_t *out) {
     for (int32_t i = 0; i < count; i++) {
         uint32_t cp = start + (uint32_t)i;
         uint16_t t = (uint16_t)(u_charType((UChar32)cp) & 0x1F);
+        if (t == U_UNASSIGNED) {
+            // Unassigned (and noncharacters): no case, no decomposition, no class, inert;
+            // only the block can matter (reserved code points inside CJK blocks).
+            if (drb_icu_is_cjk_ideograph_block(cp)) t |= 1 << 6;
+            out[i] = (uint16_t)(t | 1 << 10 | 1 << 11);
+            continue;
+        }
         if (u_isUWhiteSpace((UChar32)cp)) t |= 1 << 5;
         if (drb_icu_is_cjk_ideograph_block(cp)) t |= 1 << 6;
         if (drb_icu_has_canonical_decomposition(cp)) t |= 1 << 7;

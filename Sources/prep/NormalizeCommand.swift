@@ -37,14 +37,12 @@ struct NormalizeCommand: ParsableCommand {
         options.handleChineseChars = !noChineseChars
         options.unicode = .init(rawValue: unicode)!
         options.preNormalization = .init(rawValue: normalization)!
-        let data: Data
-        do {
-            data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile()
-                                : try Data(contentsOf: URL(fileURLWithPath: input))
-        } catch {
-            FileHandle.standardError.write(Data("error: cannot read \(input): \(error.localizedDescription)\n".utf8))
+        // FileHandle rather than Data(contentsOf:), which rejects non-regular files (/dev/null, pipes).
+        guard let handle = input == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: input) else {
+            FileHandle.standardError.write(Data("error: cannot read \(input)\n".utf8))
             throw ExitCode(2)
         }
+        let data = handle.readDataToEndOfFile()
         let splitter: BertTextSplitter
         do { splitter = try BertTextSplitter(options: options) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

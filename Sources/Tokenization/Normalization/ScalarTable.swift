@@ -62,6 +62,11 @@ final class ScalarTable: @unchecked Sendable {
                     allZero = allZero && sensitivity == 0
                     continue
                 }
+                if properties.isPlainIdeograph(cp, traits: traits[low], options: options) {
+                    block[low] = sensitivity | Self.classIsolated
+                    allZero = false
+                    continue
+                }
                 block[low] = sensitivity | Self.entry(for: cp, options: options, properties: properties,
                                                       reference: reference, pool: &pool, expansion: &expansion)
                 allZero = allZero && block[low] == 0
@@ -123,12 +128,6 @@ final class ScalarTable: @unchecked Sendable {
                               reference: ReferenceSplitter, pool: inout [UInt32], expansion: inout Int) -> UInt64 {
         let strip = options.effectiveStripAccents
         if options.cleanText, p.isDeletedByCleanText(cp) { return deleted }
-        // Shortcut for the ~100,000 ideographs (the generic path below gives the same answer).
-        if options.handleChineseChars, p.isChineseCharacter(cp), !(strip && p.hasCanonicalDecomposition(cp)),
-           !(options.lowercase && p.changesWhenLowercased(cp)), !p.isPunctuation(cp), !p.isSplitWhitespace(cp),
-           !(options.cleanText && p.isCleanTextWhitespace(cp)) {
-            return classIsolated
-        }
 
         func splitClass(_ s: UInt32) -> UInt64 {
             p.isSplitWhitespace(s) ? classSpace : p.isPunctuation(s) ? classIsolated : classWord

@@ -184,6 +184,19 @@ struct UnicodeProperties: Sendable {
         return true
     }
 
+    /// A cheap screen for the ~100,000 ideographs: true when `cp` is a CJK ideograph that no
+    /// other stage touches, so the table entry is simply "isolated, unchanged".
+    func isPlainIdeograph(_ cp: UInt32, traits t: UInt16, options: NormalizerOptions) -> Bool {
+        guard options.handleChineseChars, isChineseCharacter(cp) else { return false }
+        if unicode == .reference && toggles[Int(cp)] & ~Toggle.cjk.rawValue != 0 { return false }
+        let gc = Int32(t & 0x1F)
+        if t & 1 << 5 != 0 || Self.isPunctuationCategory(gc) || Self.controlCategories.contains(gc) { return false }
+        if options.effectiveStripAccents && (t & (1 << 7 | 1 << 9) != 0 || gc == Self.nonspacingMarkCategory) {
+            return false
+        }
+        return !(options.lowercase && t & 1 << 8 != 0)
+    }
+
     /// True where NFD changes `cp`.
     func hasCanonicalDecomposition(_ cp: UInt32) -> Bool {
         if unicode == .reference, let mapped = decompositionOverride[cp] { return mapped != [cp] }
