@@ -5,6 +5,14 @@ struct Prep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prep",
         abstract: "Turn raw text into BERT pretraining data and train an encoder with an enhanced decoder.",
-        subcommands: [VerifyCommand.self]
+        subcommands: [
+            NormalizeCommand.self,
+            EncodeCommand.self,
+            TokenizeCommand.self,
+            MaskCommand.self,
+            InspectCommand.self,
+            VerifyCommand.self,
+            StreamCommand.self,
+        ]
     )
 }
