@@ -6,9 +6,10 @@ import XCTest
 final class WordPieceModelTests: XCTestCase {
     private func fast(_ model: WordPieceModel, _ word: String) -> [(Int32, Range<Int>)] {
         let bytes = Array(word.utf8)
-        var out = WordPieceOutput()
+        let out = WordPieceOutput()
+        out.reserve(bytes.count)
         bytes.withUnsafeBufferPointer {
-            model.tokenize(word: $0, start: 0, end: bytes.count, scalarCount: word.unicodeScalars.count, into: &out)
+            model.tokenize(word: $0, start: 0, end: bytes.count, scalarCount: word.unicodeScalars.count, into: out)
         }
         // Byte ranges -> scalar ranges for comparison.
         var scalarAt = [Int](repeating: 0, count: bytes.count + 1)

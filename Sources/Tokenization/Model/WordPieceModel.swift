@@ -83,9 +83,10 @@ public final class WordPieceModel: @unchecked Sendable {
 
     /// Appends the pieces of one word to `output`: ids and, for each piece, its byte
     /// range within `word`'s buffer (`start..<end`, absolute indices into `bytes`).
+    /// The caller reserves room in `output` for `end - start` pieces.
     @inline(__always)
     public func tokenize(word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
-                         into output: inout WordPieceOutput) {
+                         into output: WordPieceOutput) {
         if scalarCount > maxInputCharsPerWord {
             output.append(id: unknownID, start: Int32(start), end: Int32(end))
             return
@@ -137,13 +138,17 @@ public final class WordPieceModel: @unchecked Sendable {
     }
 
     /// Tokenizes every word of `text` from word index `firstWord` on.
-    public func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: inout WordPieceOutput) {
+    public func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput) {
+        guard firstWord < text.words.count else { return }
+        // Every piece covers at least one byte and a word yields at least one piece, so
+        // the bytes from the first word on bound the piece count.
+        output.reserve(text.bytes.count - Int(text.words[firstWord].start))
         text.bytes.withUnsafeBufferPointer { bytes in
             text.words.withUnsafeBufferPointer { words in
                 for w in firstWord..<words.count {
                     let word = words[w]
                     tokenize(word: bytes, start: Int(word.start), end: Int(word.end),
-                             scalarCount: Int(word.scalarCount), into: &output)
+                             scalarCount: Int(word.scalarCount), into: output)
                 }
             }
         }
@@ -151,23 +156,50 @@ public final class WordPieceModel: @unchecked Sendable {
 }
 
 /// Reusable output of `WordPieceModel`: piece ids and their byte ranges in the
-/// normalized text. Cleared with `removeAll()`, which keeps capacity, so steady-state
-/// tokenization allocates nothing per token.
-public struct WordPieceOutput: Sendable {
-    public var ids: [Int32] = []
-    public var starts: [Int32] = []
-    public var ends: [Int32] = []
-    public init() {}
-    public var count: Int { ids.count }
-    @inline(__always) mutating func append(id: Int32, start: Int32, end: Int32) {
-        ids.append(id); starts.append(start); ends.append(end)
+/// normalized text. Plain buffers rather than arrays: the hot loop appends without
+/// uniqueness checks or reallocation (capacity is reserved per text, from the byte
+/// count, which bounds the number of pieces). `removeAll()` keeps capacity, so
+/// steady-state tokenization allocates nothing.
+public final class WordPieceOutput {
+    public private(set) var count = 0
+    private var capacity = 0
+    private var idStorage: UnsafeMutablePointer<Int32>
+    private var startStorage: UnsafeMutablePointer<Int32>
+    private var endStorage: UnsafeMutablePointer<Int32>
+
+    public init(capacity: Int = 1024) {
+        self.capacity = max(capacity, 16)
+        idStorage = .allocate(capacity: self.capacity)
+        startStorage = .allocate(capacity: self.capacity)
+        endStorage = .allocate(capacity: self.capacity)
     }
-    @inline(__always) mutating func truncate(to n: Int) {
-        if ids.count > n {
-            ids.removeLast(ids.count - n); starts.removeLast(starts.count - n); ends.removeLast(ends.count - n)
+    deinit { idStorage.deallocate(); startStorage.deallocate(); endStorage.deallocate() }
+
+    public var ids: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: idStorage, count: count) }
+    public var starts: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: startStorage, count: count) }
+    public var ends: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: endStorage, count: count) }
+
+    /// Makes room for `n` more pieces.
+    public func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        var c = capacity * 2
+        while c < count + n { c *= 2 }
+        func grow(_ p: inout UnsafeMutablePointer<Int32>) {
+            let q = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+            q.update(from: p, count: count)
+            p.deallocate()
+            p = q
         }
+        grow(&idStorage); grow(&startStorage); grow(&endStorage)
+        capacity = c
     }
-    public mutating func removeAll() {
-        ids.removeAll(keepingCapacity: true); starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
+
+    /// Appends without a capacity check in release builds: callers `reserve` first.
+    @inline(__always) func append(id: Int32, start: Int32, end: Int32) {
+        assert(count < capacity)
+        idStorage[count] = id; startStorage[count] = start; endStorage[count] = end
+        count += 1
     }
+    @inline(__always) func truncate(to n: Int) { if count > n { count = n } }
+    public func removeAll() { count = 0 }
 }
