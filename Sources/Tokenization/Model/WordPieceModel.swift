@@ -15,75 +15,118 @@
 // the 100-scalar cap.
 
 /// The WordPiece model: an immutable byte trie over the vocabulary, shared by threads.
+///
+/// Layout, chosen for the hot loop: nodes with many children (the root, "##", common
+/// prefixes) get a dense 256-entry row in `dense`, indexed by the next byte; the other
+/// edges sit in one open-addressing hash table keyed by (node << 8 | byte). All tables are
+/// plain buffers allocated once, so the loop does no retain/release or bounds checks.
 public final class WordPieceModel: @unchecked Sendable {
     public let unknownID: Int32
     public let maxInputCharsPerWord: Int
-    /// Trie node reached by the continuation prefix (`##`), or -1 if no entry has it.
+    public let nodeCount: Int
+    /// Trie node reached by the continuation prefix (`##`).
     let continuationRoot: Int32
     /// Token id accepted at each node, -1 where the path is not a token.
-    let nodeToken: [Int32]
-    /// Children of the root, dense: the first byte of every piece is looked up here.
-    let rootChildren: [Int32]
-    /// Other edges: open addressing on key (node << 8 | byte) -> child.
-    let edgeKeys: [UInt32]
-    let edgeValues: [Int32]
-    let edgeMask: Int
+    private let nodeToken: UnsafeMutablePointer<Int32>
+    /// Start of each node's dense row in `dense`, or -1 (then its edges are hashed).
+    private let denseRow: UnsafeMutablePointer<Int32>
+    private let dense: UnsafeMutablePointer<Int32>
+    private let edgeKeys: UnsafeMutablePointer<UInt32>
+    private let edgeValues: UnsafeMutablePointer<Int32>
+    private let edgeMask: Int
+    private let denseCount: Int
 
     static let emptyKey = UInt32.max
+    /// Nodes with at least this many children get a dense row.
+    static let denseThreshold = 8
 
     public init(vocabulary: Vocabulary) {
         let settings = vocabulary.wordPiece
         unknownID = vocabulary.special.unknown
         maxInputCharsPerWord = settings.maxInputCharsPerWord
 
-        // Build with a dictionary, then freeze into flat arrays.
+        // Build with a dictionary, then freeze into flat buffers.
         var edges: [UInt32: Int32] = [:]
-        var nodeToken: [Int32] = [-1]
-        func child(_ node: Int32, _ byte: UInt8, create: Bool) -> Int32 {
+        var tokens: [Int32] = [-1]
+        var childCount: [Int] = [0]
+        func child(_ node: Int32, _ byte: UInt8) -> Int32 {
             let key = UInt32(node) << 8 | UInt32(byte)
             if let c = edges[key] { return c }
-            guard create else { return -1 }
-            let c = Int32(nodeToken.count)
-            nodeToken.append(-1)
+            let c = Int32(tokens.count)
+            tokens.append(-1)
+            childCount.append(0)
+            childCount[Int(node)] += 1
             edges[key] = c
             return c
         }
         // Later lines overwrite earlier ones: the reference's `HashMap::insert` semantics.
         for (id, token) in vocabulary.tokens.enumerated() where !token.isEmpty {
             var node: Int32 = 0
-            for b in token.utf8 { node = child(node, b, create: true) }
-            nodeToken[Int(node)] = Int32(id)
+            for b in token.utf8 { node = child(node, b) }
+            tokens[Int(node)] = Int32(id)
         }
         var cont: Int32 = 0
-        for b in settings.continuationPrefix.utf8 { cont = child(cont, b, create: true) }
+        for b in settings.continuationPrefix.utf8 { cont = child(cont, b) }
         continuationRoot = cont
+        nodeCount = tokens.count
 
-        var root = [Int32](repeating: -1, count: 256)
-        var capacity = 16
-        while capacity < edges.count * 2 { capacity <<= 1 }
-        var keys = [UInt32](repeating: Self.emptyKey, count: capacity)
-        var values = [Int32](repeating: -1, count: capacity)
-        for (key, c) in edges {
-            if key >> 8 == 0 { root[Int(key & 0xff)] = c; continue }
-            var slot = Self.hash(key) & (capacity - 1)
-            while keys[slot] != Self.emptyKey { slot = (slot + 1) & (capacity - 1) }
-            keys[slot] = key
-            values[slot] = c
+        nodeToken = .allocate(capacity: nodeCount)
+        nodeToken.initialize(from: tokens, count: nodeCount)
+        denseRow = .allocate(capacity: nodeCount)
+        var rows = 0
+        for n in 0..<nodeCount {
+            let isDense = n == 0 || n == Int(cont) || childCount[n] >= Self.denseThreshold
+            denseRow[n] = isDense ? Int32(rows * 256) : -1
+            if isDense { rows += 1 }
         }
-        self.nodeToken = nodeToken
-        rootChildren = root
-        edgeKeys = keys
-        edgeValues = values
+        denseCount = rows * 256
+        dense = .allocate(capacity: denseCount)
+        dense.initialize(repeating: -1, count: denseCount)
+        var hashed = 0
+        for (key, _) in edges where denseRow[Int(key >> 8)] < 0 { hashed += 1 }
+        var capacity = 16
+        while capacity < hashed * 2 { capacity <<= 1 }
+        edgeKeys = .allocate(capacity: capacity)
+        edgeKeys.initialize(repeating: Self.emptyKey, count: capacity)
+        edgeValues = .allocate(capacity: capacity)
+        edgeValues.initialize(repeating: -1, count: capacity)
         edgeMask = capacity - 1
+        for (key, c) in edges {
+            let row = denseRow[Int(key >> 8)]
+            if row >= 0 { dense[Int(row) + Int(key & 0xff)] = c; continue }
+            var slot = Self.hash(key) & edgeMask
+            while edgeKeys[slot] != Self.emptyKey { slot = (slot + 1) & edgeMask }
+            edgeKeys[slot] = key
+            edgeValues[slot] = c
+        }
+    }
+
+    deinit {
+        nodeToken.deallocate(); denseRow.deallocate(); dense.deallocate()
+        edgeKeys.deallocate(); edgeValues.deallocate()
     }
 
     @inline(__always) static func hash(_ key: UInt32) -> Int {
         Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 
-    /// Appends the pieces of one word to `output`: ids and, for each piece, its byte
-    /// range within `word`'s buffer (`start..<end`, absolute indices into `bytes`).
-    /// The caller reserves room in `output` for `end - start` pieces.
+    /// The child of `node` by `byte`, or -1.
+    @inline(__always) func child(_ node: Int32, _ byte: UInt8) -> Int32 {
+        let row = denseRow[Int(node)]
+        if row >= 0 { return dense[Int(row) + Int(byte)] }
+        let key = UInt32(bitPattern: node) << 8 | UInt32(byte)
+        var slot = Self.hash(key) & edgeMask
+        while true {
+            let k = edgeKeys[slot]
+            if k == key { return edgeValues[slot] }
+            if k == Self.emptyKey { return -1 }
+            slot = (slot + 1) & edgeMask
+        }
+    }
+
+    /// Appends the pieces of one word (`bytes[start..<end]`) to `output`: ids and each
+    /// piece's byte range (absolute indices into `bytes`). The caller reserves room in
+    /// `output` for `end - start` pieces.
     @inline(__always)
     public func tokenize(word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
                          into output: WordPieceOutput) {
@@ -92,48 +135,29 @@ public final class WordPieceModel: @unchecked Sendable {
             return
         }
         let firstPiece = output.count
-        var pos = start
         let base = bytes.baseAddress!
-        let firstByteTable = rootChildren
-        return nodeToken.withUnsafeBufferPointer { tokens in
-            edgeKeys.withUnsafeBufferPointer { keys in
-                edgeValues.withUnsafeBufferPointer { values in
-                    firstByteTable.withUnsafeBufferPointer { root in
-                        while pos < end {
-                            var node: Int32 = pos == start ? 0 : continuationRoot
-                            var p = pos
-                            var bestID: Int32 = -1
-                            var bestEnd = pos
-                            while node >= 0 {
-                                let t = tokens[Int(node)]
-                                if t >= 0 && p > pos { bestID = t; bestEnd = p }
-                                if p == end { break }
-                                if node == 0 {
-                                    node = root[Int(base[p])]
-                                } else {
-                                    let key = UInt32(node) << 8 | UInt32(base[p])
-                                    var slot = Self.hash(key) & edgeMask
-                                    node = -1
-                                    while true {
-                                        let k = keys[slot]
-                                        if k == key { node = values[slot]; break }
-                                        if k == Self.emptyKey { break }
-                                        slot = (slot + 1) & edgeMask
-                                    }
-                                }
-                                p += 1
-                            }
-                            if bestID < 0 {
-                                output.truncate(to: firstPiece)
-                                output.append(id: unknownID, start: Int32(start), end: Int32(end))
-                                return
-                            }
-                            output.append(id: bestID, start: Int32(pos), end: Int32(bestEnd))
-                            pos = bestEnd
-                        }
-                    }
-                }
+        var pos = start
+        while pos < end {
+            var node: Int32 = pos == start ? 0 : continuationRoot
+            var p = pos
+            var bestID: Int32 = -1
+            var bestEnd = pos
+            // Walk as far as the trie goes; remember the last node that is a token.
+            while p < end {
+                node = child(node, base[p])
+                if node < 0 { break }
+                p += 1
+                let t = nodeToken[Int(node)]
+                if t >= 0 { bestID = t; bestEnd = p }
             }
+            if bestID < 0 {
+                // Some position has no match: the whole word is one [UNK] (reference behaviour).
+                output.truncate(to: firstPiece)
+                output.append(id: unknownID, start: Int32(start), end: Int32(end))
+                return
+            }
+            output.append(id: bestID, start: Int32(pos), end: Int32(bestEnd))
+            pos = bestEnd
         }
     }
 
