@@ -40,6 +40,7 @@ public final class BertEncoder {
     let splitter: BertTextSplitter
     private var words = PreTokenizedText()
     private let pieces = WordPieceOutput()
+    private let cache = WordPieceCache()
     private var repaired: [UInt8] = []
     private var pairScratch = Encoding()
     /// U+FFFD replacements made so far for invalid UTF-8 input.
@@ -150,7 +151,7 @@ public final class BertEncoder {
                 let firstWord = words.words.count
                 splitter.split(UnsafeBufferPointer(rebasing: text[pos..<segmentEnd]), sourceBase: Int32(pos), into: &words)
                 pieces.removeAll()
-                tokenizer.model.tokenize(words, fromWord: firstWord, into: pieces)
+                tokenizer.model.tokenize(words, fromWord: firstWord, into: pieces, cache: cache)
                 body(false, 0)
             }
             guard let match else { break }

@@ -26,10 +26,10 @@ public final class WordPieceModel: @unchecked Sendable {
     public let nodeCount: Int
     /// Trie node reached by the continuation prefix (`##`).
     let continuationRoot: Int32
-    /// Token id accepted at each node, -1 where the path is not a token.
-    private let nodeToken: UnsafeMutablePointer<Int32>
-    /// Start of each node's dense row in `dense`, or -1 (then its edges are hashed).
-    private let denseRow: UnsafeMutablePointer<Int32>
+    /// Per node, side by side so one cache line serves both lookups: the token id the
+    /// path spells (-1 if none) and the start of its dense row in `dense` (-1: hashed edges).
+    private let nodes: UnsafeMutablePointer<Node>
+    struct Node { var token: Int32; var denseRow: Int32 }
     private let dense: UnsafeMutablePointer<Int32>
     private let edgeKeys: UnsafeMutablePointer<UInt32>
     private let edgeValues: UnsafeMutablePointer<Int32>
@@ -70,20 +70,18 @@ public final class WordPieceModel: @unchecked Sendable {
         continuationRoot = cont
         nodeCount = tokens.count
 
-        nodeToken = .allocate(capacity: nodeCount)
-        nodeToken.initialize(from: tokens, count: nodeCount)
-        denseRow = .allocate(capacity: nodeCount)
+        nodes = .allocate(capacity: nodeCount)
         var rows = 0
         for n in 0..<nodeCount {
             let isDense = n == 0 || n == Int(cont) || childCount[n] >= Self.denseThreshold
-            denseRow[n] = isDense ? Int32(rows * 256) : -1
+            (nodes + n).initialize(to: Node(token: tokens[n], denseRow: isDense ? Int32(rows * 256) : -1))
             if isDense { rows += 1 }
         }
         denseCount = rows * 256
         dense = .allocate(capacity: denseCount)
         dense.initialize(repeating: -1, count: denseCount)
         var hashed = 0
-        for (key, _) in edges where denseRow[Int(key >> 8)] < 0 { hashed += 1 }
+        for (key, _) in edges where nodes[Int(key >> 8)].denseRow < 0 { hashed += 1 }
         var capacity = 16
         while capacity < hashed * 2 { capacity <<= 1 }
         edgeKeys = .allocate(capacity: capacity)
@@ -92,7 +90,7 @@ public final class WordPieceModel: @unchecked Sendable {
         edgeValues.initialize(repeating: -1, count: capacity)
         edgeMask = capacity - 1
         for (key, c) in edges {
-            let row = denseRow[Int(key >> 8)]
+            let row = nodes[Int(key >> 8)].denseRow
             if row >= 0 { dense[Int(row) + Int(key & 0xff)] = c; continue }
             var slot = Self.hash(key) & edgeMask
             while edgeKeys[slot] != Self.emptyKey { slot = (slot + 1) & edgeMask }
@@ -102,7 +100,7 @@ public final class WordPieceModel: @unchecked Sendable {
     }
 
     deinit {
-        nodeToken.deallocate(); denseRow.deallocate(); dense.deallocate()
+        nodes.deallocate(); dense.deallocate()
         edgeKeys.deallocate(); edgeValues.deallocate()
     }
 
@@ -110,9 +108,8 @@ public final class WordPieceModel: @unchecked Sendable {
         Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 
-    /// The child of `node` by `byte`, or -1.
-    @inline(__always) func child(_ node: Int32, _ byte: UInt8) -> Int32 {
-        let row = denseRow[Int(node)]
+    /// The child of `node` (whose dense row is `row`) by `byte`, or -1.
+    @inline(__always) func child(_ node: Int32, row: Int32, _ byte: UInt8) -> Int32 {
         if row >= 0 { return dense[Int(row) + Int(byte)] }
         let key = UInt32(bitPattern: node) << 8 | UInt32(byte)
         var slot = Self.hash(key) & edgeMask
@@ -139,16 +136,18 @@ public final class WordPieceModel: @unchecked Sendable {
         var pos = start
         while pos < end {
             var node: Int32 = pos == start ? 0 : continuationRoot
+            var row = nodes[Int(node)].denseRow
             var p = pos
             var bestID: Int32 = -1
             var bestEnd = pos
             // Walk as far as the trie goes; remember the last node that is a token.
             while p < end {
-                node = child(node, base[p])
+                node = child(node, row: row, base[p])
                 if node < 0 { break }
                 p += 1
-                let t = nodeToken[Int(node)]
-                if t >= 0 { bestID = t; bestEnd = p }
+                let n = nodes[Int(node)]
+                if n.token >= 0 { bestID = n.token; bestEnd = p }
+                row = n.denseRow
             }
             if bestID < 0 {
                 // Some position has no match: the whole word is one [UNK] (reference behaviour).
@@ -161,18 +160,33 @@ public final class WordPieceModel: @unchecked Sendable {
         }
     }
 
-    /// Tokenizes every word of `text` from word index `firstWord` on.
-    public func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput) {
+    /// Tokenizes every word of `text` from word index `firstWord` on, through `cache`
+    /// when given (same result, faster on running text).
+    public func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput,
+                         cache: WordPieceCache? = nil) {
         guard firstWord < text.words.count else { return }
         // Every piece covers at least one byte and a word yields at least one piece, so
         // the bytes from the first word on bound the piece count.
         output.reserve(text.bytes.count - Int(text.words[firstWord].start))
         text.bytes.withUnsafeBufferPointer { bytes in
             text.words.withUnsafeBufferPointer { words in
+                guard let cache, maxInputCharsPerWord >= WordPieceCache.maxWordBytes else {
+                    for w in firstWord..<words.count {
+                        let word = words[w]
+                        tokenize(word: bytes, start: Int(word.start), end: Int(word.end),
+                                 scalarCount: Int(word.scalarCount), into: output)
+                    }
+                    return
+                }
+                let base = bytes.baseAddress!
                 for w in firstWord..<words.count {
                     let word = words[w]
-                    tokenize(word: bytes, start: Int(word.start), end: Int(word.end),
-                             scalarCount: Int(word.scalarCount), into: output)
+                    let start = Int(word.start), n = Int(word.end) - start
+                    // Words short enough for the cache are far below the 100-scalar limit.
+                    if cache.lookup(base + start, n, start: start, into: output) { continue }
+                    let first = output.count
+                    tokenize(word: bytes, start: start, end: Int(word.end), scalarCount: Int(word.scalarCount), into: output)
+                    cache.store(base + start, n, start: start, output: output, first: first)
                 }
             }
         }
