@@ -200,4 +200,39 @@ final class CorpusJobTests: XCTestCase {
         XCTAssertEqual(try job.run(output: out3).lines, 0)
         XCTAssertTrue(out3.captured.isEmpty)
     }
+
+    /// An interrupted run leaves finished shards and a checkpoint; the re-run keeps those
+    /// shards and produces exactly the bytes of an uninterrupted run.
+    func testInterruptedRunResumes() throws {
+        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let input = try file("kjv.txt", Array(text.utf8))
+        func job(_ out: String) -> TokenizeJob {
+            var j = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/" + out)
+            j.chunkBytes = 4096; j.shardTokens = 10_000; j.showProgress = false; j.threads = 2
+            return j
+        }
+        let full = try job("full").run()
+        XCTAssertGreaterThan(full.shards, 4)
+        var interrupted = job("resumed")
+        interrupted.interruptAfterChunks = 1
+        XCTAssertThrowsError(try interrupted.run())
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/resumed/manifest.json"))
+        let second = try job("resumed").run()
+        XCTAssertGreaterThan(second.resumedShards, 0)
+        XCTAssertEqual(second.documents, full.documents)
+        XCTAssertEqual(second.tokens, full.tokens)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/full").sorted()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/resumed").sorted(), names)
+        for name in names {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/full/" + name)),
+                           try Data(contentsOf: URL(fileURLWithPath: dir + "/resumed/" + name)), name)
+        }
+        // A different setting does not reuse the shards.
+        var other = job("resumed")
+        other.interruptAfterChunks = 1
+        XCTAssertThrowsError(try other.run())
+        other.interruptAfterChunks = nil
+        other.normalizer.lowercase = false
+        XCTAssertEqual(try other.run().resumedShards, 0)
+    }
 }

@@ -1,5 +1,7 @@
-// Writes tokenized documents as `DocumentSchema` records into numbered shards,
-// starting a new shard once the current one holds `shardTokens` tokens.
+// Writes tokenized documents as `DocumentSchema` records into numbered shards. A shard
+// is closed at the end of the chunk in which it reached `shardTokens` tokens, so every
+// shard holds whole chunks: that is what lets an interrupted run resume after the last
+// finished shard (see `TokenizeJob`).
 import Foundation
 import Shards
 
@@ -17,15 +19,20 @@ public final class DocumentShardSink {
     private var writerTokens = 0
     private var record: ShardRecord
 
-    public init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20) {
+    public init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
+                resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0)) {
         self.directory = directory
+        summaries = finished
+        (documents, sentences, tokens) = counts
         self.schema = DocumentSchema.make(vocabularySize: vocabularySize)
         self.metadata = metadata
         self.shardTokens = max(shardTokens, 1)
         record = ShardRecord(columnCount: 2)
     }
 
-    public func write(_ chunk: TokenizedChunk) throws {
+    /// Writes the documents of `chunk`; returns the summary of a shard it completed.
+    @discardableResult
+    public func write(_ chunk: TokenizedChunk) throws -> ShardSummary? {
         var tokenStart = 0
         var sentence = 0
         for count in chunk.documentSentenceCounts {
@@ -41,6 +48,9 @@ public final class DocumentShardSink {
             tokenStart += n
             sentence += count
         }
+        guard writer != nil, writerTokens >= shardTokens else { return nil }
+        try closeShard()
+        return summaries.last
     }
 
     private func append(_ record: ShardRecord, tokens n: Int) throws {
@@ -51,7 +61,6 @@ public final class DocumentShardSink {
         }
         try writer!.append(record)
         writerTokens += n
-        if writerTokens >= shardTokens { try closeShard() }
     }
 
     private func closeShard() throws {

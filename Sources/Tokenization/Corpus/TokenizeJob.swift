@@ -17,6 +17,8 @@ public struct TokenizeJob {
     /// Documents with more text than this are split into consecutive documents.
     public var maxDocumentBytes = 16 << 20
     public var showProgress = isatty(2) == 1
+    /// Test hook: fail as if killed after writing this many chunks in this run.
+    var interruptAfterChunks: Int?
 
     public init(vocabularyPath: String, inputs: [String], outputDirectory: String) {
         self.vocabularyPath = vocabularyPath; self.inputs = inputs; self.outputDirectory = outputDirectory
@@ -34,6 +36,8 @@ public struct TokenizeJob {
         public var droppedEmptySentences = 0
         public var splitDocuments = 0
         public var cutLines = 0
+        /// Shards kept from an interrupted earlier run with the same settings and inputs.
+        public var resumedShards = 0
         public var output = ""
         public var warnings: [String] = []
     }
@@ -78,9 +82,29 @@ public struct TokenizeJob {
             "max_document_bytes": String(maxDocumentBytes),
             "reference": "tokenizers 0.23.3 BertWordPieceTokenizer",
         ]
-        let metadata = ["kind": "documents", "vocab_sha256": vocabulary.sha256]
+        // Output bytes depend on these and on the input files, never on the thread count.
+        var settings = config
+        settings["vocab_sha256"] = vocabulary.sha256
+        settings["shard_tokens"] = String(shardTokens)
+        settings["chunk_bytes"] = String(chunkBytes)
+        settings["on_invalid"] = onInvalid.rawValue
+        let configHash = TokenizeCheckpoint.configHash(settings: settings, inputs: inputs)
+        let metadata = ["kind": "documents", "vocab_sha256": vocabulary.sha256, "config_sha256": configHash]
+        let schema = DocumentSchema.make(vocabularySize: vocabulary.count)
+
+        // Resume after the shards a previous, interrupted run finished (verified in full).
+        var checkpoint = TokenizeCheckpoint(configSHA256: configHash, chunks: 0, documents: 0, sentences: 0,
+                                            tokens: 0, inputBytes: 0, shards: [])
+        if let saved = TokenizeCheckpoint.load(in: outputDirectory), saved.configSHA256 == configHash,
+           saved.shards.enumerated().allSatisfy({ k, shard in
+               Dataset.reusableShard(at: Dataset.shardPath(in: outputDirectory, index: k), schema: schema, metadata: metadata) == shard
+           }) {
+            checkpoint = saved
+            summary.resumedShards = saved.shards.count
+        }
         let sink = DocumentShardSink(directory: outputDirectory, vocabularySize: vocabulary.count,
-                                     metadata: metadata, shardTokens: shardTokens)
+                                     metadata: metadata, shardTokens: shardTokens, resumingAfter: checkpoint.shards,
+                                     counts: (checkpoint.documents, checkpoint.sentences, checkpoint.tokens))
         let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes,
                                       maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid)
         let progress = ProgressReporter(totalBytes: totalBytes, enabled: showProgress)
@@ -92,12 +116,28 @@ public struct TokenizeJob {
         }
         var written = 0
         var dropped = 0
+        var chunksWritten = checkpoint.chunks
+        var skip = checkpoint.chunks
+        let resumedChunks = checkpoint.chunks
         do {
+            // Chunks of finished shards are read (chunk boundaries depend on what came
+            // before) but not tokenized.
+            while skip > 0, let chunk = try chunker.next() { skip -= 1; written += chunk.inputBytes }
             try pipeline.run(produce: { try chunker.next() }, consume: { chunk in
-                try sink.write(chunk)
+                let finished = try sink.write(chunk)
+                chunksWritten += 1
                 written += chunk.inputBytes
                 dropped += chunk.sentencesDropped
+                if finished != nil {
+                    checkpoint.chunks = chunksWritten
+                    checkpoint.shards = sink.summaries
+                    (checkpoint.documents, checkpoint.sentences, checkpoint.tokens) = (sink.documents, sink.sentences, sink.tokens)
+                    try checkpoint.save(in: outputDirectory)
+                }
                 progress.update(bytes: written)
+                if let k = interruptAfterChunks, chunksWritten - resumedChunks >= k, finished != nil {
+                    throw TokenizationError.output(path: outputDirectory, detail: "interrupted (test)")
+                }
             })
             let shards = try sink.finish()
             summary.shards = shards.count
@@ -105,6 +145,7 @@ public struct TokenizeJob {
             let manifest = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
                                            schema: sink.schema, config: config, vocab: vocabulary.identity, shards: shards)
             try Dataset.writeManifest(manifest, to: outputDirectory)
+            TokenizeCheckpoint.remove(in: outputDirectory)
         } catch let e as ShardError {
             sink.abandon(); progress.finish()
             throw TokenizationError.output(path: outputDirectory, detail: e.description)

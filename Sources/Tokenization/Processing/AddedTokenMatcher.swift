@@ -1,3 +1,5 @@
+import Foundation
+
 // The reference splits raw text on added tokens *before* normalization
 // (`AddedVocabulary::extract_and_normalize`, an Aho-Corasick automaton with
 // leftmost-longest semantics over the `normalized: false` tokens). So `[MASK]` in
@@ -9,6 +11,8 @@ public struct AddedTokenMatcher: Sendable {
     private let byFirstByte: [[(bytes: [UInt8], id: Int32)]]
     private let firstBytes: [Bool]
     private let isEmpty: Bool
+    /// The first byte shared by every added token (`[` for BERT), to scan with `memchr`.
+    private let commonFirstByte: Int32?
 
     public init(tokens: [AddedToken]) {
         var table = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
@@ -21,6 +25,8 @@ public struct AddedTokenMatcher: Sendable {
         byFirstByte = table
         firstBytes = first
         isEmpty = tokens.isEmpty
+        let firsts = Set(tokens.compactMap { $0.content.utf8.first })
+        commonFirstByte = firsts.count == 1 ? Int32(firsts.first!) : nil
     }
 
     /// The first match at or after `from`: its byte range and id.
@@ -30,6 +36,11 @@ public struct AddedTokenMatcher: Sendable {
         var i = from
         let n = text.count
         while i < n {
+            if let c = commonFirstByte {
+                // Most text has no '[' at all: one memchr instead of a loop over every byte.
+                guard let hit = memchr(text.baseAddress! + i, c, n - i) else { return nil }
+                i = text.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
             if firstBytes[Int(text[i])] {
                 for candidate in byFirstByte[Int(text[i])] where candidate.bytes.count <= n - i {
                     var equal = true
