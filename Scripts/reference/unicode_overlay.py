@@ -16,19 +16,23 @@ and writes:
 Run:  $DRBERT_VENV/bin/python Scripts/reference/unicode_overlay.py
 (DRBERT_VENV defaults to .venv-ref; needs tokenizers==0.23.3, a C compiler, libicu-dev.)
 """
+import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 
 import tokenizers
 from tokenizers.normalizers import NFD, NFKC, BertNormalizer, Sequence
-from tokenizers.pre_tokenizers import BertPreTokenizer
+from tokenizers import PreTokenizedString, Regex
+from tokenizers.pre_tokenizers import BertPreTokenizer, Split
 
 REFERENCE_VERSION = "0.23.3"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OVERLAY = os.path.join(ROOT, "Sources/Tokenization/Normalization/ReferenceOverlay.generated.swift")
 FIXTURE = os.path.join(ROOT, "Tests/TokenizationTests/Fixtures/reference-normalization.txt")
+ALIGNMENTS = os.path.join(ROOT, "Tests/TokenizationTests/Fixtures/reference-alignments.jsonl")
 
 if tokenizers.__version__ != REFERENCE_VERSION:
     sys.exit(f"unicode_overlay.py: need tokenizers=={REFERENCE_VERSION}, found {tokenizers.__version__}")
@@ -229,6 +233,7 @@ def main():
         f.write("".join(parts))
 
     write_fixture(ref)
+    write_alignments()
 
 
 # ---------------------------------------------------------------- fixture
@@ -298,5 +303,68 @@ def write_fixture(ref):
         f.write("\n".join(lines) + "\n")
 
 
+# ---------------------------------------------------------------- alignments
+# Hand-picked strings for each quirk, then seeded random strings over an alphabet rich in
+# what interacts across characters: combining marks of different classes (NFD reorders them),
+# Mc marks with a class (kept by strip_accents), controls, CJK, case specials.
+EDGE_STRINGS = [
+    "Hello, World!", "ΟΔΟΣ Σ σς", "İstanbul", "a\x0bb\x0cc\x85d", "a\u00a0b\u3000c\u2028d", "tab\there\r\nend",
+    "中文字符", "\U0002B81F\U0002B820\U0002B91F\U0002B920", "\uF900\U0002F800 x", "ﬁ ﬂ ｆｕｌｌ ①", "e\u0301 é",
+    "x\U0001D16D\U0001D165y", "x\U0001D16D\u0301\U0001D165y", "a\u0301\u0316b", "Crème Brûlée", "naïve café",
+    "\U0001D15E\U0001D16D", "\u0345\u0301\u0316", "a\x00b\ufffdc", "\u200bzero\u200dwidth\ufeff", "$5+3=8 ^_^ ~|`",
+    "\u00bfQu\u00e9?\u00a1S\u00ed!", "\u0130\u0049\u0131", "\u1E9E\u00DF", "\u01C5\u01C4", "\u2160\u24B6",
+    "\u0891\u08E2\U00013430", "\U00011938", "\uA7CB\U00010D50", "\u3300\u32FF", "",
+]
+ALPHABET = ([chr(c) for c in range(0x20, 0x7F)] + list("ÀéÎõüÿĀğİıŁœſƒǅΆΣςЁжѢ中文日本語한국어") +
+            [chr(c) for c in (0x0300, 0x0301, 0x0316, 0x0327, 0x0345, 0x05B0, 0x0E49, 0x302A, 0x1D165, 0x1D16D,
+                              0x1D167, 0x0F39, 0x093C, 0x0951, 0x11938, 0x1E94A)] +
+            ["\x00", "\x0b", "\x0c", "\x85", "\t", "\n", "\r", "\u00a0", "\u200b", "\u2028", "\ufffd", "\ue000",
+             "\uF900", "\U0002B820", "\uFB01", "\u2460", "\uFF21", "\u00BF", "\u3002", "\u0890", "\uAC00", "\u1100"])
+OPTION_SETS = [
+    dict(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True),
+    dict(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=False),
+    dict(clean_text=True, handle_chinese_chars=True, strip_accents=True, lowercase=False),
+    dict(clean_text=False, handle_chinese_chars=False, strip_accents=False, lowercase=True),
+]
+
+
+def alignments(options, text):
+    """The reference's words and, per character of each word, its byte range in `text`."""
+    normalizer = BertNormalizer(**options)
+    words = PreTokenizedString(text)
+    words.normalize(lambda n: normalizer.normalize(n))
+    BertPreTokenizer().pre_tokenize(words)
+    split = words.get_splits("original", "byte")
+    chars = PreTokenizedString(text)
+    chars.normalize(lambda n: normalizer.normalize(n))
+    BertPreTokenizer().pre_tokenize(chars)
+    Split(Regex("(?m).|\\n"), "isolated").pre_tokenize(chars)
+    per_char = iter(chars.get_splits("original", "byte"))
+    out = []
+    for word, _, _ in split:
+        ranges = []
+        for ch in word:
+            piece, (start, end), _ = next(per_char)
+            assert piece == ch
+            ranges.append([start, end])
+        out.append([word, ranges])
+    return out
+
+
+def write_alignments():
+    rng = random.Random(20261121)
+    strings = EDGE_STRINGS + ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 24))) for _ in range(400)]
+    with open(ALIGNMENTS, "w") as f:
+        f.write(json.dumps({"generator": "Scripts/reference/unicode_overlay.py",
+                            "reference": f"tokenizers {REFERENCE_VERSION}"}) + "\n")
+        for text in strings:
+            for options in OPTION_SETS:
+                f.write(json.dumps({"text": text, "options": options, "words": alignments(options, text)},
+                                   ensure_ascii=False) + "\n")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--alignments-only"]:
+        write_alignments()
+    else:
+        main()

@@ -133,3 +133,18 @@ int32_t drb_icu_is_inert(int32_t form, uint32_t cp) {
     const UNormalizer2 *n = normalizer(form);
     return n && unorm2_isInert(n, (UChar32)cp) ? 1 : 0;
 }
+
+void drb_icu_fill_traits(uint32_t start, int32_t count, uint16_t *out) {
+    for (int32_t i = 0; i < count; i++) {
+        uint32_t cp = start + (uint32_t)i;
+        uint16_t t = (uint16_t)(u_charType((UChar32)cp) & 0x1F);
+        if (u_isUWhiteSpace((UChar32)cp)) t |= 1 << 5;
+        if (drb_icu_is_cjk_ideograph_block(cp)) t |= 1 << 6;
+        if (drb_icu_has_canonical_decomposition(cp)) t |= 1 << 7;
+        if (u_hasBinaryProperty((UChar32)cp, UCHAR_CHANGES_WHEN_LOWERCASED)) t |= 1 << 8;
+        if (u_getCombiningClass((UChar32)cp) != 0) t |= 1 << 9;
+        if (drb_icu_is_inert(DRB_ICU_NFC, cp)) t |= 1 << 10;
+        if (drb_icu_is_inert(DRB_ICU_NFKC, cp)) t |= 1 << 11;
+        out[i] = t;
+    }
+}

@@ -31,6 +31,12 @@ int32_t drb_icu_changes_when_lowercased(uint32_t cp);
 /// 1 if `cp` has a canonical decomposition (NFD changes it).
 int32_t drb_icu_has_canonical_decomposition(uint32_t cp);
 
+/// Traits of `count` consecutive code points from `start`, one uint16_t each, for building
+/// lookup tables in one call per block: bits 0-4 general category, 5 White_Space, 6 CJK
+/// ideograph block, 7 has a canonical decomposition, 8 Changes_When_Lowercased, 9 non-zero
+/// canonical combining class, 10 NFC-inert, 11 NFKC-inert (see drb_icu_is_inert).
+void drb_icu_fill_traits(uint32_t start, int32_t count, uint16_t *out);
+
 /// Full lowercase mapping of the single code point `cp` in the root locale
 /// (no context: a lone capital sigma maps to small sigma, U+0130 to "i" + U+0307).
 int32_t drb_icu_lowercase(uint32_t cp, uint32_t *out, int32_t capacity);

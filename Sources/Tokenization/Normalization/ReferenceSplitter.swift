@@ -39,48 +39,73 @@ struct ReferenceSplitter {
 
     /// Deletes NUL, U+FFFD and controls; whitespace becomes U+0020.
     func cleanText(_ text: [SourcedScalar]) -> [SourcedScalar] {
-        text.compactMap { s in
-            if properties.isDeletedByCleanText(s.value) { return nil }
-            if properties.isCleanTextWhitespace(s.value) { return SourcedScalar(value: 0x20, start: s.start, end: s.end) }
-            return s
+        var out: [SourcedScalar] = []
+        out.reserveCapacity(text.count)
+        for s in text where !properties.isDeletedByCleanText(s.value) {
+            out.append(properties.isCleanTextWhitespace(s.value) ? SourcedScalar(value: 0x20, start: s.start, end: s.end) : s)
         }
+        return out
     }
 
     /// Surrounds each CJK ideograph with spaces; the spaces carry the ideograph's range.
     func padChineseCharacters(_ text: [SourcedScalar]) -> [SourcedScalar] {
-        text.flatMap { s -> [SourcedScalar] in
-            guard properties.isChineseCharacter(s.value) else { return [s] }
-            let space = SourcedScalar(value: 0x20, start: s.start, end: s.end)
-            return [space, s, space]
+        var out: [SourcedScalar] = []
+        out.reserveCapacity(text.count)
+        for s in text {
+            if properties.isChineseCharacter(s.value) {
+                let space = SourcedScalar(value: 0x20, start: s.start, end: s.end)
+                out.append(space); out.append(s); out.append(space)
+            } else {
+                out.append(s)
+            }
         }
+        return out
     }
 
     /// NFD of the whole text, then drop nonspacing marks. NFD sorts each run of non-starters
-    /// by combining class; the reference's alignments stay in place while the characters move
-    /// (each position keeps its source range), so we sort values only, not ranges.
+    /// by combining class, across scalars. The reference (`unicode-normalization-alignments`
+    /// feeding `NormalizedString::transform`) tags each piece "replaces the next source
+    /// scalar" (the first piece of a decomposition) or "inserted" (the others), the tags travel
+    /// with the pieces when they are sorted, and offsets are then handed out in the new order:
+    /// a first piece takes the next source scalar's range, an inserted one the range of the
+    /// source scalar taken last. So a reordered mark can end up with a neighbour's range; we
+    /// reproduce that exactly (checked against the reference in ReferenceAlignmentTests).
     func stripAccents(_ text: [SourcedScalar]) -> [SourcedScalar] {
-        var decomposed: [SourcedScalar] = []
+        struct Piece { var value: UInt32; var combiningClass: UInt8; var replacesSource: Bool }
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(text.count)
         var parts: [UInt32] = []
         for s in text {
             parts.removeAll(keepingCapacity: true)
             properties.appendCanonicalDecomposition(of: s.value, to: &parts)
-            for p in parts { decomposed.append(SourcedScalar(value: p, start: s.start, end: s.end)) }
+            for (k, p) in parts.enumerated() {
+                pieces.append(Piece(value: p, combiningClass: properties.combiningClass(p), replacesSource: k == 0))
+            }
         }
+        // Canonical ordering: a stable sort of each maximal run of non-starters.
         var runStart = 0
-        while runStart < decomposed.count {
-            guard properties.combiningClass(decomposed[runStart].value) != 0 else { runStart += 1; continue }
+        while runStart < pieces.count {
+            guard pieces[runStart].combiningClass != 0 else { runStart += 1; continue }
             var runEnd = runStart
-            while runEnd < decomposed.count, properties.combiningClass(decomposed[runEnd].value) != 0 { runEnd += 1 }
-            let sorted = decomposed[runStart..<runEnd].map(\.value)
-                .enumerated()
-                .sorted { a, b in
-                    let (ca, cb) = (properties.combiningClass(a.element), properties.combiningClass(b.element))
-                    return ca != cb ? ca < cb : a.offset < b.offset   // stable
-                }
-            for (k, entry) in sorted.enumerated() { decomposed[runStart + k].value = entry.element }
+            while runEnd < pieces.count, pieces[runEnd].combiningClass != 0 { runEnd += 1 }
+            let sorted = pieces[runStart..<runEnd].enumerated().sorted { a, b in
+                a.element.combiningClass != b.element.combiningClass
+                    ? a.element.combiningClass < b.element.combiningClass : a.offset < b.offset
+            }
+            for (k, entry) in sorted.enumerated() { pieces[runStart + k] = entry.element }
             runStart = runEnd
         }
-        return decomposed.filter { !properties.isNonspacingMark($0.value) }
+        var out: [SourcedScalar] = []
+        out.reserveCapacity(pieces.count)
+        var next = 0   // the next source scalar to be replaced
+        for piece in pieces {
+            let source: SourcedScalar
+            if piece.replacesSource { source = text[next]; next += 1 } else { source = text[max(next - 1, 0)] }
+            if !properties.isNonspacingMark(piece.value) {
+                out.append(SourcedScalar(value: piece.value, start: source.start, end: source.end))
+            }
+        }
+        return out
     }
 
     /// Full lowercase of each scalar on its own (ΟΔΟΣ → οδοσ, İ → i + U+0307).

@@ -1,3 +1,4 @@
+import CICU
 import Foundation
 
 /// What normalization + pre-tokenization does to each code point on its own, fused into one
@@ -14,6 +15,9 @@ import Foundation
 ///   2     replaced: the output is `pool[offset]` scalars at `pool[offset + 1...]`, each
 ///         `scalar | class << 24` (a count of 0 means every piece was dropped, e.g. a lone accent)
 ///   3     deleted by clean_text (not part of the NFD stream either)
+///   4     NFC may change it or its neighbours (not inert; for pre-normalization)
+///   5     NFKC may change it or its neighbours
+///   24-31 replaced: number of UTF-8 bytes of the output
 ///   8-15  combining class of the first scalar of the code point's NFD (strip_accents only)
 ///   16-23 combining class of its last scalar
 ///   32-63 pool offset
@@ -21,14 +25,13 @@ import Foundation
 final class ScalarTable: @unchecked Sendable {
     static let classWord: UInt64 = 0, classSpace: UInt64 = 1, classIsolated: UInt64 = 2
     static let replaced: UInt64 = 1 << 2, deleted: UInt64 = 1 << 3
+    static let nfcSensitive: UInt64 = 1 << 4, nfkcSensitive: UInt64 = 1 << 5
 
     /// ASCII: low byte the output byte, high byte the class (0 word, 1 space, 2 isolated, 3 deleted).
     let ascii: UnsafeMutablePointer<UInt16>
     let index: UnsafeMutablePointer<UInt16>
     let blocks: UnsafeMutablePointer<UInt64>
     let pool: UnsafeMutablePointer<UInt32>
-    /// Most output bytes one input byte can produce (sizes the output reservation).
-    let maxExpansion: Int
     let blockCount: Int
 
     init(options: NormalizerOptions, properties: UnicodeProperties) {
@@ -37,26 +40,46 @@ final class ScalarTable: @unchecked Sendable {
         var blockIDs: [[UInt64]: UInt16] = [:]
         var blockList: [UInt64] = []
         var index = [UInt16](repeating: 0, count: Int(UnicodeProperties.scalarLimit >> 8))
-        var expansion = 1
+        var expansion = 0
         var block = [UInt64](repeating: 0, count: 256)
+        var traits = [UInt16](repeating: 0, count: 256)
+        var zeroBlock: UInt16? = nil
         for high in 0..<index.count {
+            drb_icu_fill_traits(UInt32(high << 8), 256, &traits)
+            var allZero = true
             for low in 0..<256 {
                 let cp = UInt32(high << 8 | low)
                 if (0xD800...0xDFFF).contains(cp) { block[low] = 0; continue }
-                block[low] = Self.entry(for: cp, options: options, properties: properties, reference: reference,
-                                        pool: &pool, expansion: &expansion)
+                // Pre-normalization bits: in reference mode, what the reference cannot
+                // normalize is inert to it.
+                var sensitivity: UInt64 = 0
+                if !properties.isNormalizationOpaque(cp) {
+                    if traits[low] & 1 << 10 == 0 { sensitivity |= Self.nfcSensitive }
+                    if traits[low] & 1 << 11 == 0 { sensitivity |= Self.nfkcSensitive }
+                }
+                if properties.isUntouched(cp, traits: traits[low], options: options) {
+                    block[low] = sensitivity
+                    allZero = allZero && sensitivity == 0
+                    continue
+                }
+                block[low] = sensitivity | Self.entry(for: cp, options: options, properties: properties,
+                                                      reference: reference, pool: &pool, expansion: &expansion)
+                allZero = allZero && block[low] == 0
             }
-            if let id = blockIDs[block] {
+            if allZero, let zero = zeroBlock {   // most blocks: skip hashing 256 entries
+                index[high] = zero
+            } else if let id = blockIDs[block] {
                 index[high] = id
             } else {
                 let id = UInt16(blockList.count / 256)
                 blockIDs[block] = id
                 blockList.append(contentsOf: block)
                 index[high] = id
+                if allZero { zeroBlock = id }
             }
         }
         blockCount = blockList.count / 256
-        maxExpansion = expansion
+        precondition(expansion <= 32, "one code point may not produce more than 32 output bytes")
         self.index = .allocate(capacity: index.count)
         self.index.initialize(from: index, count: index.count)
         self.blocks = .allocate(capacity: blockList.count)
@@ -65,7 +88,7 @@ final class ScalarTable: @unchecked Sendable {
         self.pool.initialize(from: pool, count: pool.count)
         ascii = .allocate(capacity: 128)
         for b in 0..<128 {
-            let e = blockList[b]   // block 0 holds U+0000...U+00FF
+            let e = blockList[b] & ~(Self.nfcSensitive | Self.nfkcSensitive)   // block 0: U+0000...U+00FF
             let value: UInt16
             if e & Self.deleted != 0 {
                 value = 3 << 8
@@ -84,6 +107,13 @@ final class ScalarTable: @unchecked Sendable {
         ascii.deallocate(); index.deallocate(); blocks.deallocate(); pool.deallocate()
     }
 
+    /// The entry without the pre-normalization bits (which the split loop ignores).
+    static let splitBits: UInt64 = ~(nfcSensitive | nfkcSensitive)
+
+    /// UTF-8 bytes produced by a replaced entry.
+    @inline(__always)
+    func outputBytes(_ entry: UInt64) -> UInt64 { entry >> 24 & 0xFF }
+
     @inline(__always)
     func entry(_ cp: UInt32) -> UInt64 {
         blocks[Int(index[Int(cp >> 8)]) << 8 | Int(cp & 0xFF)]
@@ -93,12 +123,12 @@ final class ScalarTable: @unchecked Sendable {
                               reference: ReferenceSplitter, pool: inout [UInt32], expansion: inout Int) -> UInt64 {
         let strip = options.effectiveStripAccents
         if options.cleanText, p.isDeletedByCleanText(cp) { return deleted }
-        let plain = !(options.cleanText && p.isCleanTextWhitespace(cp))
-            && !(options.handleChineseChars && p.isChineseCharacter(cp))
-            && !(strip && (p.hasCanonicalDecomposition(cp) || p.isNonspacingMark(cp) || p.combiningClass(cp) != 0))
-            && !(options.lowercase && p.changesWhenLowercased(cp))
-            && !p.isSplitWhitespace(cp) && !p.isPunctuation(cp)
-        if plain { return 0 }
+        // Shortcut for the ~100,000 ideographs (the generic path below gives the same answer).
+        if options.handleChineseChars, p.isChineseCharacter(cp), !(strip && p.hasCanonicalDecomposition(cp)),
+           !(options.lowercase && p.changesWhenLowercased(cp)), !p.isPunctuation(cp), !p.isSplitWhitespace(cp),
+           !(options.cleanText && p.isCleanTextWhitespace(cp)) {
+            return classIsolated
+        }
 
         func splitClass(_ s: UInt32) -> UInt64 {
             p.isSplitWhitespace(s) ? classSpace : p.isPunctuation(s) ? classIsolated : classWord
@@ -124,9 +154,8 @@ final class ScalarTable: @unchecked Sendable {
             pool.append(s | UInt32(splitClass(s)) << 24)
             bytes += UTF8Decoding.utf8Length(s)
         }
-        let inputBytes = UTF8Decoding.utf8Length(cp)
-        expansion = max(expansion, (bytes + inputBytes - 1) / inputBytes)
-        return replaced | cccBits | offset << 32
+        expansion = max(expansion, bytes)
+        return replaced | cccBits | UInt64(bytes) << 24 | offset << 32
     }
 
     // MARK: cache — one table per distinct option set, shared by all splitters.

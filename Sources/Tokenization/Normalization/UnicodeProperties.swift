@@ -28,16 +28,18 @@ public enum NormalizerError: Error, CustomStringConvertible, Equatable {
 /// properties from ICU in Python, so keep the two in step.
 struct UnicodeProperties: Sendable {
     let unicode: NormalizerOptions.UnicodeBehaviour
-    /// One byte per code point: which overlay toggles apply (reference mode only).
-    private let toggles: [UInt8]
+    /// Per code point: which overlay toggles apply (reference mode only).
+    private let toggles: [UInt16]
     private let decompositionOverride: [UInt32: [UInt32]]
     private let lowercaseOverride: [UInt32: [UInt32]]
 
-    private enum Toggle: UInt8 {
+    private enum Toggle: UInt16 {
         case deleted = 1, cleanSpace = 2, cjk = 4, splitSpace = 8, punctuation = 16
         case nonStarter = 32, nonspacingMark = 64
         /// The reference's NFC/NFKC leaves the code point alone where ICU's changes it.
         case normalizationOpaque = 128
+        /// The overlay has a decomposition or lowercase of its own for the code point.
+        case mapped = 256
     }
 
     static let scalarLimit: UInt32 = 0x110000
@@ -52,7 +54,7 @@ struct UnicodeProperties: Sendable {
         guard icuVersion == ReferenceOverlay.icuUnicodeVersion else {
             throw NormalizerError.icuVersionMismatch(found: icuVersion, expected: ReferenceOverlay.icuUnicodeVersion)
         }
-        var toggles = [UInt8](repeating: 0, count: Int(Self.scalarLimit))
+        var toggles = [UInt16](repeating: 0, count: Int(Self.scalarLimit))
         func mark(_ ranges: [UInt32], _ toggle: Toggle) {
             for pair in stride(from: 0, to: ranges.count, by: 2) {
                 for cp in ranges[pair]...ranges[pair + 1] { toggles[Int(cp)] |= toggle.rawValue }
@@ -73,12 +75,25 @@ struct UnicodeProperties: Sendable {
             precondition(value == [cp], "overlay: NFKC difference that is not identity at U+\(String(cp, radix: 16))")
             toggles[Int(cp)] |= Toggle.normalizationOpaque.rawValue
         }
+        // Code points the reference cannot decompose, and ICU's pieces of them (which ICU's
+        // NFC would compose back), are opaque to its NFC as well; so are the marks whose
+        // combining class its tables lack (they are starters there, so never reordered).
         for (cp, value) in decomposition where value == [cp] {
             toggles[Int(cp)] |= Toggle.normalizationOpaque.rawValue
+            var pieces = [UInt32](repeating: 0, count: 8)
+            let n = Int(drb_icu_canonical_decomposition(cp, &pieces, 8))
+            for piece in pieces.prefix(max(0, min(n, 8))) { toggles[Int(piece)] |= Toggle.normalizationOpaque.rawValue }
         }
+        for pair in stride(from: 0, to: ReferenceOverlay.nonStarterToggles.count, by: 2) {
+            for cp in ReferenceOverlay.nonStarterToggles[pair]...ReferenceOverlay.nonStarterToggles[pair + 1] {
+                toggles[Int(cp)] |= Toggle.normalizationOpaque.rawValue
+            }
+        }
+        for cp in decomposition.keys { toggles[Int(cp)] |= Toggle.mapped.rawValue }
+        lowercaseOverride = Self.mappings(ReferenceOverlay.lowercase)
+        for cp in lowercaseOverride.keys { toggles[Int(cp)] |= Toggle.mapped.rawValue }
         self.toggles = toggles
         decompositionOverride = decomposition
-        lowercaseOverride = Self.mappings(ReferenceOverlay.lowercase)
     }
 
     private static func mappings(_ flat: [UInt32]) -> [UInt32: [UInt32]] {
@@ -148,6 +163,25 @@ struct UnicodeProperties: Sendable {
     func combiningClass(_ cp: UInt32) -> UInt8 {
         let icu = UInt8(truncatingIfNeeded: drb_icu_combining_class(cp))
         return toggled(cp, .nonStarter) ? 0 : icu
+    }
+
+    /// A cheap screen for the table builder, from `drb_icu_fill_traits` bits: true when no
+    /// stage under `options` touches `cp` (an unchanged word character with class 0).
+    func isUntouched(_ cp: UInt32, traits t: UInt16, options: NormalizerOptions) -> Bool {
+        if unicode == .reference && toggles[Int(cp)] != 0 { return false }
+        let gc = Int32(t & 0x1F), whiteSpace = t & 1 << 5 != 0
+        if whiteSpace || Self.isPunctuationCategory(gc) { return false }
+        if (33...47).contains(cp) || (58...64).contains(cp) || (91...96).contains(cp) || (123...126).contains(cp) {
+            return false
+        }
+        if options.cleanText && (cp == 0 || cp == 0xFFFD || cp == 9 || cp == 10 || cp == 13
+                                 || Self.controlCategories.contains(gc)) { return false }
+        if options.handleChineseChars && t & 1 << 6 != 0 { return false }
+        if options.effectiveStripAccents && (t & (1 << 7 | 1 << 9) != 0 || gc == Self.nonspacingMarkCategory) {
+            return false
+        }
+        if options.lowercase && t & 1 << 8 != 0 { return false }
+        return true
     }
 
     /// True where NFD changes `cp`.
