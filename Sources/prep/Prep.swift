@@ -9,6 +9,7 @@ struct Prep: ParsableCommand {
             NormalizeCommand.self,
             EncodeCommand.self,
             TokenizeCommand.self,
+            VerifyCommand.self,
         ]
     )
 }
