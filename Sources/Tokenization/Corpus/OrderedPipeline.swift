@@ -58,7 +58,8 @@ public final class OrderedPipeline<Input, Output> {
 
 private final class SharedState<Input, Output>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [(Int, Input)] = []
+    /// Taken entries are set to nil at once so their buffers are freed, not kept until compaction.
+    private var queue: [(Int, Input)?] = []
     private var queueHead = 0
     private var results: [Int: Output] = [:]
     private var closed = false
@@ -72,7 +73,8 @@ private final class SharedState<Input, Output>: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         while queueHead == queue.count && !closed { condition.wait() }
         guard queueHead < queue.count else { return nil }
-        let item = queue[queueHead]
+        let item = queue[queueHead]!
+        queue[queueHead] = nil
         queueHead += 1
         if queueHead > 64 && queueHead * 2 > queue.count { queue.removeFirst(queueHead); queueHead = 0 }
         return item
