@@ -38,6 +38,10 @@ public final class BertTokenizer: Sendable {
 public final class BertEncoder {
     public let tokenizer: BertTokenizer
     let splitter: BertTextSplitter
+    // Copies of the shared parts, held directly so the per-sentence path does not reach
+    // through `tokenizer` (fewer retain/release pairs per call).
+    private let model: WordPieceModel
+    private let matcher: AddedTokenMatcher
     private var words = PreTokenizedText()
     private let pieces = WordPieceOutput()
     private let cache = WordPieceCache()
@@ -49,6 +53,8 @@ public final class BertEncoder {
     init(tokenizer: BertTokenizer) throws {
         self.tokenizer = tokenizer
         splitter = try BertTextSplitter(options: tokenizer.normalizer)
+        model = tokenizer.model
+        matcher = tokenizer.addedTokens
     }
 
     /// Encodes `text` (and `pair`) into `output` (cleared first).
@@ -143,7 +149,6 @@ public final class BertEncoder {
     private func segments(of text: UnsafeBufferPointer<UInt8>, _ body: (Bool, Int32) -> Void) {
         words.removeAll()
         var pos = 0
-        let matcher = tokenizer.addedTokens
         while pos < text.count {
             let match = matcher.nextMatch(in: text, from: pos)
             let segmentEnd = match?.start ?? text.count
@@ -151,7 +156,7 @@ public final class BertEncoder {
                 let firstWord = words.words.count
                 splitter.split(UnsafeBufferPointer(rebasing: text[pos..<segmentEnd]), sourceBase: Int32(pos), into: &words)
                 pieces.removeAll()
-                tokenizer.model.tokenize(words, fromWord: firstWord, into: pieces, cache: cache)
+                model.tokenize(words, fromWord: firstWord, into: pieces, cache: cache)
                 body(false, 0)
             }
             guard let match else { break }
