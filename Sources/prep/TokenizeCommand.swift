@@ -16,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
     @Option(parsing: .upToNextOption, help: "Input files (text, JSONL, or .zst of either).") var input: [String]
     @Option(help: "Output dataset directory.") var output: String
-    @Option(help: "text or jsonl.") var format = "text"
+    @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "Tokenizer threads.") var threads = 1
     @Flag(help: "Keep case and accents (the reference's lowercase=False).") var noLowercase = false
     @Option(help: "reference (identical to the pinned reference) or current (Unicode 15 via ICU).") var unicode = "reference"
@@ -26,7 +26,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func validate() throws {
         guard !input.isEmpty else { throw ValidationError("give at least one --input") }
-        guard InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text or jsonl") }
+        guard format == "auto" || InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, jsonl or auto") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
         guard NormalizerOptions.UnicodeBehaviour(rawValue: unicode) != nil else { throw ValidationError("--unicode must be reference or current") }
@@ -36,7 +36,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
-        job.format = InputFormat(rawValue: format)!
+        job.format = InputFormat(rawValue: format)
         job.threads = threads
         job.normalizer = NormalizerOverrides(lowercase: noLowercase ? false : nil,
                                              unicode: .init(rawValue: unicode)!, preNormalization: .init(rawValue: normalization)!)

@@ -234,4 +234,19 @@ final class CorpusJobTests: XCTestCase {
         other.normalizer.lowercase = false
         XCTAssertEqual(try other.run().resumedShards, 0)
     }
+
+    /// Without --format, each input's format follows its name, so one run takes both kinds.
+    func testFormatByFileName() throws {
+        XCTAssertEqual(InputFormat.detect(path: "a/b.jsonl.zst"), .jsonl)
+        XCTAssertEqual(InputFormat.detect(path: "a/b.JSONL"), .jsonl)
+        XCTAssertEqual(InputFormat.detect(path: "a/b.txt.zst"), .text)
+        let text = try file("a.txt", Array("one sentence\n\nother doc\n".utf8))
+        let jsonl = try file("b.jsonl", Array(#"{"text": "third doc"}"#.utf8))
+        var job = TokenizeJob(vocabularyPath: vocab, inputs: [text, jsonl], outputDirectory: dir + "/auto")
+        job.showProgress = false
+        XCTAssertNil(job.format)
+        _ = try job.run()
+        XCTAssertEqual(try records(dir + "/auto").map(\.0),
+                       [try encodeIDs("one sentence"), try encodeIDs("other doc"), try encodeIDs("third doc")])
+    }
 }

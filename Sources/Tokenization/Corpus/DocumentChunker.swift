@@ -25,7 +25,9 @@ public struct DocumentChunk: Sendable {
 /// documents at a sentence boundary, so one giant document cannot exhaust memory.
 public final class DocumentChunker {
     public let inputs: [String]
-    public let format: InputFormat
+    /// Format of each input, in order.
+    public let formats: [InputFormat]
+    private var format = InputFormat.text
     public let chunkBytes: Int
     public let maxDocumentBytes: Int
     public let onInvalid: InvalidUTF8Policy
@@ -43,9 +45,11 @@ public final class DocumentChunker {
     private var openDocumentSentences = 0
     private var openDocumentBytes = 0
 
-    public init(inputs: [String], format: InputFormat, chunkBytes: Int = 1 << 20,
+    /// `format == nil` chooses per file by its name (`InputFormat.detect`).
+    public init(inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
                 maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace) {
-        self.inputs = inputs; self.format = format
+        self.inputs = inputs
+        formats = inputs.map { format ?? InputFormat.detect(path: $0) }
         self.chunkBytes = max(chunkBytes, 1); self.maxDocumentBytes = max(maxDocumentBytes, 1)
         self.onInvalid = onInvalid
     }
@@ -108,6 +112,7 @@ public final class DocumentChunker {
             fileIndex += 1
             guard fileIndex < inputs.count else { return nil }
             reader = LineReader(try openByteSource(inputs[fileIndex]))
+            format = formats[fileIndex]
         }
         return reader
     }

@@ -7,6 +7,13 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case text
     /// One JSON object per line; its "text" string is the text.
     case jsonl
+
+    /// By file name: `.jsonl` / `.jsonl.zst` (and `.json`, `.ndjson`) are JSONL, anything else text.
+    public static func detect(path: String) -> InputFormat {
+        var name = path.lowercased()
+        if name.hasSuffix(".zst") { name.removeLast(4) }
+        return name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") ? .jsonl : .text
+    }
 }
 
 /// What to do with bytes that are not valid UTF-8.

@@ -6,7 +6,8 @@ public struct TokenizeJob {
     public var vocabularyPath: String
     public var inputs: [String]
     public var outputDirectory: String
-    public var format = InputFormat.text
+    /// `nil`: each input's format from its name (`.jsonl[.zst]` is JSONL, else text).
+    public var format: InputFormat? = nil
     public var threads = 1
     public var normalizer = NormalizerOverrides()
     public var onInvalid = InvalidUTF8Policy.replace
@@ -72,7 +73,7 @@ public struct TokenizeJob {
         let config: [String: String] = [
             "command": "tokenize",
             "inputs": inputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ","),
-            "format": format.rawValue,
+            "format": format?.rawValue ?? "auto",
             "lowercase": String(options.lowercase),
             "strip_accents": String(options.effectiveStripAccents),
             "clean_text": String(options.cleanText),
