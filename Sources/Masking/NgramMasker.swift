@@ -25,6 +25,7 @@ extension Masker {
             for w in first..<(first + n) where ws.unitCovered[w] { anyCovered = true; break }
             if anyCovered { continue }
             for w in first..<(first + n) { maskUnitPerToken(ids, unit: w, ws: &ws, random: &random) }
+            ws.spanWordCounts.append(Int32(n))
             masked += tokens
         }
     }
