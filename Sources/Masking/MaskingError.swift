@@ -10,6 +10,8 @@ public enum MaskingError: Error, CustomStringConvertible, Sendable {
     case io(path: String, detail: String)
     /// A shard-level error, passed through.
     case shard(ShardError)
+    /// The run stopped before `path` was finished (tests simulate a kill with this).
+    case interrupted(path: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum MaskingError: Error, CustomStringConvertible, Sendable {
         case let .corruptDocument(p, r, d): return "\(p): record \(r): \(d)"
         case let .io(p, d): return "\(p): \(d)"
         case let .shard(e): return e.description
+        case let .interrupted(p): return "\(p): interrupted; run the same command again to resume"
         }
     }
 
@@ -24,7 +27,7 @@ public enum MaskingError: Error, CustomStringConvertible, Sendable {
     public var isBadInput: Bool {
         switch self {
         case .badInput, .corruptDocument: return true
-        case .io: return false
+        case .io, .interrupted: return false
         case let .shard(e):
             if case .io = e { return false }
             return true
