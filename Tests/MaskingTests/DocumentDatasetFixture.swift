@@ -41,7 +41,7 @@ enum DocumentDatasetFixture {
         let size = (try FileManager.default.attributesOfItem(atPath: vocab.path)[.size] as? Int) ?? 0
         let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
                                 config: ["command": "test fixture", "vocab_bytes": "\(size)"],
-                                vocab: VocabularyIdentity(file: "vocab.txt", size: vocab.count, sha256: "test"),
+                                vocab: vocab.identity,
                                 shards: summaries)
         try Dataset.writeManifest(m, to: dir)
         return m

@@ -139,7 +139,7 @@ final class MaskingJobTests: XCTestCase {
         // An instance dataset is not a document dataset.
         m.shards[2].records -= 1
         try Dataset.writeManifest(m, to: input)
-        try MaskingJob.run(configuration(out))
+        _ = try MaskingJob.run(configuration(out))
         var wrong = configuration(DocumentDatasetFixture.temporaryDirectory("out2"))
         wrong.input = out
         assertError(try MaskingJob.run(wrong), contains: ["kind", "instances"], badInput: true)
