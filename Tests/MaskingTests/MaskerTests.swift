@@ -148,7 +148,7 @@ final class MaskerTests: XCTestCase {
     /// lengths 8-10 pooled: 7 degrees of freedom, 0.001 level = 24.32).
     func testRealisedSpanLengths() {
         var counts = [Int](repeating: 0, count: 8)
-        run(.span, instances: 3000, length: 2000, maxPredictions: 300) { _, _, _, _, ws, _ in
+        run(.span, instances: 1500, length: 2000, maxPredictions: 300) { _, _, _, _, ws, _ in
             for c in ws.spanWordCounts.prefix(3) { counts[min(Int(c), 8) - 1] += 1 }
         }
         let law = SpanLengthDistribution().probabilities
@@ -178,7 +178,7 @@ final class MaskerTests: XCTestCase {
             var ids = sequence(&data, length: 2000)
             var rr = InstanceRandom(seed: 2, streams: UInt64(i))
             m.mask(&ids, positions: &positions, labels: &labels, workspace: &ws, using: &rr)
-            words += ws.unitCovered.filter { $0 }.count
+            words += (0..<ws.units).filter { ws.unitCovered[$0] }.count
             picks += ws.spanWordCounts.count
         }
         XCTAssertEqual(Double(words) / Double(picks), 18.0 / 11, accuracy: 0.05)
