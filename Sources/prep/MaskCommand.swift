@@ -66,6 +66,7 @@ struct MaskCommand: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
                 print(summary.line)
