@@ -60,12 +60,18 @@ public struct Masker: Sendable {
             case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
             }
         }
-        // Ascending positions fall out of a scan of the covered flags: no sort needed.
+        // Ascending positions fall out of a scan of the covered flags: no sort needed. Gathered
+        // in scratch and appended in one go (array appends per element cost a uniqueness check each).
         let covered = ws.tokenCovered, original = ws.original
+        let gathered = ws.gathered, gatheredLabels = ws.gatheredLabels
+        var m = 0
         for i in 0..<n where covered[i] {
-            positions.append(UInt32(i))
-            labels.append(original[i])
+            gathered[m] = UInt32(i)
+            gatheredLabels[m] = original[i]
+            m += 1
         }
+        positions.append(contentsOf: UnsafeBufferPointer(start: gathered, count: m))
+        labels.append(contentsOf: UnsafeBufferPointer(start: gatheredLabels, count: m))
     }
 
     /// Google BERT's number of predictions for a sequence of `n` tokens.
@@ -90,8 +96,9 @@ public struct Masker: Sendable {
     func maskUnitPerToken<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, unit w: Int,
                                                     ws: inout MaskingWorkspace, random: inout R) {
         ws.unitCovered[w] = true
+        let covered = ws.tokenCovered
         for i in Int(ws.start[w])..<Int(ws.end[w]) {
-            ws.tokenCovered[i] = true
+            covered[i] = true
             replace(ids, at: i, u: random.drawUnit(), random: &random)
         }
     }

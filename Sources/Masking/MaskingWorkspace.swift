@@ -16,11 +16,14 @@ public struct MaskingWorkspace {
         var unitCovered: UnsafeMutablePointer<Bool>
         var tokenCovered: UnsafeMutablePointer<Bool>
         var original: UnsafeMutablePointer<UInt32>
+        var gathered: UnsafeMutablePointer<UInt32>
+        var gatheredLabels: UnsafeMutablePointer<UInt32>
 
         init() {
             start = .allocate(capacity: 1); end = .allocate(capacity: 1); linked = .allocate(capacity: 1)
             order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1)
             tokenCovered = .allocate(capacity: 1); original = .allocate(capacity: 1)
+            gathered = .allocate(capacity: 1); gatheredLabels = .allocate(capacity: 1)
         }
 
         func reserve(_ n: Int) {
@@ -30,12 +33,14 @@ public struct MaskingWorkspace {
             start = .allocate(capacity: c); end = .allocate(capacity: c); linked = .allocate(capacity: c)
             order = .allocate(capacity: c); unitCovered = .allocate(capacity: c)
             tokenCovered = .allocate(capacity: c); original = .allocate(capacity: c)
+            gathered = .allocate(capacity: c); gatheredLabels = .allocate(capacity: c)
             capacity = c
         }
 
         func free() {
             start.deallocate(); end.deallocate(); linked.deallocate(); order.deallocate()
             unitCovered.deallocate(); tokenCovered.deallocate(); original.deallocate()
+            gathered.deallocate(); gatheredLabels.deallocate()
         }
 
         deinit { free() }
@@ -56,6 +61,8 @@ public struct MaskingWorkspace {
     var unitCovered: UnsafeMutablePointer<Bool> { storage.unitCovered }
     var tokenCovered: UnsafeMutablePointer<Bool> { storage.tokenCovered }
     var original: UnsafeMutablePointer<UInt32> { storage.original }
+    var gathered: UnsafeMutablePointer<UInt32> { storage.gathered }
+    var gatheredLabels: UnsafeMutablePointer<UInt32> { storage.gatheredLabels }
 
     mutating func reset(_ ids: UnsafeBufferPointer<UInt32>) {
         let n = ids.count

@@ -7,11 +7,10 @@ extension Masker {
     func maskNgrams<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
                                               ws: inout MaskingWorkspace, random: inout R) {
         let units = ws.units
-        random.drawShuffle(ws.order, count: units)
         var masked = 0
         for k in 0..<units {
             if masked >= budget { break }
-            let first = Int(ws.order[k])
+            let first = random.drawNext(ws.order, k, count: units)
             var available = 1
             while available < ngramLengths.maxN, ws.linked[first + available - 1] { available += 1 }
             var n = ngramLengths.sample(upTo: available, using: &random)

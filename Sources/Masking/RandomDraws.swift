@@ -20,14 +20,14 @@ extension RandomNumberGenerator {
         range.lowerBound + drawInt(below: range.upperBound - range.lowerBound + 1)
     }
 
-    /// Fisher–Yates from the back (Python's `random.shuffle` order) over the first `count` elements.
+    /// Step k of a Fisher–Yates shuffle from the front: swaps a uniformly chosen element of
+    /// `a[k..<count]` into `a[k]` and returns it. Taking steps 0, 1, 2, … lazily yields the prefix
+    /// of a uniformly random permutation, so a masker that stops after ~15% of the candidates pays
+    /// for those draws only, not for a full shuffle.
     @inline(__always)
-    mutating func drawShuffle(_ a: UnsafeMutablePointer<Int32>, count: Int) {
-        var i = count - 1
-        while i > 0 {
-            let j = drawInt(below: i + 1)
-            let t = a[i]; a[i] = a[j]; a[j] = t
-            i -= 1
-        }
+    mutating func drawNext(_ a: UnsafeMutablePointer<Int32>, _ k: Int, count: Int) -> Int {
+        let j = k + drawInt(below: count - k)
+        let t = a[j]; a[j] = a[k]; a[k] = t
+        return Int(t)
     }
 }

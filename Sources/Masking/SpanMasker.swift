@@ -11,13 +11,12 @@ extension Masker {
     func maskSpans<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
                                              ws: inout MaskingWorkspace, random: inout R) {
         let units = ws.units
-        // Visiting words in a random permutation and skipping masked ones draws each anchor
-        // uniformly among the unmasked words, like SpanBERT's rejection loop, but terminates.
-        random.drawShuffle(ws.order, count: units)
+        // Visiting words in a random permutation (drawn lazily) and skipping masked ones draws each
+        // anchor uniformly among the unmasked words, like SpanBERT's rejection loop, but terminates.
         var masked = 0
         for k in 0..<units {
             if masked >= budget { break }
-            let anchor = Int(ws.order[k])
+            let anchor = random.drawNext(ws.order, k, count: units)
             if ws.unitCovered[anchor] { continue }
             let wanted = spanLengths.sample(using: &random)
             var tokens = Int(ws.end[anchor] - ws.start[anchor])
