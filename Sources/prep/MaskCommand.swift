@@ -78,7 +78,9 @@ struct MaskCommand: ParsableCommand {
 /// Prints a masking error as one line and exits 2 (bad input) or 1 (failure while running).
 func reportingMaskingErrors(_ body: () throws -> Void) throws {
     do { try body() } catch let e as MaskingError {
-        FileHandle.standardError.write(Data("\nerror: \(e.description)\n".utf8))
+        // On a terminal, first clear the progress line.
+        let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data("\(clear)error: \(e.description)\n".utf8))
         throw ExitCode(e.isBadInput ? 2 : 1)
     }
 }

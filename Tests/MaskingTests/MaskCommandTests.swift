@@ -93,7 +93,7 @@ final class MaskCommandTests: XCTestCase {
         var (status, _, err) = try prep(["mask", "--input", missing, "--output", output])
         XCTAssertEqual(status, 2)
         XCTAssert(err.contains(missing) && err.contains("manifest.json"), err)
-        XCTAssertEqual(err.split(separator: "\n").count, 1, err)
+        XCTAssertEqual(err.split(separator: "\n", omittingEmptySubsequences: false).count, 2, err)  // one line + final newline
 
         (status, _, _) = try prep(["mask", "--input", input, "--output", output, "--whole-word", "--span"])
         XCTAssertNotEqual(status, 0)
