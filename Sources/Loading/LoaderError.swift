@@ -1,0 +1,23 @@
+/// Loader failures; every message names the dataset, shard or block concerned.
+public enum LoaderError: Error, CustomStringConvertible, Equatable {
+    /// Bad arguments or a state file that does not fit (exit 2).
+    case invalidOptions(String)
+    /// The dataset directory is unusable: missing manifest, mismatched schemas or vocabularies.
+    case badDataset(path: String, detail: String)
+    /// A block failed its checksum or could not be decoded.
+    case corruptBlock(block: String, detail: String)
+    /// A sample does not fit the requested padding.
+    case sampleTooLong(sample: Int, length: Int, limit: Int, what: String)
+    /// A saved state belongs to a different dataset or order configuration.
+    case stateMismatch(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidOptions(d): return "invalid loader options: \(d)"
+        case let .badDataset(p, d): return "\(p): \(d)"
+        case let .corruptBlock(b, d): return "\(b): corrupt block: \(d) (use --skip-corrupt to skip it)"
+        case let .sampleTooLong(s, n, l, w): return "sample \(s) has \(n) \(w), more than the limit \(l)"
+        case let .stateMismatch(d): return "saved loader state does not match: \(d)"
+        }
+    }
+}
