@@ -34,7 +34,7 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
 
 /// Serialisable position in the stream; resuming from it reproduces exactly the
 /// batches an uninterrupted run would have produced, in O(1).
-public struct LoaderState: Sendable, Codable, Equatable {
+public struct LoaderState: Sendable, Codable, Hashable {
     public var seed: UInt64
     public var epoch: Int
     public var worldSize: Int

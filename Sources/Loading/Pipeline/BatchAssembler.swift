@@ -50,6 +50,7 @@ struct BatchAssembler {
         var maskedLabels: [[UInt32]] = []
         if let masking {
             ids.reserveCapacity(rows.count)
+            var workspace = MaskingWorkspace()
             for r in rows {
                 let b = r.block
                 var row = Array(b.tokens[b.tokenStarts[r.row]..<b.tokenStarts[r.row + 1]])
@@ -59,7 +60,7 @@ struct BatchAssembler {
                 }
                 var positions: [UInt32] = [], labels: [UInt32] = []
                 var random = InstanceRandom(seed: masking.seed, streams: UInt64(epoch), UInt64(r.sample), UInt64(r.copy))
-                masking.masker.mask(&row, positions: &positions, labels: &labels, using: &random)
+                masking.masker.mask(&row, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
                 ids.append(row); maskedPositions.append(positions); maskedLabels.append(labels)
             }
         }
