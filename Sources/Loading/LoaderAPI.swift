@@ -17,8 +17,10 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
     public var prefetchBatches: Int = 4
     public var workerThreads: Int = 2
     public var skipCorrupt: Bool = false
-    /// (added) Records per read unit; blocks are shuffled as wholes and read sequentially.
-    public var blockRecords: Int = 512
+    /// (added) Read units are the shards' own compressed blocks (each decompressed and
+    /// verified once per epoch); a value splits them into pieces of at most this many
+    /// records, for a finer shuffle at the cost of decompressing a block more than once.
+    public var blockRecords: Int? = nil
     /// (added) Blocks whose samples are shuffled together (the shuffle window).
     public var windowBlocks: Int = 8
     /// (added) Mask on the fly with these options (stored masks are undone first).

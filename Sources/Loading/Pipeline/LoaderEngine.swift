@@ -17,7 +17,7 @@ final class LoaderEngine {
         guard options.worldSize >= 1, (0..<options.worldSize).contains(options.rank) else {
             throw LoaderError.invalidOptions("rank \(options.rank) is not in 0..<\(options.worldSize) (world size)")
         }
-        guard options.blockRecords >= 1, options.windowBlocks >= 1 else {
+        guard (options.blockRecords ?? 1) >= 1, options.windowBlocks >= 1 else {
             throw LoaderError.invalidOptions("block records and window blocks must be at least 1")
         }
         if let weights {

@@ -3,19 +3,20 @@ import Shards
 import Tokenization
 
 /// A document dataset (`prep tokenize` output) read as packed instances. Opening it scans
-/// every document's sentence lengths once (in parallel over shards) to count instances;
-/// a block is a run of consecutive documents of one shard, decoded into its instances.
+/// every document's sentence lengths once (blocks in parallel) to count instances, so the
+/// epoch's size and order are known before training starts; a block is one of the shard's
+/// blocks of documents, decoded into their instances.
 final class DocumentShardSource: RecordSource, @unchecked Sendable {
     let directory: String
     let blockSizes: [Int]
-    private let blocks: [(shard: Int, first: Int, count: Int)]
+    private let blocks: [ShardBlock]
     private let pools: [ShardReaderPool]
     private let packing: DocumentPacking
     private let classifier: UInt32, separator: UInt32
     private let tokenColumn: Int, sentenceColumn: Int
 
     init(directory: String, manifest: DatasetManifest, vocabulary: Vocabulary, maxSequenceLength: Int,
-         blockRecords: Int, threads: Int) throws {
+         maxBlockRecords: Int?, skipCorrupt: Bool) throws {
         self.directory = directory
         guard let t = manifest.schema.index(of: "token_ids"), let s = manifest.schema.index(of: "sentence_lengths") else {
             throw LoaderError.badDataset(path: directory, detail: "document schema needs token_ids and sentence_lengths")
@@ -27,63 +28,59 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         classifier = UInt32(cls); separator = UInt32(sep)
         let packing = DocumentPacking(maxSequenceLength: maxSequenceLength)
         self.packing = packing
-        let pools = manifest.shards.map { ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file)) }
+        let pools = manifest.shards.map {
+            ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
+        }
         self.pools = pools
-        let docsPerBlock = max(1, blockRecords / 4)
+        let documentBlocks = try ShardBlocks.layout(pools: pools, manifest: manifest, directory: directory,
+                                                    maxRecords: maxBlockRecords, skipCorrupt: skipCorrupt)
 
-        // Instance counts per document, shard by shard.
-        var counts = [[Int]](repeating: [], count: manifest.shards.count)
+        // Instances per block, from the documents' sentence lengths (blocks in parallel).
+        var sizes = [Int](repeating: 0, count: documentBlocks.count)
+        var corrupt = Set<Int>()
         var failure: Error?
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: manifest.shards.count) { shard in
+        DispatchQueue.concurrentPerform(iterations: documentBlocks.count) { b in
+            let k = documentBlocks[b]
             do {
-                let c: [Int] = try pools[shard].withReader { reader in
+                let n: Int = try pools[k.shard].withReader { reader in
                     var record = ShardRecord(columnCount: reader.schema.fields.count)
-                    var out: [Int] = []
-                    out.reserveCapacity(reader.recordCount)
-                    for i in 0..<reader.recordCount {
+                    var n = 0
+                    for i in k.first..<(k.first + k.count) {
                         try reader.read(i, into: &record)
-                        out.append(packing.instanceCount(sentenceLengths: record.columns[s]))
+                        n += packing.instanceCount(sentenceLengths: record.columns[s])
                     }
-                    return out
+                    return n
                 }
-                lock.lock(); counts[shard] = c; lock.unlock()
+                lock.lock(); sizes[b] = n; lock.unlock()
+            } catch ShardError.corrupt(_, _) where skipCorrupt {
+                // Counted as one instance so that reading it reports (and skips) the block.
+                lock.lock(); sizes[b] = 1; corrupt.insert(b); lock.unlock()
             } catch {
                 lock.lock(); if failure == nil { failure = error }; lock.unlock()
             }
         }
         if let failure {
-            if let e = failure as? ShardError { throw LoaderError.badDataset(path: directory, detail: e.description) }
-            throw failure
+            throw ShardBlocks.translate(failure, block: "\(directory) document pre-scan", shard: directory)
         }
-        var blocks: [(Int, Int, Int)] = [], sizes: [Int] = []
-        for (shard, c) in counts.enumerated() {
-            var first = 0
-            while first < c.count {
-                let n = min(docsPerBlock, c.count - first)
-                blocks.append((shard, first, n))
-                sizes.append(c[first..<(first + n)].reduce(0, +))
-                first += n
-            }
-        }
-        self.blocks = blocks
+        blocks = documentBlocks
         blockSizes = sizes
     }
 
     func describe(block b: Int) -> String {
-        let (s, first, n) = blocks[b]
-        return "\(pools[s].path) documents \(first)..<\(first + n)"
+        let k = blocks[b]
+        return "\(pools[k.shard].path) documents \(k.first)..<\(k.first + k.count)"
     }
 
     func decode(block b: Int) throws -> DecodedBlock {
-        let (s, first, n) = blocks[b]
+        let k = blocks[b]
         let out = DecodedBlock()
         let empty: [UInt32] = []
         var row: [UInt32] = []
         do {
-            try pools[s].withReader { reader in
+            try pools[k.shard].withReader { reader in
                 var record = ShardRecord(columnCount: reader.schema.fields.count)
-                for i in first..<(first + n) {
+                for i in k.first..<(k.first + k.count) {
                     try reader.read(i, into: &record)
                     let tokens = record.columns[tokenColumn]
                     packing.pack(sentenceLengths: record.columns[sentenceColumn]) { range in
@@ -96,9 +93,8 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
                     }
                 }
             }
-        } catch let error as ShardError {
-            if case .corrupt = error { throw LoaderError.corruptBlock(block: describe(block: b), detail: error.description) }
-            throw LoaderError.badDataset(path: pools[s].path, detail: error.description)
+        } catch {
+            throw ShardBlocks.translate(error, block: describe(block: b), shard: pools[k.shard].path)
         }
         return out
     }

@@ -19,7 +19,7 @@ struct OpenedDatasets {
             do {
                 manifests.append(try Dataset.readManifest(in: dir))
             } catch let error as ShardError {
-                throw LoaderError.badDataset(path: dir, detail: error.description)
+                throw LoaderError.shard(error.description)
             } catch {
                 throw LoaderError.badDataset(path: dir, detail: "cannot read \(Dataset.manifestName): \(error)")
             }
@@ -42,12 +42,13 @@ struct OpenedDatasets {
         for (dir, m) in zip(directories, manifests) {
             switch m.kind {
             case "instances":
-                sources.append(try InstanceShardSource(directory: dir, manifest: m, blockRecords: options.blockRecords))
+                sources.append(try InstanceShardSource(directory: dir, manifest: m, maxBlockRecords: options.blockRecords,
+                                                       skipCorrupt: options.skipCorrupt))
             case "documents":
                 guard let vocabulary else { throw LoaderError.invalidOptions("document datasets need a vocabulary") }
                 sources.append(try DocumentShardSource(directory: dir, manifest: m, vocabulary: vocabulary,
                                                        maxSequenceLength: options.maxSequenceLength,
-                                                       blockRecords: options.blockRecords, threads: options.workerThreads))
+                                                       maxBlockRecords: options.blockRecords, skipCorrupt: options.skipCorrupt))
             default:
                 throw LoaderError.badDataset(path: dir, detail: "unknown dataset kind \"\(m.kind)\" in \(Dataset.manifestName)")
             }
