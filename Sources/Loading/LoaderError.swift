@@ -10,8 +10,17 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
     case sampleTooLong(sample: Int, length: Int, limit: Int, what: String)
     /// The shard container refused a dataset or shard (its message names file and position).
     case shard(String)
+    /// Reading or writing a state file failed.
+    case io(path: String, detail: String)
     /// A saved state belongs to a different dataset or order configuration.
     case stateMismatch(String)
+
+    /// 2 for bad input or usage (options, datasets, corrupt data, state files that do not
+    /// fit), 1 for a failure while running.
+    public var exitCode: Int32 {
+        if case .io = self { return 1 }
+        return 2
+    }
 
     public var description: String {
         switch self {
@@ -20,6 +29,7 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
         case let .corruptBlock(b, d): return "\(b): corrupt block: \(d) (use --skip-corrupt to skip it)"
         case let .sampleTooLong(s, n, l, w): return "sample \(s) has \(n) \(w), more than the limit \(l)"
         case let .shard(d): return d
+        case let .io(p, d): return "\(p): \(d)"
         case let .stateMismatch(d): return "saved loader state does not match: \(d)"
         }
     }
