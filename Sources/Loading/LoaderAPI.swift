@@ -29,6 +29,9 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
     /// (added) Vocabulary for masking and the [PAD] id; default: the manifest's vocabulary
     /// file, looked up beside the dataset when relative.
     public var vocabularyPath: String? = nil
+    /// (added) Length bucketing: sort each group of this many global batches by sample
+    /// length before cutting it into batches (less padding). nil: off.
+    public var bucketBatches: Int? = nil
     /// (added) Sequence length of instances packed from document datasets.
     public var maxSequenceLength: Int = 128
     public init(batchSize: Int) { self.batchSize = batchSize }
@@ -116,7 +119,7 @@ public final class StreamingLoader {
     public func next() throws -> Batch? {
         guard let batch = try engine.prefetcher.next() else { return nil }
         delivered += 1
-        skipped += engine.schedule.positions(ofBatch: delivered - 1).count - batch.size
+        skipped += try engine.assembler.positions(ofBatch: delivered - 1).count - batch.size
         return batch
     }
 

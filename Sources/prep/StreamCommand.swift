@@ -30,6 +30,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Shuffle window, in blocks.") var windowBlocks = 8
     @Option(help: "Split shard blocks into read units of at most this many records (finer shuffle, more decompression).")
     var blockRecords: Int?
+    @Option(help: "Length bucketing: sort each group of this many global batches by length before batching.")
+    var bucketBatches: Int?
     @Flag(help: "Skip corrupt blocks (counted and listed on stderr) instead of stopping.") var skipCorrupt = false
     @Option(help: "Mask on the fly: token, whole-word, span or ngram:N (required for document datasets).") var mask: String?
     @Option(help: "Masked-LM probability for --mask.") var maskedLmProb = 0.15
@@ -49,6 +51,7 @@ struct StreamCommand: ParsableCommand {
         guard threads >= 0, prefetch >= 1, windowBlocks >= 1 else {
             throw ValidationError("--threads must be ≥ 0, --prefetch and --window-blocks ≥ 1")
         }
+        if let g = bucketBatches, g < 1 { throw ValidationError("--bucket-batches must be at least 1") }
         if let k = stopAfterBatches, k < 0 { throw ValidationError("--stop-after-batches must be non-negative") }
         if let m = mask, Self.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         if let w = weights {
@@ -91,6 +94,7 @@ struct StreamCommand: ParsableCommand {
             options.windowBlocks = windowBlocks
             options.blockRecords = blockRecords
             options.skipCorrupt = skipCorrupt
+            options.bucketBatches = bucketBatches
             options.vocabularyPath = vocab
             options.maxSequenceLength = maxSeqLength
             if let mask {

@@ -203,3 +203,53 @@ final class StreamingLoaderTests: XCTestCase {
         XCTAssertLessThan(loader.statistics.blocksDecoded, 400 + 400 / 10)
     }
 }
+
+final class LengthBucketingTests: XCTestCase {
+    private func options(world: Int = 1, rank: Int = 0, threads: Int = 2) -> LoaderOptions {
+        var o = LoaderOptions(batchSize: 8)
+        o.seed = 11; o.worldSize = world; o.rank = rank; o.workerThreads = threads
+        o.windowBlocks = 4; o.bucketBatches = 6
+        return o
+    }
+
+    func testBucketingCoversTheEpochAndReducesPadding() throws {
+        let source = MemorySource(records: 1000, blockSize: 40, maxExtra: 40)
+        let loader = try StreamingLoader(sources: [source], options: options())
+        var seen: [Int] = [], padded = 0, plainPadded = 0
+        while let b = try loader.next() {
+            seen += b.sampleIndices
+            padded += b.size * b.sequenceLength
+            let lengths = b.sampleIndices.map { MemorySource.length(of: $0, maxExtra: 40) }
+            XCTAssertEqual(b.sequenceLength, lengths.max())
+        }
+        XCTAssertEqual(seen.sorted(), Array(0..<1000))
+        var plain = options(); plain.bucketBatches = nil
+        let unbucketed = try StreamingLoader(sources: [source], options: plain)
+        while let b = try unbucketed.next() { plainPadded += b.size * b.sequenceLength }
+        XCTAssertLessThan(Double(padded), 0.8 * Double(plainPadded))
+    }
+
+    func testBucketedStreamResumesExactlyAndElastically() throws {
+        let source = MemorySource(records: 777, blockSize: 30, maxExtra: 40)
+        let full = try StreamingLoader(sources: [source], options: options(threads: 0)).drainIndices()
+        XCTAssertEqual(try StreamingLoader(sources: [source], options: options(threads: 3)).drainIndices(), full)
+        let first = try StreamingLoader(sources: [source], options: options())
+        let head = try first.drainIndices(limit: 17)
+        let rest = try StreamingLoader(sources: [source], options: options(), resumeFrom: first.state).drainIndices()
+        XCTAssertEqual(head + rest, full)
+
+        var seen: [Int] = []
+        var state: LoaderState?
+        for r in 0..<2 {
+            let l = try StreamingLoader(sources: [source], options: options(world: 2, rank: r))
+            seen += try l.drainIndices(limit: 9).flatMap { $0 }
+            state = l.state
+        }
+        for r in 0..<3 {
+            seen += try StreamingLoader(sources: [source], options: options(world: 3, rank: r), resumeFrom: state).drainIndices().flatMap { $0 }
+        }
+        XCTAssertEqual(seen.sorted(), Array(0..<777))
+        var other = options(); other.bucketBatches = 5
+        XCTAssertThrowsError(try StreamingLoader(sources: [source], options: other, resumeFrom: state))
+    }
+}

@@ -23,7 +23,7 @@ enum Mix {
 
 /// Purposes, so that keys for different decisions never collide.
 enum KeyPurpose: UInt64 {
-    case blockOrder = 1, window = 2, mixtureSubset = 3
+    case blockOrder = 1, window = 2, mixtureSubset = 3, buckets = 4
 }
 
 /// A small counter-based generator for the O(blocks) shuffles done once per epoch.

@@ -22,6 +22,7 @@ struct BatchAssembler {
     let maxPredictions: Int?
     let padID: Int32
     let masking: DynamicMasking?
+    let buckets: LengthBuckets?
 
     private struct Row {
         var block: DecodedBlock
@@ -30,18 +31,32 @@ struct BatchAssembler {
         var copy: Int
     }
 
+    /// The row at epoch position `p`, or nil when its block is corrupt and skipped.
+    private func row(at p: Int) throws -> Row? {
+        let (v, offset) = order.sample(at: p)
+        let vb = order.layout.blocks[v]
+        guard let block = try cache.block(.init(source: vb.source, block: vb.block), in: sources[vb.source]) else {
+            return nil // corrupt and skipped; counted by the cache
+        }
+        let row = vb.first + offset
+        return Row(block: block, row: row, sample: blockStarts[vb.source][vb.block] + row, copy: vb.copy)
+    }
+
+    /// Epoch positions of rank-local batch k.
+    func positions(ofBatch k: Int) throws -> [Int] {
+        guard let buckets else { return Array(schedule.positions(ofBatch: k)) }
+        let absolute = schedule.startPosition / schedule.batchSize + k * schedule.worldSize + schedule.rank
+        return Array(try buckets.positions(ofGlobalBatch: absolute) { p in
+            try row(at: p).map { $0.block.length(ofRow: $0.row) } ?? 0
+        })
+    }
+
     func batch(_ k: Int) throws -> Batch {
         var rows: [Row] = []
-        let positions = schedule.positions(ofBatch: k)
+        let positions = try positions(ofBatch: k)
         rows.reserveCapacity(positions.count)
         for p in positions {
-            let (v, offset) = order.sample(at: p)
-            let vb = order.layout.blocks[v]
-            guard let block = try cache.block(.init(source: vb.source, block: vb.block), in: sources[vb.source]) else {
-                continue // corrupt and skipped; counted by the cache
-            }
-            let row = vb.first + offset
-            rows.append(Row(block: block, row: row, sample: blockStarts[vb.source][vb.block] + row, copy: vb.copy))
+            if let r = try row(at: p) { rows.append(r) }
         }
 
         // Masks: stored, or drawn now.
