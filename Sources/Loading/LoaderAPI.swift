@@ -58,6 +58,15 @@ public struct LoaderState: Sendable, Codable, Hashable {
         self.samplesPerEpoch = samplesPerEpoch; self.orderFingerprint = orderFingerprint
     }
 
+    /// (added) True when the state's epoch has been fully consumed.
+    public var isEpochComplete: Bool { samplesPerEpoch.map { globalSamplesConsumed >= $0 } ?? false }
+
+    /// (added) The start of the next epoch (same seed and world size).
+    public func startOfNextEpoch() -> LoaderState {
+        LoaderState(seed: seed, epoch: epoch + 1, worldSize: worldSize, globalSamplesConsumed: 0,
+                    samplesPerEpoch: nil, orderFingerprint: orderFingerprint)
+    }
+
     /// (added) Pretty, key-sorted JSON.
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()

@@ -78,6 +78,10 @@ struct StreamCommand: ParsableCommand {
             var state: LoaderState? = nil
             if let path = resume {
                 var s = try StateFile.read(path)
+                if s.isEpochComplete && epoch == nil {
+                    s = s.startOfNextEpoch()
+                    FileHandle.standardError.write(Data("\(path): epoch \(s.epoch - 1) is complete; continuing with epoch \(s.epoch)\n".utf8))
+                }
                 if let seed { s.seed = seed }
                 if let epoch { s.epoch = epoch }
                 state = s

@@ -76,6 +76,15 @@ final class StreamCommandTests: XCTestCase {
         let tail = try run([dir, "--batch-size", "8", "--print-ids", "--resume", state, "--threads", "3"])
         XCTAssertEqual(tail.status, 0, tail.err)
         XCTAssertEqual(ids(head.out) + ids(tail.out), batches)
+
+        // A state saved at the end of an epoch resumes at the start of the next one.
+        let end = try run([dir, "--batch-size", "8", "--seed", "3", "--save-state", state])
+        XCTAssertEqual(end.status, 0, end.err)
+        let next = try run([dir, "--batch-size", "8", "--print-ids", "--resume", state])
+        let epoch1 = try run([dir, "--batch-size", "8", "--seed", "3", "--epoch", "1", "--print-ids"])
+        XCTAssertEqual(next.out, epoch1.out)
+        XCTAssertNotEqual(epoch1.out, full.out)
+        XCTAssertTrue(next.err.contains("continuing with epoch 1"), next.err)
     }
 
     func testElasticResumeFromTwoRanksToThree() throws {
