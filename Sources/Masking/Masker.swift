@@ -43,17 +43,15 @@ public struct Masker: Sendable {
         let n = inputIDs.count
         let budget = predictionBudget(sequenceLength: n)
         guard budget > 0 else { return }
-        ws.reset(tokenCount: n)
         let wholeWords: Bool
         if case .token = options.strategy { wholeWords = false } else { wholeWords = true }
         inputIDs.withUnsafeBufferPointer { ids in
+            ws.reset(ids)
             tables.kind.withUnsafeBufferPointer { kind in
                 ws.collectUnits(ids, kind: kind, wholeWords: wholeWords)
             }
         }
-        guard !ws.start.isEmpty else { return }
-        ws.original.removeAll(keepingCapacity: true)
-        ws.original.append(contentsOf: inputIDs)
+        guard ws.units > 0 else { return }
 
         inputIDs.withUnsafeMutableBufferPointer { ids in
             switch options.strategy {
@@ -63,9 +61,10 @@ public struct Masker: Sendable {
             }
         }
         // Ascending positions fall out of a scan of the covered flags: no sort needed.
-        for i in 0..<n where ws.tokenCovered[i] {
+        let covered = ws.tokenCovered, original = ws.original
+        for i in 0..<n where covered[i] {
             positions.append(UInt32(i))
-            labels.append(ws.original[i])
+            labels.append(original[i])
         }
     }
 

@@ -6,8 +6,8 @@
 extension Masker {
     func maskNgrams<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
                                               ws: inout MaskingWorkspace, random: inout R) {
-        let units = ws.start.count
-        ws.order.withUnsafeMutableBufferPointer { random.drawShuffle($0.baseAddress!, count: units) }
+        let units = ws.units
+        random.drawShuffle(ws.order, count: units)
         var masked = 0
         for k in 0..<units {
             if masked >= budget { break }
@@ -25,6 +25,7 @@ extension Masker {
             for w in first..<(first + n) where ws.unitCovered[w] { anyCovered = true; break }
             if anyCovered { continue }
             for w in first..<(first + n) { maskUnitPerToken(ids, unit: w, ws: &ws, random: &random) }
+            ws.spanWordCounts.append(Int32(n))
             masked += tokens
         }
     }

@@ -10,10 +10,10 @@
 extension Masker {
     func maskSpans<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
                                              ws: inout MaskingWorkspace, random: inout R) {
-        let units = ws.start.count
+        let units = ws.units
         // Visiting words in a random permutation and skipping masked ones draws each anchor
         // uniformly among the unmasked words, like SpanBERT's rejection loop, but terminates.
-        ws.order.withUnsafeMutableBufferPointer { random.drawShuffle($0.baseAddress!, count: units) }
+        random.drawShuffle(ws.order, count: units)
         var masked = 0
         for k in 0..<units {
             if masked >= budget { break }

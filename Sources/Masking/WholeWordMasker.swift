@@ -5,8 +5,8 @@
 extension Masker {
     func maskUnits<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
                                              ws: inout MaskingWorkspace, random: inout R) {
-        let units = ws.start.count
-        ws.order.withUnsafeMutableBufferPointer { random.drawShuffle($0.baseAddress!, count: units) }
+        let units = ws.units
+        random.drawShuffle(ws.order, count: units)
         var masked = 0
         for k in 0..<units {
             if masked >= budget { break }

@@ -52,8 +52,11 @@ struct ShardHeader: Equatable {
             throw bad("bad magic at byte 0 (expected 'DRBSHARD'); not a shard or header damaged")
         }
         let headerBytes = Int(p.le(12, UInt32.self))
-        guard headerBytes >= ShardLayout.headerFixedBytes + ShardLayout.checksumBytes, headerBytes <= fileBytes else {
-            throw bad("header length \(headerBytes) at byte 12 is impossible for a \(fileBytes)-byte file")
+        guard headerBytes >= ShardLayout.headerFixedBytes + ShardLayout.checksumBytes else {
+            throw bad("header length \(headerBytes) at byte 12 is impossible")
+        }
+        guard headerBytes <= fileBytes else {
+            throw bad("truncated or damaged: file is \(fileBytes) bytes, its header alone claims \(headerBytes) bytes (byte 12)")
         }
         let stored: UInt64 = p.le(headerBytes - 8)
         let actual = XXHash64.hash(UnsafeRawBufferPointer(start: p, count: headerBytes - 8))
