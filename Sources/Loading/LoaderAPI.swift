@@ -32,8 +32,9 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
     /// (added) Length bucketing: sort each group of this many global batches by sample
     /// length before cutting it into batches (less padding). nil: off.
     public var bucketBatches: Int? = nil
-    /// (added) Sequence length of instances packed from document datasets.
-    public var maxSequenceLength: Int = 128
+    /// (added) How document datasets become instances (as `prep mask`: length, pairs,
+    /// short-sequence probability); the packing seed is `seed`, so it is fixed across epochs.
+    public var documentInstances = InstanceOptions()
     public init(batchSize: Int) { self.batchSize = batchSize }
 }
 

@@ -8,8 +8,8 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
     case corruptBlock(block: String, detail: String)
     /// A sample does not fit the requested padding.
     case sampleTooLong(sample: Int, length: Int, limit: Int, what: String)
-    /// The shard container refused a dataset or shard (its message names file and position).
-    case shard(String)
+    /// A lower stage (shards, masking) refused a dataset or shard; its message names file and position.
+    case reported(String)
     /// Reading or writing a state file failed.
     case io(path: String, detail: String)
     /// A saved state belongs to a different dataset or order configuration.
@@ -28,7 +28,7 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
         case let .badDataset(p, d): return "\(p): \(d)"
         case let .corruptBlock(b, d): return "\(b): corrupt block: \(d) (use --skip-corrupt to skip it)"
         case let .sampleTooLong(s, n, l, w): return "sample \(s) has \(n) \(w), more than the limit \(l)"
-        case let .shard(d): return d
+        case let .reported(d): return d
         case let .io(p, d): return "\(p): \(d)"
         case let .stateMismatch(d): return "saved loader state does not match: \(d)"
         }

@@ -36,7 +36,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Mask on the fly: token, whole-word, span or ngram:N (required for document datasets).") var mask: String?
     @Option(help: "Masked-LM probability for --mask.") var maskedLmProb = 0.15
     @Option(help: "Vocabulary for --mask (default: the manifest's).") var vocab: String?
-    @Option(help: "Instance length when packing document datasets.") var maxSeqLength = 128
+    @Option(help: "Instance length when building instances from document datasets.") var maxSeqLength = 128
+    @Option(help: "Document datasets: none, nsp or sop (as prep mask --pairs).") var pairs = "none"
+    @Option(help: "Document datasets: chance of a shorter target length (as prep mask).") var shortSeqProb = 0.1
     @Flag(help: "Print one line per batch: the dataset-global indices of its samples (the order of prep inspect).")
     var printIds = false
     @Option(help: "Stop after this many batches of this rank.") var stopAfterBatches: Int?
@@ -53,6 +55,7 @@ struct StreamCommand: ParsableCommand {
         }
         if let g = bucketBatches, g < 1 { throw ValidationError("--bucket-batches must be at least 1") }
         if let k = stopAfterBatches, k < 0 { throw ValidationError("--stop-after-batches must be non-negative") }
+        guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
         if let m = mask, Self.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         if let w = weights {
             let parsed = w.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -100,7 +103,9 @@ struct StreamCommand: ParsableCommand {
             options.skipCorrupt = skipCorrupt
             options.bucketBatches = bucketBatches
             options.vocabularyPath = vocab
-            options.maxSequenceLength = maxSeqLength
+            options.documentInstances.maxSequenceLength = maxSeqLength
+            options.documentInstances.pairing = SentencePairing(rawValue: pairs)!
+            options.documentInstances.shortSequenceProbability = shortSeqProb
             if let mask {
                 var m = MaskingOptions()
                 m.strategy = Self.strategy(mask)!

@@ -53,8 +53,14 @@ func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks
     }
     let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances", schema: schema,
                             config: ["test": "loader"],
-                            vocab: VocabularyIdentity(file: Fixture.vocabularyPath, size: vocab.count, sha256: "test"),
+                            vocab: try copyVocabulary(into: dir),
                             shards: summaries)
     try Dataset.writeManifest(m, to: dir)
     return m
+}
+
+/// Puts the test vocabulary into a dataset directory, as `prep tokenize`/`prep mask` do.
+func copyVocabulary(into dir: String) throws -> VocabularyIdentity {
+    try FileManager.default.copyItem(atPath: Fixture.vocabularyPath, toPath: dir + "/vocab.txt")
+    return VocabularyIdentity(file: "vocab.txt", size: Fixture.vocabulary.count, sha256: Fixture.vocabulary.sha256)
 }

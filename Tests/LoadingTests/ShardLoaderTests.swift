@@ -148,10 +148,10 @@ final class ShardLoaderTests: XCTestCase {
             try w.append(r)
         }
         let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
-                                config: [:], vocab: VocabularyIdentity(file: Fixture.vocabularyPath, size: vocab.count, sha256: "test"),
+                                config: [:], vocab: try copyVocabulary(into: dir),
                                 shards: [try w.finish()])
         try Dataset.writeManifest(m, to: dir)
-        var o = dynamicOptions(); o.maxSequenceLength = 64
+        var o = dynamicOptions(); o.documentInstances.maxSequenceLength = 64
         let loader = try StreamingLoader(directories: [dir], options: o)
         var tokens = 0, rows = 0
         while let b = try loader.next() {
@@ -168,17 +168,38 @@ final class ShardLoaderTests: XCTestCase {
         }
         XCTAssertEqual(tokens, totalTokens, "packing keeps every token")
         XCTAssertEqual(rows, loader.samplesPerEpoch)
-    }
 
-    func testDocumentPackingNeverDropsOrOverfills() {
-        let packing = DocumentPacking(maxSequenceLength: 10)
-        for lengths in [[3, 4, 5], [20], [0, 8, 8, 1], [], [7, 25, 2]] as [[UInt32]] {
-            var ranges: [Range<Int>] = []
-            packing.pack(sentenceLengths: lengths) { ranges.append($0) }
-            XCTAssertEqual(ranges.reduce(0) { $0 + $1.count }, Int(lengths.reduce(0, +)))
-            XCTAssertTrue(ranges.allSatisfy { !$0.isEmpty && $0.count <= 8 })
-            XCTAssertEqual(ranges.count, packing.instanceCount(sentenceLengths: lengths))
-            for (a, b) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+        // The instances are exactly those prep mask's InstanceBuilder makes with this seed.
+        var builder = InstanceBuilder(options: o.documentInstances, masking: o.masking!, vocabulary: vocab, seed: o.seed)
+        var built = InstanceBatch(), stats = InstanceStatistics()
+        let reader = try ShardReader(path: Dataset.shardPath(in: dir, index: 0))
+        var record = ShardRecord(columnCount: 2)
+        for d in 0..<40 {
+            try reader.read(d, into: &record)
+            try builder.build(TokenizedDocument(tokens: record.columns[0], sentenceLengths: record.columns[1]), index: d,
+                              copy: 0, documentCount: 40, fetch: { _, _ in }, into: &built, statistics: &stats)
         }
+        func unmasked(_ ids: [Int32], _ positions: [Int32], _ labels: [Int32]) -> [Int32] {
+            var ids = ids
+            for (p, l) in zip(positions, labels) where l >= 0 { ids[Int(p)] = l }
+            return ids
+        }
+        var expected: [[Int32]] = []
+        for i in 0..<built.count {
+            let t = built.tokenRange(i), m = built.maskRange(i)
+            expected.append(unmasked(built.inputIDs[t].map { Int32($0) }, built.maskedPositions[m].map { Int32($0) },
+                                     built.maskedLabels[m].map { Int32($0) }))
+        }
+        var got: [Int: [Int32]] = [:]
+        let again = try StreamingLoader(directories: [dir], options: o)
+        while let b = try again.next() {
+            for r in 0..<b.size {
+                let n = Int(b.attentionMask[r * b.sequenceLength..<(r + 1) * b.sequenceLength].reduce(0, +))
+                got[b.sampleIndices[r]] = unmasked(Array(b.inputIDs[r * b.sequenceLength..<r * b.sequenceLength + n]),
+                                                   Array(b.maskedPositions[r * 10..<(r + 1) * 10]),
+                                                   Array(b.maskedLabels[r * 10..<(r + 1) * 10]))
+            }
+        }
+        XCTAssertEqual((0..<expected.count).map { got[$0] ?? [] }, expected)
     }
 }

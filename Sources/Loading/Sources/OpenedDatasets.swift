@@ -19,7 +19,7 @@ struct OpenedDatasets {
             do {
                 manifests.append(try Dataset.readManifest(in: dir))
             } catch let error as ShardError {
-                throw LoaderError.shard(error.description)
+                throw LoaderError.reported(error.description)
             } catch {
                 throw LoaderError.badDataset(path: dir, detail: "cannot read \(Dataset.manifestName): \(error)")
             }
@@ -45,36 +45,30 @@ struct OpenedDatasets {
                 sources.append(try InstanceShardSource(directory: dir, manifest: m, maxBlockRecords: options.blockRecords,
                                                        skipCorrupt: options.skipCorrupt))
             case "documents":
-                guard let vocabulary else { throw LoaderError.invalidOptions("document datasets need a vocabulary") }
+                guard let vocabulary, let masking = options.masking else {
+                    throw LoaderError.invalidOptions("document datasets need dynamic masking and a vocabulary")
+                }
                 sources.append(try DocumentShardSource(directory: dir, manifest: m, vocabulary: vocabulary,
-                                                       maxSequenceLength: options.maxSequenceLength,
-                                                       maxBlockRecords: options.blockRecords, skipCorrupt: options.skipCorrupt))
+                                                       instances: options.documentInstances, masking: masking,
+                                                       seed: options.seed, maxBlockRecords: options.blockRecords,
+                                                       skipCorrupt: options.skipCorrupt))
             default:
                 throw LoaderError.badDataset(path: dir, detail: "unknown dataset kind \"\(m.kind)\" in \(Dataset.manifestName)")
             }
         }
     }
 
+    /// The dataset's vocabulary (`--vocab`, else the copy `prep mask`/`prep tokenize` keep in
+    /// the dataset directory), checked against the manifest's size and SHA-256. Without
+    /// masking it only supplies the [PAD] id, so a missing one is not an error then.
     private static func loadVocabulary(options: LoaderOptions, manifest: DatasetManifest, directory: String,
                                        required: Bool) throws -> Vocabulary? {
-        var candidates: [String] = []
-        if let p = options.vocabularyPath { candidates = [p] } else {
-            let f = manifest.vocab.file
-            if f.hasPrefix("/") { candidates.append(f) } else {
-                candidates.append((directory as NSString).appendingPathComponent(f))
-                candidates.append(f)
-                candidates.append((directory as NSString).appendingPathComponent((f as NSString).lastPathComponent))
-            }
+        do {
+            return try VocabularyLocator.load(explicit: options.vocabularyPath, dataset: directory,
+                                              identity: manifest.vocab).0
+        } catch let error as MaskingError {
+            if required { throw LoaderError.reported(error.description) }
+            return nil
         }
-        for path in candidates where FileManager.default.fileExists(atPath: path) {
-            do { return try Vocabulary(path: path) } catch {
-                throw LoaderError.badDataset(path: path, detail: "cannot load vocabulary: \(error)")
-            }
-        }
-        if required {
-            throw LoaderError.badDataset(path: directory,
-                detail: "vocabulary \(manifest.vocab.file) not found (tried \(candidates.joined(separator: ", "))); pass --vocab")
-        }
-        return nil
     }
 }

@@ -65,7 +65,7 @@ enum ShardBlocks {
             } catch ShardError.corrupt(_, _) where skipCorrupt {
                 if expected > 0 { blocks.append(ShardBlock(shard: s, first: 0, count: expected)) }
             } catch let error as ShardError {
-                throw LoaderError.shard(error.description)
+                throw LoaderError.reported(error.description)
             }
         }
         return blocks
@@ -75,6 +75,6 @@ enum ShardBlocks {
     static func translate(_ error: Error, block name: String, shard path: String) -> Error {
         guard let e = error as? ShardError else { return error }
         if case .corrupt = e { return LoaderError.corruptBlock(block: name, detail: e.description) }
-        return LoaderError.shard(e.description)
+        return LoaderError.reported(e.description)
     }
 }
