@@ -18,11 +18,13 @@ import numpy as np
 def write(args):
     from streaming import MDSWriter
 
+    # Raw little-endian bytes (MDS `ndarray` cannot hold an empty array, and a sample may
+    # have no masks); widths as in our shards: uint16 ids, uint8 segments.
     columns = {
-        "input_ids": "ndarray:uint16",
-        "segment_ids": "ndarray:uint8",
-        "masked_positions": "ndarray:uint16",
-        "masked_labels": "ndarray:uint16",
+        "input_ids": "bytes",
+        "segment_ids": "bytes",
+        "masked_positions": "bytes",
+        "masked_labels": "bytes",
         "next_sentence_label": "int",
     }
     n = 0
@@ -30,17 +32,28 @@ def write(args):
         for line in f:
             r = json.loads(line)
             w.write({
-                "input_ids": np.asarray(r["input_ids"], dtype=np.uint16),
-                "segment_ids": np.asarray(r["segment_ids"], dtype=np.uint8),
-                "masked_positions": np.asarray(r["masked_positions"], dtype=np.uint16),
-                "masked_labels": np.asarray(r["masked_labels"], dtype=np.uint16),
+                "input_ids": np.asarray(r["input_ids"], dtype="<u2").tobytes(),
+                "segment_ids": np.asarray(r["segment_ids"], dtype=np.uint8).tobytes(),
+                "masked_positions": np.asarray(r["masked_positions"], dtype="<u2").tobytes(),
+                "masked_labels": np.asarray(r["masked_labels"], dtype="<u2").tobytes(),
                 "next_sentence_label": int(r.get("next_sentence_label", -1)),
             })
             n += 1
     print(json.dumps({"written": n}))
 
 
+def decode(s):
+    return {
+        "input_ids": np.frombuffer(s["input_ids"], dtype="<u2"),
+        "segment_ids": np.frombuffer(s["segment_ids"], dtype=np.uint8),
+        "masked_positions": np.frombuffer(s["masked_positions"], dtype="<u2"),
+        "masked_labels": np.frombuffer(s["masked_labels"], dtype="<u2"),
+        "next_sentence_label": s["next_sentence_label"],
+    }
+
+
 def collate(samples):
+    samples = [decode(s) for s in samples]
     b = len(samples)
     length = max(len(s["input_ids"]) for s in samples)
     preds = max(len(s["masked_positions"]) for s in samples)
