@@ -4,7 +4,8 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
     case invalidOptions(String)
     /// The dataset directory is unusable: missing manifest, mismatched schemas or vocabularies.
     case badDataset(path: String, detail: String)
-    /// A block failed its checksum or could not be decoded.
+    /// A block failed its checksum or could not be decoded (`block` names the shard or
+    /// read unit, `detail` the block, records and bytes).
     case corruptBlock(block: String, detail: String)
     /// A sample does not fit the requested padding.
     case sampleTooLong(sample: Int, length: Int, limit: Int, what: String)
@@ -26,7 +27,7 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .invalidOptions(d): return "invalid loader options: \(d)"
         case let .badDataset(p, d): return "\(p): \(d)"
-        case let .corruptBlock(b, d): return "\(b): corrupt block: \(d) (use --skip-corrupt to skip it)"
+        case let .corruptBlock(b, d): return "\(b): corrupt shard: \(d) (skip corrupt blocks with --skip-corrupt)"
         case let .sampleTooLong(s, n, l, w): return "sample \(s) has \(n) \(w), more than the limit \(l)"
         case let .reported(d): return d
         case let .io(p, d): return "\(p): \(d)"

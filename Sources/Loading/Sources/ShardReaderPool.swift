@@ -74,7 +74,8 @@ enum ShardBlocks {
     /// Maps a shard error met while reading a block to the loader's error.
     static func translate(_ error: Error, block name: String, shard path: String) -> Error {
         guard let e = error as? ShardError else { return error }
-        if case .corrupt = e { return LoaderError.corruptBlock(block: name, detail: e.description) }
+        // The shard's own message already names the file, block, records and bytes.
+        if case let .corrupt(path, detail) = e { return LoaderError.corruptBlock(block: path, detail: detail) }
         return LoaderError.reported(e.description)
     }
 }
