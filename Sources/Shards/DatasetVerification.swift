@@ -19,6 +19,9 @@ public struct DatasetVerification: Sendable {
     public var recordsChecked = 0
     public var bytesChecked = 0
     public var problems: [DatasetProblem] = []
+    /// Shard or temporary files in the directory that the manifest does not list
+    /// (left by an earlier, larger or interrupted run); not an error.
+    public var unlistedFiles: [String] = []
     public var ok: Bool { problems.isEmpty }
 }
 
@@ -26,9 +29,10 @@ extension Dataset {
     /// Checks a dataset: the manifest, and for every shard its size, header, footer and
     /// index checksums, every block's checksum and record layout, its record count and
     /// schema against the manifest, and the whole-file XXH64 the manifest records.
-    /// Stops at the first problem unless `all`. `progress(bytesDone, bytesTotal)` is
-    /// called after each block.
-    public static func verify(directory: String, all: Bool = false,
+    /// Stops at the first problem (in manifest order) unless `all`. Shards are checked on
+    /// `threads` threads (default: all cores); the result does not depend on it.
+    /// `progress(bytesDone, bytesTotal)` is called after each block, never concurrently.
+    public static func verify(directory: String, all: Bool = false, threads: Int? = nil,
                               progress: ((Int, Int) -> Void)? = nil) -> DatasetVerification {
         var result = DatasetVerification(directory: directory, isDataset: true)
         let manifest: DatasetManifest
@@ -38,44 +42,99 @@ extension Dataset {
             result.problems.append(DatasetProblem(shard: nil, block: nil, message: "\(error)"))
             return result
         }
+        let listed = Set(manifest.shards.map(\.file))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        result.unlistedFiles = names.filter {
+            !listed.contains($0) && ($0.hasSuffix("." + shardExtension) || $0.contains(".tmp-"))
+        }.sorted()
+
+        let shardCount = manifest.shards.count
         let totalBytes = manifest.shards.reduce(0) { $0 + $1.bytes }
-        var doneBytes = 0
-        for s in manifest.shards {
-            let path = (directory as NSString).appendingPathComponent(s.file)
-            func problem(_ message: String, block: Int? = nil) { result.problems.append(DatasetProblem(shard: s.file, block: block, message: message)) }
-            defer { doneBytes += s.bytes; progress?(doneBytes, totalBytes) }
-            let reader: ShardReader
-            do { reader = try ShardReader(path: path, expectedBytes: s.bytes, cacheBlocks: 1) } catch {
-                problem("\(error)")
-                if all { continue } else { return result }
-            }
-            result.shardsChecked += 1
-            if reader.schema != manifest.schema {
-                problem("\(ShardError.schemaMismatch(path: path, detail: "shard has fields \(describe(reader.schema)), manifest has \(describe(manifest.schema))"))")
-            }
-            if reader.recordCount != s.records {
-                problem("\(ShardError.corrupt(path: path, detail: "shard holds \(reader.recordCount) records, manifest says \(s.records)"))")
-            }
-            if !all && !result.ok { return result }
-            for b in 0..<reader.blockCount {
-                do {
-                    try reader.verifyBlock(b)
-                    result.blocksChecked += 1
-                } catch {
-                    problem("\(error)", block: b)
-                    if !all { return result }
+        let lock = NSLock()
+        var checks = [ShardCheck?](repeating: nil, count: shardCount)
+        var nextShard = 0, firstFailure = Int.max, doneBytes = 0
+        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, shardCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                lock.lock()
+                let k = nextShard
+                nextShard += 1
+                let skip = k >= shardCount || (!all && k > firstFailure)
+                lock.unlock()
+                if skip { return }
+                let check = verifyShard(manifest.shards[k], in: directory, manifest: manifest, all: all) { bytes in
+                    lock.lock(); doneBytes += bytes; progress?(doneBytes, totalBytes); lock.unlock()
                 }
-                progress?(doneBytes + Int(Double(s.bytes) * Double(b + 1) / Double(reader.blockCount)), totalBytes)
+                lock.lock()
+                checks[k] = check
+                if !check.problems.isEmpty { firstFailure = min(firstFailure, k) }
+                lock.unlock()
             }
-            let hash = XXHash64.hex(reader.fileChecksum())
-            if hash != s.xxh64.lowercased() {
-                problem("\(ShardError.corrupt(path: path, detail: "whole-file XXH64 is \(hash), manifest says \(s.xxh64)"))")
-                if !all { return result }
-            }
-            result.recordsChecked += reader.recordCount
-            result.bytesChecked += reader.fileBytes
+        }
+        for k in 0..<shardCount {
+            guard let c = checks[k] else { break }
+            result.shardsChecked += c.opened ? 1 : 0
+            result.blocksChecked += c.blocks
+            result.recordsChecked += c.records
+            result.bytesChecked += c.bytes
+            result.problems += all ? c.problems : Array(c.problems.prefix(1))
+            if !all && !c.problems.isEmpty { break }
         }
         return result
+    }
+
+    private struct ShardCheck {
+        var opened = false
+        var blocks = 0, records = 0, bytes = 0
+        var problems: [DatasetProblem] = []
+    }
+
+    /// All checks of one shard; stops at its first problem unless `all`.
+    /// `advance(bytes)` reports progress; the increments sum to the manifest's size.
+    private static func verifyShard(_ s: ShardSummary, in directory: String, manifest: DatasetManifest,
+                                    all: Bool, advance: (Int) -> Void) -> ShardCheck {
+        var check = ShardCheck()
+        var reported = 0
+        defer { advance(s.bytes - reported) }
+        let path = (directory as NSString).appendingPathComponent(s.file)
+        func problem(_ message: String, block: Int? = nil) {
+            check.problems.append(DatasetProblem(shard: s.file, block: block, message: message))
+        }
+        let reader: ShardReader
+        do { reader = try ShardReader(path: path, expectedBytes: s.bytes, cacheBlocks: 1) } catch {
+            problem("\(error)")
+            return check
+        }
+        check.opened = true
+        if reader.schema != manifest.schema {
+            problem("\(ShardError.schemaMismatch(path: path, detail: "shard has fields \(describe(reader.schema)), manifest has \(describe(manifest.schema))"))")
+        }
+        if reader.recordCount != s.records {
+            problem("\(ShardError.corrupt(path: path, detail: "shard holds \(reader.recordCount) records, manifest says \(s.records)"))")
+        }
+        if !all && !check.problems.isEmpty { return check }
+        for b in 0..<reader.blockCount {
+            do {
+                try reader.verifyBlock(b)
+                check.blocks += 1
+            } catch {
+                problem("\(error)", block: b)
+                if !all { return check }
+            }
+            let step = Int(Double(s.bytes) * Double(b + 1) / Double(reader.blockCount)) - reported
+            reported += step
+            advance(step)
+        }
+        let hash = XXHash64.hex(reader.fileChecksum())
+        if hash != s.xxh64.lowercased() {
+            problem("\(ShardError.corrupt(path: path, detail: "whole-file XXH64 is \(hash), manifest says \(s.xxh64)"))")
+            if !all { return check }
+        }
+        if check.problems.isEmpty {
+            check.records = reader.recordCount
+            check.bytes = reader.fileBytes
+        }
+        return check
     }
 
     private static func describe(_ schema: ShardSchema) -> String {

@@ -30,6 +30,8 @@ public final class ShardReader: @unchecked Sendable {
     private let cacheLimit: Int
     /// Most recently used last.
     private var cache: [(block: Int, buffer: ByteBuffer)] = []
+    /// Reused by `verifyBlock`, which leaves the read cache alone.
+    private lazy var verifyBuffer = ByteBuffer(capacity: 1 << 16)
 
     public var schema: ShardSchema { header.schema }
     public var metadata: [String: String] { header.metadata }
@@ -37,33 +39,60 @@ public final class ShardReader: @unchecked Sendable {
 
     /// Opens and validates a shard. `expectedBytes` (from a manifest) turns a short
     /// file into a "truncated: expected N bytes" error before anything else is read.
-    public init(path: String, expectedBytes: Int? = nil, cacheBlocks: Int = 4) throws {
-        self.path = path
-        cacheLimit = max(1, cacheBlocks)
-        func bad(_ d: String) -> ShardError { .corrupt(path: path, detail: d) }
-
+    public convenience init(path: String, expectedBytes: Int? = nil, cacheBlocks: Int = 4) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw ShardError.io(path, "cannot open shard", errno: errno) }
         defer { close(fd) }   // the mapping outlives the descriptor
         var st = stat()
         if fstat(fd, &st) != 0 { throw ShardError.io(path, "cannot stat shard", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ShardError.io(path: path, detail: "not a regular file") }
         let size = Int(st.st_size)
-        fileBytes = size
         if let expected = expectedBytes, expected != size {
-            throw bad(size < expected ? "truncated: file is \(size) bytes, expected \(expected)"
-                                      : "file is \(size) bytes, expected \(expected)")
+            throw ShardError.corrupt(path: path, detail: size < expected ? "truncated: file is \(size) bytes, expected \(expected)"
+                                                                         : "file is \(size) bytes, expected \(expected)")
         }
-        let minimum = ShardLayout.headerFixedBytes + 8 + ShardLayout.indexBytes(blocks: 0, records: 0) + ShardLayout.footerBytes
-        guard size >= minimum else {
-            throw bad("truncated: file is \(size) bytes, the smallest finished shard is \(minimum) bytes")
-        }
+        try Self.checkMinimumSize(size, path: path)
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
             throw ShardError.io(path, "cannot map shard", errno: errno)
         }
-        let p = UnsafeRawPointer(m)
+        try self.init(path: path, base: UnsafeRawPointer(m), size: size, storage: .mapped, cacheBlocks: cacheBlocks)
+    }
+
+    /// A reader over a copy of `bytes` (tests, or shards received over the network);
+    /// `path` only labels errors.
+    convenience init(bytes: [UInt8], path: String, cacheBlocks: Int = 4) throws {
+        try Self.checkMinimumSize(bytes.count, path: path)
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        try self.init(path: path, base: UnsafeRawPointer(copy), size: bytes.count, storage: .owned, cacheBlocks: cacheBlocks)
+    }
+
+    private static func checkMinimumSize(_ size: Int, path: String) throws {
+        let minimum = ShardLayout.headerFixedBytes + 8 + ShardLayout.indexBytes(blocks: 0, records: 0) + ShardLayout.footerBytes
+        guard size >= minimum else {
+            throw ShardError.corrupt(path: path, detail: "truncated: file is \(size) bytes, the smallest finished shard is \(minimum) bytes")
+        }
+    }
+
+    private enum Storage { case mapped, owned }
+    private let storage: Storage
+
+    private static func release(_ p: UnsafeRawPointer, _ size: Int, _ storage: Storage) {
+        switch storage {
+        case .mapped: munmap(UnsafeMutableRawPointer(mutating: p), size)
+        case .owned: UnsafeMutableRawPointer(mutating: p).deallocate()
+        }
+    }
+
+    /// Takes ownership of `base` (released on failure too) and validates everything but the blocks.
+    private init(path: String, base p: UnsafeRawPointer, size: Int, storage: Storage, cacheBlocks: Int) throws {
+        self.path = path
+        cacheLimit = max(1, cacheBlocks)
+        fileBytes = size
         base = p
+        self.storage = storage
         guard let d = ZSTD_createDCtx() else {
-            munmap(m, size)
+            Self.release(p, size, storage)
             throw ShardError.io(path: path, detail: "cannot create a zstd decompression context")
         }
         dctx = d
@@ -73,13 +102,13 @@ public final class ShardReader: @unchecked Sendable {
             (blockCount, records, blockTable, recordTable) = try Self.validateTail(p, size: size, headerBytes: headerBytes, path: path)
         } catch {
             ZSTD_freeDCtx(d)
-            munmap(m, size)
+            Self.release(p, size, storage)
             throw error
         }
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), fileBytes)
+        Self.release(base, fileBytes, storage)
         ZSTD_freeDCtx(dctx)
     }
 
@@ -99,7 +128,7 @@ public final class ShardReader: @unchecked Sendable {
         let indexOffset = Int(truncatingIfNeeded: p.le(footer, UInt64.self))
         let blocks = Int(truncatingIfNeeded: p.le(footer + 8, UInt64.self))
         let records = Int(truncatingIfNeeded: p.le(footer + 16, UInt64.self))
-        guard indexOffset >= headerBytes, blocks >= 0, records >= 0, blocks <= size, records <= size,
+        guard indexOffset >= headerBytes, indexOffset <= size, blocks >= 0, records >= 0, blocks <= size, records <= size,
               indexOffset + ShardLayout.indexBytes(blocks: blocks, records: records) + ShardLayout.footerBytes == size else {
             throw bad("footer (index at byte \(indexOffset), \(blocks) blocks, \(records) records) does not describe a \(size)-byte file")
         }
@@ -239,7 +268,7 @@ public final class ShardReader: @unchecked Sendable {
         precondition(b >= 0 && b < blockCount, "block \(b) out of range")
         lock.lock()
         defer { lock.unlock() }
-        let buffer = ByteBuffer(capacity: 1 << 16)
+        let buffer = verifyBuffer
         try decompress(b, into: buffer, forRecord: nil)
         let e = blockTable + b * ShardLayout.blockEntryBytes
         let first = Int(e.le(8, UInt64.self)), n = Int(e.le(16, UInt32.self))
@@ -259,6 +288,12 @@ public final class ShardReader: @unchecked Sendable {
     /// XXH64 of the whole file, as recorded in the manifest.
     public func fileChecksum() -> UInt64 {
         XXHash64.hash(UnsafeRawBufferPointer(start: base, count: fileBytes))
+    }
+
+    /// The block holding record `index` (for block-aware shuffling in loaders). O(1).
+    public func block(ofRecord index: Int) -> Int {
+        precondition(index >= 0 && index < records, "record \(index) out of range 0..<\(records)")
+        return Int((recordTable + index * ShardLayout.recordEntryBytes).le(0, UInt32.self))
     }
 
     /// Record range `first..<first+count` of block `b`.

@@ -23,10 +23,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout (ok, counts, problems) instead of text.")
     var json = false
 
+    @Option(help: "Shards checked in parallel (default: all cores). The result does not depend on it.")
+    var threads: Int?
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
         let started = Date()
         let progress = isatty(STDERR_FILENO) == 1 && !json ? VerifyProgress(label: "verifying") : nil
-        let result = Dataset.verify(directory: directory, all: all) { done, total in
+        let result = Dataset.verify(directory: directory, all: all, threads: threads) { done, total in
             progress?.update(done: done, total: total)
         }
         progress?.finish()
@@ -35,9 +42,10 @@ struct VerifyCommand: ParsableCommand {
             print(Self.json(result, seconds: seconds))
         } else if result.ok {
             let mb = Double(result.bytesChecked) / 1e6
-            print(String(format: "OK %@: %d shards, %d blocks, %d records, %.1f MB verified in %.2f s (%.0f MB/s)",
+            let unlisted = result.unlistedFiles.isEmpty ? "" : "; \(result.unlistedFiles.count) files not in the manifest (e.g. \(result.unlistedFiles[0]))"
+            print(String(format: "OK %@: %d shards, %d blocks, %d records, %.1f MB verified in %.2f s (%.0f MB/s)%@",
                          directory, result.shardsChecked, result.blocksChecked, result.recordsChecked,
-                         mb, seconds, mb / max(seconds, 1e-9)))
+                         mb, seconds, mb / max(seconds, 1e-9), unlisted))
         } else {
             for p in result.problems { FileHandle.standardError.write(Data("error: \(p.message)\n".utf8)) }
         }
@@ -54,7 +62,7 @@ struct VerifyCommand: ParsableCommand {
         let object: [String: Any] = [
             "ok": r.ok, "directory": r.directory, "shards": r.shardsChecked, "blocks": r.blocksChecked,
             "records": r.recordsChecked, "bytes": r.bytesChecked, "seconds": (seconds * 1000).rounded() / 1000,
-            "problems": problems,
+            "problems": problems, "unlisted_files": r.unlistedFiles,
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

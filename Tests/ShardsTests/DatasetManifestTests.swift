@@ -74,3 +74,36 @@ final class DatasetManifestTests: XCTestCase {
         XCTAssertNil(Dataset.reusableShard(at: path, schema: mixedSchema, metadata: meta), "damaged")
     }
 }
+
+final class DatasetReaderTests: XCTestCase {
+    func testGlobalIndexAcrossShardsIncludingAnEmptyOne() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let parts = [randomRecords(30, seed: 1), [], randomRecords(1, seed: 2), randomRecords(45, seed: 3)]
+        var shards: [ShardSummary] = []
+        for (k, p) in parts.enumerated() { shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), p, blockBytes: 512)) }
+        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                                                  vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: shards), to: dir)
+        let all = parts.flatMap { $0 }
+        let reader = try DatasetReader(directory: dir)
+        XCTAssertEqual(reader.recordCount, 76)
+        XCTAssertTrue(reader.location(of: 30) == (2, 0))
+        XCTAssertTrue(reader.location(of: 31) == (3, 0))
+        var r = ShardRecord(columnCount: 4)
+        for i in (0..<all.count).reversed() {
+            try reader.read(i, into: &r)
+            XCTAssertEqual(r, all[i], "record \(i)")
+        }
+        XCTAssertThrowsShardError(try reader.read(76, into: &r), containing: [dir, "out of range"])
+    }
+
+    func testManifestCountMismatchIsReportedOnOpen() throws {
+        let dir = try makeTemporaryDirectory(self)
+        var s = try writeShard(Dataset.shardPath(in: dir, index: 0), randomRecords(5, seed: 1))
+        s.records = 6
+        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                                                  vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: [s]), to: dir)
+        var r = ShardRecord(columnCount: 4)
+        XCTAssertThrowsShardError(try DatasetReader(directory: dir).read(0, into: &r),
+                                  containing: ["shard-00000.drbs", "shard holds 5 records, manifest says 6"])
+    }
+}

@@ -6,8 +6,8 @@ final class DatasetVerificationTests: XCTestCase {
     /// A dataset of three shards with a manifest.
     func makeDataset(in dir: String, blockBytes: Int = 256) throws -> DatasetManifest {
         var shards: [ShardSummary] = []
-        for k in 0..<3 {
-            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 30),
+        for k in 0..<3 {  // shard 1 stays small for the exhaustive flip test
+            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 20),
                                          metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
         }
         let m = DatasetManifest(formatVersion: 1, kind: "instances", schema: mixedSchema, config: ["seed": "1"],
@@ -27,6 +27,13 @@ final class DatasetVerificationTests: XCTestCase {
         XCTAssertEqual(v.bytesChecked, m.shards.reduce(0) { $0 + $1.bytes })
         XCTAssertGreaterThan(v.blocksChecked, 6)
         XCTAssertGreaterThan(calls, 3)
+        XCTAssertEqual(v.unlistedFiles, [])
+        try writeShard(Dataset.shardPath(in: dir, index: 7), [])
+        FileManager.default.createFile(atPath: dir + "/.shard-00003.drbs.tmp-99", contents: Data([1]))
+        FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data([1]))
+        let again = Dataset.verify(directory: dir)
+        XCTAssertTrue(again.ok)
+        XCTAssertEqual(again.unlistedFiles, [".shard-00003.drbs.tmp-99", "shard-00007.drbs"])
     }
 
     func testEveryFlippedBitIsCaughtByVerify() throws {
@@ -34,15 +41,22 @@ final class DatasetVerificationTests: XCTestCase {
         let m = try makeDataset(in: dir, blockBytes: 128)
         let path = Dataset.shardPath(in: dir, index: 1)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertLessThan(original.count, 3000, "keep the exhaustive test fast")
+        // Flip one byte in place (pwrite), verify, restore: one dirty page per case.
+        let fd = open(path, O_WRONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
         var missed: [Int] = []
         for position in 0..<original.count {
-            var bytes = original
-            bytes[position] ^= UInt8(1 << (position % 8))
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var flipped = original[position] ^ UInt8(1 << (position % 8))
+            pwrite(fd, &flipped, 1, off_t(position))
             let v = Dataset.verify(directory: dir)
             if v.ok || v.problems.first?.shard != m.shards[1].file { missed.append(position) }
+            var restored = original[position]
+            pwrite(fd, &restored, 1, off_t(position))
         }
         XCTAssertEqual(missed, [], "flipped bits at these byte positions went unnoticed")
+        XCTAssertTrue(Dataset.verify(directory: dir).ok)
     }
 
     func testFirstProblemNamesShardAndBlock() throws {
@@ -79,6 +93,11 @@ final class DatasetVerificationTests: XCTestCase {
         XCTAssertEqual(first.problems.count, 1)
         XCTAssertTrue(first.problems[0].message.contains("shard-00000.drbs: corrupt shard: truncated: file is \(b0.count - 10) bytes, expected \(b0.count)"), first.problems[0].message)
 
+        for threads in [1, 2, 3] {
+            let v = Dataset.verify(directory: dir, threads: threads)
+            XCTAssertEqual(v.problems, first.problems, "threads \(threads)")
+            XCTAssertEqual(Dataset.verify(directory: dir, all: true, threads: threads).problems.count, 3)
+        }
         let every = Dataset.verify(directory: dir, all: true)
         XCTAssertEqual(every.problems.map(\.shard), ["shard-00000.drbs", "shard-00001.drbs", "shard-00002.drbs"])
         XCTAssertTrue(every.problems[1].message.contains("shard holds 21 records, manifest says 22"), every.problems[1].message)

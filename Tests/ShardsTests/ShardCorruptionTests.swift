@@ -24,24 +24,43 @@ final class ShardCorruptionTests: XCTestCase {
         } catch { return error }
     }
 
+    /// Opens `bytes` in memory and reads every record; returns the error, or nil.
+    func openAndReadAll(bytes: [UInt8], label: String) -> Error? {
+        do {
+            let reader = try ShardReader(bytes: bytes, path: label)
+            var r = ShardRecord(columnCount: reader.schema.fields.count)
+            for i in 0..<reader.recordCount { try reader.read(i, into: &r) }
+            return nil
+        } catch { return error }
+    }
+
     func testEveryFlippedBitIsCaughtByTheReader() throws {
         let dir = try makeTemporaryDirectory(self)
         let shard = try makeSmallShard(in: dir)
         XCTAssertGreaterThan(try ShardReader(path: shard.path).blockCount, 3)
         XCTAssertLessThan(shard.bytes.count, 2000, "keep the exhaustive test fast")
-        let damaged = dir + "/damaged.drbs"
+        XCTAssertNil(openAndReadAll(bytes: shard.bytes, label: "intact"))
+        // In memory, so that the test does not wait on the disk: same parser as for files.
         var missed: [String] = []
         for position in 0..<shard.bytes.count {
             for bit in 0..<8 {
                 var bytes = shard.bytes
                 bytes[position] ^= UInt8(1 << bit)
-                try Data(bytes).write(to: URL(fileURLWithPath: damaged))
-                guard let error = openAndReadAll(damaged) else { missed.append("byte \(position) bit \(bit)"); continue }
+                guard let error = openAndReadAll(bytes: bytes, label: "damaged") else { missed.append("byte \(position) bit \(bit)"); continue }
                 let text = "\(error)"
-                if !text.hasPrefix(damaged + ": corrupt shard:") { missed.append("byte \(position) bit \(bit): unclear error '\(text)'") }
+                if !text.hasPrefix("damaged: corrupt shard:") { missed.append("byte \(position) bit \(bit): unclear error '\(text)'") }
             }
         }
-        XCTAssertEqual(missed, [], "flips not reported as corruption of \(damaged)")
+        XCTAssertEqual(missed, [], "flips not reported as corruption")
+        // And through a file, for a sample of positions.
+        let damaged = dir + "/damaged.drbs"
+        for position in stride(from: 0, to: shard.bytes.count, by: 97) {
+            var bytes = shard.bytes
+            bytes[position] ^= 0x20
+            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+            let text = openAndReadAll(damaged).map { "\($0)" } ?? "no error"
+            XCTAssertTrue(text.hasPrefix(damaged + ": corrupt shard:"), "byte \(position): \(text)")
+        }
     }
 
     func testBlockDamageNamesBlockAndRecord() throws {
@@ -65,8 +84,13 @@ final class ShardCorruptionTests: XCTestCase {
     func testTruncationAtEveryCutIsCaughtOnOpen() throws {
         let dir = try makeTemporaryDirectory(self)
         let shard = try makeSmallShard(in: dir)
-        let cut = dir + "/cut.drbs"
         for length in 0..<shard.bytes.count {
+            XCTAssertThrowsShardError(try ShardReader(bytes: Array(shard.bytes[..<length]), path: "cut"),
+                                      containing: ["cut: corrupt shard", "\(length) bytes"])
+        }
+        // Through files, with and without the size the manifest expects, at sample cuts.
+        let cut = dir + "/cut.drbs"
+        for length in stride(from: 0, to: shard.bytes.count, by: 61) {
             try Data(shard.bytes[..<length]).write(to: URL(fileURLWithPath: cut))
             XCTAssertThrowsShardError(try ShardReader(path: cut), containing: [cut, "corrupt shard", "\(length) bytes"])
             XCTAssertThrowsShardError(try ShardReader(path: cut, expectedBytes: shard.bytes.count),
@@ -81,6 +105,7 @@ final class ShardCorruptionTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         try Data(repeating: 0x41, count: 500).write(to: URL(fileURLWithPath: dir + "/text.drbs"))
         XCTAssertThrowsShardError(try ShardReader(path: dir + "/text.drbs"), containing: ["text.drbs", "bad magic at byte 0"])
+        XCTAssertThrowsShardError(try ShardReader(path: dir), containing: [dir, "not a regular file"])
     }
 
     /// File offsets of the blocks, read from the index through the footer.

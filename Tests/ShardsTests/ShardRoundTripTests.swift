@@ -17,6 +17,16 @@ final class ShardRoundTripTests: XCTestCase {
         XCTAssertEqual(reader.schema, mixedSchema)
         XCTAssertEqual(try readAll(path), records)
         XCTAssertEqual(XXHash64.hex(reader.fileChecksum()), summary.xxh64)
+        // Block ranges tile the records, and block(ofRecord:) agrees with them.
+        var next = 0
+        for b in 0..<reader.blockCount {
+            let range = reader.recordRange(ofBlock: b)
+            XCTAssertEqual(range.lowerBound, next)
+            XCTAssertFalse(range.isEmpty)
+            for i in range { XCTAssertEqual(reader.block(ofRecord: i), b) }
+            next = range.upperBound
+        }
+        XCTAssertEqual(next, records.count)
         // Whole-file hash agrees with an independent hash of the bytes on disk.
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(XXHash64.hex(XXHash64.hash(bytes)), summary.xxh64)
