@@ -92,10 +92,13 @@ public enum MaskingJob {
 
         let schema = InstanceSchema.make(vocabularySize: vocabulary.count)
         let threads = config.threads
+        func store(cacheBlocks: Int) -> DocumentStore {
+            DocumentStore(directory: config.input, manifest: manifest, tokenColumn: tokenColumn,
+                          sentenceColumn: sentenceColumn, cacheBlocks: cacheBlocks)
+        }
+        let randomStore = store(cacheBlocks: max(2, config.randomAccessCacheBlocks / max(1, manifest.shards.count)))
         let contexts = (0..<threads).map { _ in
-            WorkerContext(config: config, vocabulary: vocabulary,
-                          store: DocumentStore(directory: config.input, manifest: manifest,
-                                               tokenColumn: tokenColumn, sentenceColumn: sentenceColumn))
+            WorkerContext(config: config, vocabulary: vocabulary, store: store(cacheBlocks: 2), randomStore: randomStore)
         }
         var summaries: [ShardSummary] = []
         var statistics = InstanceStatistics()
@@ -123,9 +126,11 @@ public enum MaskingJob {
                 throw MaskingError.interrupted(path: path)
             }
             let writer: ShardWriter
-            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata) } catch let e as ShardError {
+            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
+            for c in contexts { c.store.release() }
+            if k % 8 == 0 { randomStore.release() }
             var unitStats = InstanceStatistics()
             do {
                 try produce(unit, contexts: contexts, documentCount: documentCount) { batch, batchStats in
@@ -240,11 +245,15 @@ final class WorkerContext: @unchecked Sendable {
     let config: MaskingJobConfiguration
     var builder: InstanceBuilder
     let store: DocumentStore
+    let randomStore: DocumentStore
     var document = TokenizedDocument()
+    var scratch: ShardRecord
 
-    init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore) {
+    init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore) {
         self.config = config
         self.store = store
+        self.randomStore = randomStore
+        scratch = ShardRecord(columnCount: store.manifest.schema.fields.count)
         builder = InstanceBuilder(options: config.instances, masking: config.masking, vocabulary: vocabulary,
                                   seed: config.seed)
     }
@@ -253,13 +262,13 @@ final class WorkerContext: @unchecked Sendable {
         slot.batch.removeAll()
         slot.statistics = InstanceStatistics()
         slot.error = nil
-        let store = self.store
+        let store = self.store, randomStore = self.randomStore
         do {
             for d in documents {
                 try store.read(d, into: &document)
                 for c in 0..<config.instances.dupeFactor {
                     try builder.build(document, index: d, copy: c, documentCount: documentCount,
-                                      fetch: { i, out in try store.read(i, into: &out) },
+                                      fetch: { i, out in try randomStore.read(i, into: &out, scratch: &self.scratch) },
                                       into: &slot.batch, statistics: &slot.statistics)
                 }
             }

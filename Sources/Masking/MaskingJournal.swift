@@ -27,13 +27,16 @@ struct MaskingJournal: Codable {
     static func settings(for statistics: InstanceStatistics) -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         let json = (try? encoder.encode(statistics)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
         return ["summary": json]
     }
 
     static func summary(from manifest: DatasetManifest) -> InstanceStatistics? {
         guard let json = manifest.config["summary"] else { return nil }
-        return try? JSONDecoder().decode(InstanceStatistics.self, from: Data(json.utf8))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(InstanceStatistics.self, from: Data(json.utf8))
     }
 }
 

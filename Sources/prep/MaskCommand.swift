@@ -31,6 +31,7 @@ struct MaskCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores); output does not depend on it.") var threads: Int?
     @Option(help: "Vocabulary file (default: the one the input manifest names, in the input directory).") var vocab: String?
     @Option(help: "Documents per output shard (fixed boundaries make resume possible).") var documentsPerShard = 8192
+    @Option(help: "zstd level of the output shards (-7...19).") var zstdLevel = 1
     @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
 
     func validate() throws {
@@ -56,6 +57,7 @@ struct MaskCommand: ParsableCommand {
         if let threads { job.threads = threads }
         job.vocabulary = vocab
         job.documentsPerShard = documentsPerShard
+        job.compressionLevel = zstdLevel
         let meter = isatty(STDERR_FILENO) == 1 ? ProgressMeter(label: "mask") : nil
         if let meter { job.progress = { p in meter.update(done: p.documentsDone, total: p.documentsTotal, unit: "docs") } }
         try reportingMaskingErrors {
@@ -64,6 +66,7 @@ struct MaskCommand: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
                 print(summary.line)

@@ -149,6 +149,26 @@ final class MaskingJobTests: XCTestCase {
         other.seed = 9
         assertError(try MaskingJob.run(other), contains: [out, "other settings"], badInput: true)
 
+        // No vocabulary in the dataset directory and none given; then a different vocabulary file.
+        try FileManager.default.removeItem(atPath: input + "/vocab.txt")
+        let fresh = DocumentDatasetFixture.temporaryDirectory("out3")
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        assertError(try MaskingJob.run(configuration(fresh)), contains: [input, "vocab.txt", "--vocab"], badInput: true)
+        var otherVocab = configuration(fresh)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        otherVocab.vocabulary = root.appendingPathComponent("Vocab/bert-base-chinese/vocab.txt").path
+        assertError(try MaskingJob.run(otherVocab), contains: ["bert-base-chinese/vocab.txt", "tokens"], badInput: true)
+
+        let edited = fresh + "-vocab.txt"
+        defer { try? FileManager.default.removeItem(atPath: edited) }
+        var text = try String(contentsOfFile: Synthetic.vocabulary.path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\nhello\n", with: "\nhellx\n")
+        try text.write(toFile: edited, atomically: true, encoding: .utf8)
+        var sameSize = configuration(fresh)
+        sameSize.vocabulary = edited
+        assertError(try MaskingJob.run(sameSize), contains: [edited, "SHA-256"], badInput: true)
+
         // Options out of range.
         var badOptions = configuration(out)
         badOptions.instances.maxSequenceLength = 4
