@@ -36,6 +36,33 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
     /// short-sequence probability); the packing seed is `seed`, so it is fixed across epochs.
     public var documentInstances = InstanceOptions()
     public init(batchSize: Int) { self.batchSize = batchSize }
+
+    private enum CodingKeys: String, CodingKey {
+        case batchSize, seed, epoch, worldSize, rank, padToLength, maxPredictions, prefetchBatches, workerThreads,
+             skipCorrupt, blockRecords, windowBlocks, bucketBatches, masking, vocabularyPath, documentInstances
+    }
+
+    /// Every key but `batchSize` is optional, so options saved by an older build (e.g. in a
+    /// checkpoint) still decode, with today's defaults for what they lack.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(batchSize: try c.decode(Int.self, forKey: .batchSize))
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        epoch = try c.decodeIfPresent(Int.self, forKey: .epoch) ?? epoch
+        worldSize = try c.decodeIfPresent(Int.self, forKey: .worldSize) ?? worldSize
+        rank = try c.decodeIfPresent(Int.self, forKey: .rank) ?? rank
+        padToLength = try c.decodeIfPresent(Int.self, forKey: .padToLength)
+        maxPredictions = try c.decodeIfPresent(Int.self, forKey: .maxPredictions)
+        prefetchBatches = try c.decodeIfPresent(Int.self, forKey: .prefetchBatches) ?? prefetchBatches
+        workerThreads = try c.decodeIfPresent(Int.self, forKey: .workerThreads) ?? workerThreads
+        skipCorrupt = try c.decodeIfPresent(Bool.self, forKey: .skipCorrupt) ?? skipCorrupt
+        blockRecords = try c.decodeIfPresent(Int.self, forKey: .blockRecords)
+        windowBlocks = try c.decodeIfPresent(Int.self, forKey: .windowBlocks) ?? windowBlocks
+        bucketBatches = try c.decodeIfPresent(Int.self, forKey: .bucketBatches)
+        masking = try c.decodeIfPresent(MaskingOptions.self, forKey: .masking)
+        vocabularyPath = try c.decodeIfPresent(String.self, forKey: .vocabularyPath)
+        documentInstances = try c.decodeIfPresent(InstanceOptions.self, forKey: .documentInstances) ?? documentInstances
+    }
 }
 
 /// Serialisable position in the stream; resuming from it reproduces exactly the

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Loading
 
@@ -81,5 +82,17 @@ final class EpochOrderTests: XCTestCase {
         let other = EpochLayout(blockSizes: sizes, weights: [1, 1], seed: 3, epoch: 1)
         XCTAssertNotEqual(layout.blocks.filter { $0.source == 1 }.map(\.block),
                           other.blocks.filter { $0.source == 1 }.map(\.block))
+    }
+}
+
+final class LoaderOptionsCodingTests: XCTestCase {
+    func testOptionsRoundTripAndOldJSONDecodesWithDefaults() throws {
+        var o = LoaderOptions(batchSize: 32)
+        o.seed = 9; o.bucketBatches = 4; o.padToLength = 128
+        let data = try JSONEncoder().encode(o)
+        XCTAssertEqual(try JSONDecoder().decode(LoaderOptions.self, from: data), o)
+        let old = try JSONDecoder().decode(LoaderOptions.self, from: Data(#"{"batchSize": 8, "seed": 3}"#.utf8))
+        var expected = LoaderOptions(batchSize: 8); expected.seed = 3
+        XCTAssertEqual(old, expected)
     }
 }
