@@ -111,6 +111,17 @@ final class StreamingLoaderTests: XCTestCase {
         }
     }
 
+    /// Positions do not depend on the batch size, so a run may also resume with another one.
+    func testResumeWithAnotherBatchSizeFinishesTheEpoch() throws {
+        let source = MemorySource(records: 500, blockSize: 25)
+        let global = try StreamingLoader(sources: [source], options: options(batch: 1)).drainIndices().flatMap { $0 }
+        let first = try StreamingLoader(sources: [source], options: options(batch: 16))
+        let head = try first.drainIndices(limit: 7).flatMap { $0 }
+        let rest = try StreamingLoader(sources: [source], options: options(batch: 10), resumeFrom: first.state)
+            .drainIndices().flatMap { $0 }
+        XCTAssertEqual(head + rest, global)
+    }
+
     func testStateForAnotherDatasetIsRefused() throws {
         let a = MemorySource(records: 100, blockSize: 10)
         let b = MemorySource(records: 100, blockSize: 20)
