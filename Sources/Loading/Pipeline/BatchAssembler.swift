@@ -59,32 +59,32 @@ struct BatchAssembler {
             if let r = try row(at: p) { rows.append(r) }
         }
 
-        // Masks: stored, or drawn now.
-        var ids: [[UInt32]] = []
-        var maskedPositions: [[UInt32]] = []
-        var maskedLabels: [[UInt32]] = []
+        // Dynamic masking: the batch's rows, re-masked, become one small block of their own,
+        // so the copy below reads every row the same way (flat arrays, scratch reused).
         if let masking {
-            ids.reserveCapacity(rows.count)
+            let remasked = DecodedBlock()
             var workspace = MaskingWorkspace()
-            for r in rows {
-                let b = r.block
-                var row = Array(b.tokens[b.tokenStarts[r.row]..<b.tokenStarts[r.row + 1]])
+            var ids: [UInt32] = [], positions: [UInt32] = [], labels: [UInt32] = []
+            for (i, r) in rows.enumerated() {
+                let b = r.block, range = b.tokenStarts[r.row]..<b.tokenStarts[r.row + 1]
+                ids.removeAll(keepingCapacity: true)
+                ids.append(contentsOf: b.tokens[range])
                 for m in b.maskStarts[r.row]..<b.maskStarts[r.row + 1] {
                     let at = Int(b.maskedPositions[m])
-                    if at < row.count { row[at] = b.maskedLabels[m] }
+                    if at < ids.count { ids[at] = b.maskedLabels[m] }
                 }
-                var positions: [UInt32] = [], labels: [UInt32] = []
                 var random = InstanceRandom(seed: masking.seed, streams: UInt64(epoch), UInt64(r.sample), UInt64(r.copy))
-                masking.masker.mask(&row, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
-                ids.append(row); maskedPositions.append(positions); maskedLabels.append(labels)
+                masking.masker.mask(&ids, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
+                remasked.append(tokens: ids, segments: b.segments[range].lazy.map { UInt32($0) }, maskedPositions: positions,
+                                maskedLabels: labels, nextSentenceLabel: b.nextSentenceLabels[r.row])
+                rows[i] = Row(block: remasked, row: i, sample: r.sample, copy: r.copy)
             }
         }
 
         var longest = 0, mostMasks = 0
-        for (i, r) in rows.enumerated() {
+        for r in rows {
             longest = max(longest, r.block.length(ofRow: r.row))
-            let masks = masking == nil ? r.block.maskStarts[r.row + 1] - r.block.maskStarts[r.row] : maskedPositions[i].count
-            mostMasks = max(mostMasks, masks)
+            mostMasks = max(mostMasks, r.block.maskStarts[r.row + 1] - r.block.maskStarts[r.row])
         }
         let length = padToLength ?? longest
         let slots = maxPredictions ?? mostMasks
@@ -106,26 +106,15 @@ struct BatchAssembler {
                 let b = r.block
                 let start = b.tokenStarts[r.row], n = b.tokenStarts[r.row + 1] - start
                 let base = i * length
-                if masking != nil {
-                    for j in 0..<n { input[base + j] = Int32(bitPattern: ids[i][j]) }
-                } else {
-                    for j in 0..<n { input[base + j] = Int32(bitPattern: b.tokens[start + j]) }
-                }
                 for j in 0..<n {
+                    input[base + j] = Int32(bitPattern: b.tokens[start + j])
                     attention[base + j] = 1
                     segment[base + j] = Int32(b.segments[start + j])
                 }
-                let mBase = i * slots
-                if masking != nil {
-                    for (j, p) in maskedPositions[i].enumerated() {
-                        mPos[mBase + j] = Int32(bitPattern: p); mLab[mBase + j] = Int32(bitPattern: maskedLabels[i][j])
-                    }
-                } else {
-                    let m0 = b.maskStarts[r.row]
-                    for j in 0..<(b.maskStarts[r.row + 1] - m0) {
-                        mPos[mBase + j] = Int32(bitPattern: b.maskedPositions[m0 + j])
-                        mLab[mBase + j] = Int32(bitPattern: b.maskedLabels[m0 + j])
-                    }
+                let mBase = i * slots, m0 = b.maskStarts[r.row]
+                for j in 0..<(b.maskStarts[r.row + 1] - m0) {
+                    mPos[mBase + j] = Int32(bitPattern: b.maskedPositions[m0 + j])
+                    mLab[mBase + j] = Int32(bitPattern: b.maskedLabels[m0 + j])
                 }
             }
         }}}}}
