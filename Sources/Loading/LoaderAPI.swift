@@ -150,6 +150,8 @@ public final class StreamingLoader {
 
     deinit { engine.prefetcher.stop() }
 
+    var engineForTests: LoaderEngine { engine }
+
     public var vocabularySize: Int { vocabSize }
 
     /// The next batch of this rank, or nil at the end of the epoch.

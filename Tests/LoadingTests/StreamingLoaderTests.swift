@@ -208,8 +208,13 @@ final class StreamingLoaderTests: XCTestCase {
 
     func testMemoryStaysBoundedByTheCache() throws {
         let source = MemorySource(records: 20_000, blockSize: 50)
+        let lazy = try StreamingLoader(sources: [source], options: options(batch: 32, threads: 0))
+        XCTAssertEqual(lazy.statistics.blocksDecoded, 0, "without prefetch nothing is read before a batch is asked for")
         let loader = try StreamingLoader(sources: [source], options: options(batch: 32))
         _ = try loader.drainIndices()
+        let cache = loader.engineForTests.cache
+        XCTAssertLessThanOrEqual(cache.peakResident, cache.capacity)
+        XCTAssertLessThan(cache.capacity, 40, "a few windows of blocks, not the 400-block dataset")
         // Each block is decoded about once: windows are read whole before moving on.
         XCTAssertLessThan(loader.statistics.blocksDecoded, 400 + 400 / 10)
     }

@@ -12,11 +12,13 @@ final class BlockCache: @unchecked Sendable {
     private var entries: [Key: Entry] = [:]
     private var lastUse: [Key: UInt64] = [:]
     private var clock: UInt64 = 0
-    private let capacity: Int
+    let capacity: Int
     private let skipCorrupt: Bool
     private(set) var corruptBlocks: [String] = []
     private(set) var decodedBlocks = 0
     private(set) var decodedTokens = 0
+    /// Most decoded blocks held at once (for tests of the memory bound).
+    private(set) var peakResident = 0
 
     init(capacity: Int, skipCorrupt: Bool) {
         self.capacity = max(2, capacity)
@@ -52,6 +54,7 @@ final class BlockCache: @unchecked Sendable {
                     decodedBlocks += 1
                     decodedTokens += block.tokenCount
                     evictIfNeeded()
+                    peakResident = max(peakResident, lastUse.count)
                     return block
                 case .failure(LoaderError.corruptBlock(let name, let detail)) where skipCorrupt:
                     entries[key] = .corrupt
