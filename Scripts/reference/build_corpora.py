@@ -191,6 +191,37 @@ def unicode_edge():
     return docs
 
 
+def tricky_jsonl():
+    """Own work (CC0): JSONL lines that a fast hand-written "text" extractor gets wrong if it cuts
+    corners. Raw JSON written by hand (not json.dumps) so the escapes vary. No duplicate keys
+    (which one wins is unspecified by JSON) and no blank lines. Returns lines without "\\n";
+    a line may end in "\\r" (a CRLF file line)."""
+    return [
+        r'{"text": "plain ASCII document."}',
+        r'{"id": 1, "text": "text is not the first member"}',
+        r'{"meta": {"text": "NOT this nested one", "list": ["text", {"text": "nor this"}]}, "text": "but this top-level one"}',
+        r'{"title": "a \"quoted\" title with \\ backslash and \"text\": inside", "text": "after tricky strings"}',
+        r'{"text":"no spaces","n":-1.5e+3,"ok":true,"none":null,"arr":[1,[2,{"a":"}"}]]}',
+        r'  {  "text"  :  "spaces around the colon and object"  ,  "x" : [ ]  }  ',
+        r'{"text": "escapes: \" \\ \/ \b \f \n \r \t end"}',
+        r'{"text": "unicode escapes: \u00e9 \u00E9 caf\u00e9 \u4e2d\u6587 \u03a3\u039f\u03a3"}',
+        r'{"text": "surrogate pairs: \ud83d\ude00 \uD840\uDC00 \ud83d\udc68\u200d\ud83d\udc69"}',
+        r'{"text": "escaped controls: NUL[\u0000] VT[\u000b] FF[\u000c] NEL[\u0085] US[\u001f] DEL[\u007f]"}',
+        r'{"text": "escaped specials: [CLS] \u005bSEP\u005d [MASK\u005d"}',
+        '{"text": "raw non-ASCII: café ΟΔΟΣ İ 中文 \U00020000 \U0002b820 😀 ﬁ \u2028 \u2029 \u0085 end"}',
+        r'{"text": ""}',
+        r'{"text": "   \t  "}',
+        r'{"text": "line one\nline two\r\nline three\u2028line four"}',
+        '{"text": "CRLF-terminated JSONL line"}\r',
+        r'{"text": "\u0041\u0042\u0043 \u0061\u0301 \u0130 \u1e9e \u212a"}',
+        r'{"source": "x", "text": "a long word: ' + "ab" * 60 + r'", "trailing": "member"}',
+        r'{"text": "' + r"\u4e2d" * 120 + r'"}',
+        r'{"nested": [[[[["deep"]]]]], "text": "after deep nesting"}',
+        r'{"text": "ends with an escaped backslash \\"}',
+        r'{"text": "numbers 1e10 -0 0.5 and punctuation !?\u00bf\u00a1\u3002"}',
+    ]
+
+
 def take(docs, limit_bytes):
     out, size = [], 0
     for d in docs:
@@ -244,6 +275,12 @@ def main():
             for d in jdocs:
                 f.write(json.dumps(d, ensure_ascii=False) + "\n")
         print(f"jsonl/wiki-style.jsonl: {p.stat().st_size} bytes, {len(jdocs)} documents", file=sys.stderr)
+        p = OUT / "jsonl/tricky-json.jsonl"
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            for line in tricky_jsonl():
+                json.loads(line)  # every line must be valid JSON with a top-level "text"
+                f.write(line + "\n")
+        print(f"jsonl/tricky-json.jsonl: {p.stat().st_size} bytes", file=sys.stderr)
 
 
 if __name__ == "__main__":

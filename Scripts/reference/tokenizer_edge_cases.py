@@ -313,5 +313,57 @@ def edge_cases():
         case("ansi-escape", "\x1b[32m《静夜思》\x1b[m"),
         case("newlines-in-text", "first line\nsecond line\n\nthird"),
         case("html-ish", "<p class=\"x\">Hello&nbsp;world</p>"),
+        # more whitespace / control combinations
+        case("only-newline", "\n"),
+        case("only-nbsp", "\u00a0\u00a0"),
+        case("only-zero-width", "\u200b\u200c\u200d\ufeff"),
+        case("only-nul", "\x00\x00\x00"),
+        case("only-vt-ff-nel", "\x0b\x0c\x85"),
+        case("controls-between-cjk", "中\x00文\x0b字\u200b符"),
+        case("controls-around-special", "\x00[MASK]\x0b [SEP]\u200b"),
+        case("fffd-around-special", "\ufffd[CLS]\ufffd"),
+        case("tab-separated", "col1\tcol2\t\tcol4\t"),
+        case("trailing-cr-word", "end\r"),
+        case("cr-between-cjk", "中\r文"),
+        # more specials
+        case("special-adjacent-all", "[CLS][SEP][MASK][PAD][UNK]"),
+        case("special-nested-brackets", "[[MASK]] [[CLS]]"),
+        case("special-with-accents", "é[MASK]é ΟΔΟΣ[SEP]"),
+        case("special-in-long-word", "a" * 60 + "[MASK]" + "b" * 60),
+        case("special-after-combining", "e\u0301[MASK]\u0301"),
+        case("special-fullwidth-lookalike", "［MASK］ [ＭＡＳＫ]"),
+        # more words that WordPiece must give up on or split
+        case("wordpiece-many-pieces", "antidisestablishmentarianism supercalifragilisticexpialidocious"),
+        case("wordpiece-digits", "1234567890123 x86_64 3rd 21st"),
+        case("wordpiece-mixed-script-word", "abcабвαβγ"),
+        case("wordpiece-cyrillic-lookalike", "pаypаl"),  # Cyrillic а inside Latin
+        case("unmatchable-at-end", "hello\u0378"),
+        case("unmatchable-at-start", "\u0378hello"),
+        case("unknown-emoji-in-cjk", "中😀文"),
+        # more pairs
+        case("pair-whitespace-only", "   ", "\t"),
+        case("pair-long-words", "a" * 101, "b" * 101),
+        case("pair-unicode", "ΟΔΟΣ İstanbul", "Москва 東京"),
+        case("pair-newlines", "a\nb", "c\rd"),
+        # more truncation
+        case("trunc-single-exact", "one two three", max_length=5),
+        case("trunc-single-cjk", "一二三四五六七八九十", max_length=6),
+        case("trunc-single-wordpiece-boundary", "unaffable embeddings", max_length=5),
+        case("trunc-pair-first-empty", "", "one two three four", max_length=5),
+        case("trunc-pair-both-long", "one two three four five six", "seven eight nine ten eleven", max_length=11),
+        case("trunc-pair-special-literals", "[MASK] [MASK] [MASK]", "[SEP] x y", max_length=6),
+        case("trunc-single-specials-in-text", "[CLS] a [SEP] b [MASK] c", max_length=5),
+        # more offsets
+        case("offsets-specials", "ab[MASK]cd [SEP]"),
+        case("offsets-whitespace-runs", "  a \t\t b  "),
+        case("offsets-hangul-nfd", "각 한"),
+        case("offsets-greek-accents", "Ἀθῆναι"),
+        case("offsets-long-unk", "x " + "y" * 101 + " z"),
+        # realistic mixed lines
+        case("mixed-code-comment", "// TODO(ﬁx): handle “smart quotes” — and … ellipses"),
+        case("mixed-markdown", "# Title\n* item **bold** _it_ `code` [link](http://x.y)"),
+        case("mixed-chat", "lol 😂😂 ok!!! c u @ 8pm #tbt"),
+        case("mixed-latex", "$\\alpha + \\beta_{i}^{2}$ \\frac{1}{2}"),
+        case("mixed-csv", "1,\"Smith, John\",42.0,,N/A"),
     ]
     return cases

@@ -7,6 +7,7 @@ Writes into Tests/TokenizationTests/Fixtures/:
   edge-cases.jsonl                   hand-chosen cases (tokenizer_edge_cases.py), both vocabs,
                                      lowercase on/off, with/without special tokens: ids, tokens,
                                      type ids, code-point and UTF-8 byte offsets, normalized text
+                                     (format: Tests/TokenizationTests/Fixtures/README.md)
   corpus-<vocab>-<lower|cased>.jsonl.zst
                                      every line of every Corpora/ file encoded with special
                                      tokens: {"file","line","ids"} (zstd -19, needs the zstd CLI)
@@ -89,6 +90,7 @@ def encode_case(tok, case, lowercase, vocab):
             "ids": enc.ids, "tokens": enc.tokens, "type_ids": enc.type_ids,
             "offsets": offsets, "byte_offsets": bytes_,
             "normalized": tok.normalizer.normalize_str(text),
+            "normalized_pair": None if pair is None else tok.normalizer.normalize_str(pair),
         })
     return out
 
@@ -127,9 +129,14 @@ def write_corpus():
                 lines.append(json.dumps({"file": f, "line": n, "ids": e.ids}, separators=(",", ":")))
             name = f"corpus-{vocab}-{'lower' if lowercase else 'cased'}.jsonl.zst"
             path = FIXTURES / name
-            tmp = path.with_suffix(".zst.tmp")
             raw = ("\n".join(lines) + "\n").encode()
-            subprocess.run(["zstd", "-q", "-19", "-f", "-o", str(tmp)], input=raw, check=True)
+            plain = path.with_suffix(".plain.tmp")
+            tmp = path.with_suffix(".zst.tmp")
+            plain.write_bytes(raw)
+            # From a file, not stdin, so the frame header records the content size (a reader
+            # may size its buffer with ZSTD_getFrameContentSize); one frame, default window.
+            subprocess.run(["zstd", "-q", "-19", "-f", "--no-progress", str(plain), "-o", str(tmp)], check=True)
+            plain.unlink()
             os.replace(tmp, path)
             tokens = sum(len(e.ids) for e in encs)
             print(f"{path.relative_to(ROOT)}: {len(inputs)} lines, {tokens} tokens, "

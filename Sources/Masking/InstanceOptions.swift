@@ -21,10 +21,10 @@ public struct InstanceOptions: Sendable, Hashable, Codable {
     /// Longest sequence content, i.e. without [CLS]/[SEP].
     var contentLimit: Int { maxSequenceLength - (pairing == .none ? 2 : 3) }
 
-    /// A sentence longer than this is cut into pieces (at word starts where possible). In pair
-    /// modes the limit is half the pair budget, so a long sentence still yields A/B pairs that
-    /// `truncate_seq_pair` does not have to cut down.
-    var sentencePieceLimit: Int { pairing == .none ? contentLimit : max(1, contentLimit / 2) }
+    /// A sentence longer than this is cut into pieces (at word starts where possible): the
+    /// content budget. In pair modes every sentence Google BERT keeps whole stays whole; only
+    /// those it would have cut down to the budget by `truncate_seq_pair` are split instead.
+    var sentencePieceLimit: Int { contentLimit }
 }
 
 /// Counts for the run summary; summed over documents, copies and shards.

@@ -27,6 +27,9 @@ public enum MaskingJob {
         let started = DispatchTime.now()
         try config.validate()
         let fm = FileManager.default
+        guard (config.input as NSString).standardizingPath != (config.output as NSString).standardizingPath else {
+            throw MaskingError.badInput(path: config.output, detail: "--output must differ from --input")
+        }
 
         // Input: a finished document dataset with the two columns we need.
         let manifest: DatasetManifest

@@ -39,7 +39,8 @@ public final class BertEncoder {
     public let tokenizer: BertTokenizer
     let splitter: BertTextSplitter
     private var words = PreTokenizedText()
-    private var pieces = WordPieceOutput()
+    private let pieces = WordPieceOutput()
+    private let cache = WordPieceCache()
     private var repaired: [UInt8] = []
     private var pairScratch = Encoding()
     /// U+FFFD replacements made so far for invalid UTF-8 input.
@@ -95,7 +96,7 @@ public final class BertEncoder {
             if isToken {
                 ids.append(UInt32(bitPattern: id))
             } else {
-                for i in 0..<pieces.count { ids.append(UInt32(bitPattern: pieces.ids[i])) }
+                pieces.ids.withMemoryRebound(to: UInt32.self) { ids.append(contentsOf: $0) }
             }
         }
         return ids.count - before
@@ -106,11 +107,11 @@ public final class BertEncoder {
             if isToken {
                 output.append(id, type: type, start: matchStart, end: matchEnd)
             } else {
+                let ids = pieces.ids, starts = pieces.starts, ends = pieces.ends
                 words.sourceStart.withUnsafeBufferPointer { ss in
                     words.sourceEnd.withUnsafeBufferPointer { se in
-                        for i in 0..<pieces.count {
-                            output.append(pieces.ids[i], type: type, start: ss[Int(pieces.starts[i])],
-                                          end: se[Int(pieces.ends[i]) - 1])
+                        for i in 0..<ids.count {
+                            output.append(ids[i], type: type, start: ss[Int(starts[i])], end: se[Int(ends[i]) - 1])
                         }
                     }
                 }
@@ -150,7 +151,7 @@ public final class BertEncoder {
                 let firstWord = words.words.count
                 splitter.split(UnsafeBufferPointer(rebasing: text[pos..<segmentEnd]), sourceBase: Int32(pos), into: &words)
                 pieces.removeAll()
-                tokenizer.model.tokenize(words, fromWord: firstWord, into: &pieces)
+                tokenizer.model.tokenize(words, fromWord: firstWord, into: pieces, cache: cache)
                 body(false, 0)
             }
             guard let match else { break }

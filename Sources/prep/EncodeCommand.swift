@@ -8,7 +8,7 @@ struct EncodeCommand: ParsableCommand {
         abstract: "Print the token ids of each input line as a JSON array (the parity interface).",
         discussion: """
             Text input: one text per \\n-terminated line (a \\r stays part of the line).
-            JSONL input: one object per line; its "text" string is encoded.
+            JSONL input: one object per line; its "text" string is encoded (blank lines are skipped).
             Ids equal HF tokenizers 0.23.3 BertWordPieceTokenizer(vocab, lowercase=...).encode(text).ids.
             """
     )

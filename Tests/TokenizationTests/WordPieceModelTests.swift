@@ -6,9 +6,10 @@ import XCTest
 final class WordPieceModelTests: XCTestCase {
     private func fast(_ model: WordPieceModel, _ word: String) -> [(Int32, Range<Int>)] {
         let bytes = Array(word.utf8)
-        var out = WordPieceOutput()
+        let out = WordPieceOutput()
+        out.reserve(bytes.count)
         bytes.withUnsafeBufferPointer {
-            model.tokenize(word: $0, start: 0, end: bytes.count, scalarCount: word.unicodeScalars.count, into: &out)
+            model.tokenize(word: $0, start: 0, end: bytes.count, scalarCount: word.unicodeScalars.count, into: out)
         }
         // Byte ranges -> scalar ranges for comparison.
         var scalarAt = [Int](repeating: 0, count: bytes.count + 1)
@@ -78,5 +79,30 @@ final class WordPieceModelTests: XCTestCase {
         settings.maxInputCharsPerWord = 5
         let v = try Vocabulary(tokens: ["[UNK]", "ab", "a", "b", "c"], wordPiece: settings)
         assertAgree(v, ["abc", "cab", "abcab", "abcabc", "ba", "d", "abd"])
+    }
+
+    /// The per-thread word cache memoizes a pure function: same pieces and offsets with
+    /// and without it, including hits, collisions and words too long to cache.
+    func testCacheDoesNotChangeOutput() throws {
+        let v = try Fixtures.vocabulary("bert-base-uncased")
+        let model = WordPieceModel(vocabulary: v)
+        var text = PreTokenizedText()
+        var seed: UInt64 = 42
+        func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+        let words = ["the", "unaffable", "hello", "xyzzyq", "antidisestablishmentarianism", "a", "##", "naïve", "東京",
+                     String(repeating: "ab", count: 60), "supercalifragilistic"]
+        for _ in 0..<200_000 {
+            let w = Array(words[Int(next() % UInt64(words.count))].utf8) + (next() % 3 == 0 ? Array(String(next() % 1000).utf8) : [])
+            let start = Int32(text.bytes.count)
+            text.bytes += w
+            text.words.append(.init(start: start, end: Int32(text.bytes.count),
+                                    scalarCount: Int32(String(decoding: w, as: UTF8.self).unicodeScalars.count)))
+        }
+        let plain = WordPieceOutput(), cached = WordPieceOutput()
+        model.tokenize(text, into: plain)
+        model.tokenize(text, into: cached, cache: WordPieceCache())
+        XCTAssertEqual(Array(plain.ids), Array(cached.ids))
+        XCTAssertEqual(Array(plain.starts), Array(cached.starts))
+        XCTAssertEqual(Array(plain.ends), Array(cached.ends))
     }
 }

@@ -64,6 +64,8 @@ public struct EncodeJob {
         var encoding = Encoding()
         var text: [UInt8] = []
         while let (line, _) = try reader.nextLine() {
+            // Blank JSONL lines hold no object: skipped, as JSONL readers do.
+            if format == .jsonl && DocumentChunker.isBlank(line) { continue }
             summary.lines += 1
             if format == .jsonl {
                 do { try JSONTextField.extract(from: line, into: &text) } catch let f as JSONTextField.Failure {

@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+
+/// `prep encode` / `prep tokenize` as a user runs them: output, exit codes, one-line errors.
+final class TokenizerCLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var prep: URL {
+        var dir = Bundle.main.bundleURL
+        if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("prep")
+    }
+    let vocab = root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("prep-cli-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    @discardableResult
+    func run(_ args: [String], stdin: [UInt8]? = nil) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = Self.prep
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out; p.standardError = err
+        if stdin != nil { p.standardInput = input }
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin)); try input.fileHandleForWriting.close() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ s: String) throws -> String {
+        let path = (dir as NSString).appendingPathComponent(name)
+        try s.write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    /// Expected ids: tokenizers 0.23.3 BertWordPieceTokenizer(bert-base-uncased, lowercase=True).encode(line).ids.
+    func testEncodeFromStdin() throws {
+        let r = try run(["encode", "--vocab", vocab], stdin: Array("Hello, world!\n\nhéllo wörld\n".utf8))
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "[101,7592,1010,2088,999,102]\n[101,102]\n[101,7592,2088,102]\n")
+        let t = try run(["encode", "--vocab", vocab, "--tokens", "--no-special-tokens"], stdin: Array("unaffable\n".utf8))
+        XCTAssertEqual(t.out, "[\"una\",\"##ffa\",\"##ble\"]\n")
+    }
+
+    func testEncodeJSONL() throws {
+        let path = try write("a.jsonl", #"{"text": "Hello, world!"}"# + "\n" + #"{"id": 2, "text": "h\u00e9llo"}"# + "\n")
+        let r = try run(["encode", "--vocab", vocab, "--input", path, "--format", "jsonl"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "[101,7592,1010,2088,999,102]\n[101,7592,102]\n")
+    }
+
+    func testEncodeEmptyInputIsEmptyOutput() throws {
+        let r = try run(["encode", "--vocab", vocab], stdin: [])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "")
+    }
+
+    func testInvalidUTF8WarnsOnceOrFails() throws {
+        let bytes: [UInt8] = Array("ok\n".utf8) + [0x61, 0xFF, 0x62, 0x0A, 0xC3, 0x0A]
+        let r = try run(["encode", "--vocab", vocab], stdin: bytes)
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out.split(separator: "\n").count, 3)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1)
+        XCTAssertTrue(r.err.contains("replaced 2 invalid UTF-8"), r.err)
+        let f = try run(["encode", "--vocab", vocab, "--on-invalid", "fail"], stdin: bytes)
+        XCTAssertEqual(f.status, 2)
+        XCTAssertEqual(f.err, "error: <stdin>: invalid UTF-8 at byte offset 4\n")
+    }
+
+    func testMissingVocabularyExits2NamingTheFile() throws {
+        let r = try run(["encode", "--vocab", dir + "/missing.txt"], stdin: Array("x\n".utf8))
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.err, "error: \(dir!)/missing.txt: vocabulary file not found\n")
+        let noUnk = try write("v.txt", "[CLS]\n[SEP]\nhello\n")
+        let u = try run(["encode", "--vocab", noUnk], stdin: Array("x\n".utf8))
+        XCTAssertEqual(u.status, 2)
+        XCTAssertTrue(u.err.hasPrefix("error: \(noUnk): ") && u.err.contains("[UNK]"), u.err)
+        let t = try run(["tokenize", "--vocab", noUnk, "--input", noUnk, "--output", dir + "/o"])
+        XCTAssertEqual(t.status, 2)
+    }
+
+    func testDuplicateVocabularyLinesWarn() throws {
+        let v = try write("dup.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nworld\nhello\n##s\n")
+        let r = try run(["encode", "--vocab", v], stdin: Array("hello worlds\n".utf8))
+        XCTAssertEqual(r.out, "[2,7,6,8,3]\n")   // reference: the later "hello" (id 7) wins
+        XCTAssertTrue(r.err.hasPrefix("warning: \(v): 1 duplicate token(s)"), r.err)
+    }
+
+    func testTokenizeIsIndependentOfThreadsAndSummarizes() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
+        let input = try write("in.txt", String(text.prefix(200_000)))
+        var manifests: [Data] = []
+        for t in ["1", "2"] {
+            let r = try run(["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)", "--threads", t])
+            XCTAssertEqual(r.status, 0, r.err)
+            let summary = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+            XCTAssertGreaterThan(summary["documents"] as! Int, 0)
+            XCTAssertEqual(r.out.filter { $0 == "\n" }.count, 1)
+            manifests.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/o\(t)/manifest.json")))
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/o\(t)/shard-00000.drbs")),
+                           try Data(contentsOf: URL(fileURLWithPath: dir + "/o1/shard-00000.drbs")))
+        }
+        XCTAssertEqual(manifests[0], manifests[1])
+    }
+
+    /// Argument errors come from swift-argument-parser's validate(): non-zero with a message.
+    func testUsageErrorsFail() throws {
+        let f = try run(["encode", "--vocab", vocab, "--format", "xml"], stdin: [])
+        XCTAssertNotEqual(f.status, 0)
+        XCTAssertTrue(f.err.contains("--format must be text or jsonl"), f.err)
+        let r = try run(["tokenize", "--vocab", vocab, "--input", "x", "--output", dir + "/o", "--threads", "0"])
+        XCTAssertNotEqual(r.status, 0)
+    }
+}
