@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 import tokenizers
-from tokenizers.normalizers import NFD, NFKC, BertNormalizer, Sequence
+from tokenizers.normalizers import NFC, NFD, NFKC, BertNormalizer, Sequence
 from tokenizers import PreTokenizedString, Regex
 from tokenizers.pre_tokenizers import BertPreTokenizer, Split
 
@@ -363,6 +363,18 @@ def write_alignments():
             for options in OPTION_SETS:
                 f.write(json.dumps({"text": text, "options": options, "words": alignments(options, text)},
                                    ensure_ascii=False) + "\n")
+        # Pre-normalization (our option; the reference's equivalent is Sequence([NFC|NFKC, Bert])):
+        # words only, since offsets of composed characters are attributed differently (ours cover
+        # every source scalar of the composition; the reference's only the first).
+        for text in strings:
+            for name, form in (("nfc", NFC()), ("nfkc", NFKC())):
+                for lowercase in (True, False):
+                    normalizer = Sequence([form, BertNormalizer(lowercase=lowercase)])
+                    words = [w for w, _ in BertPreTokenizer().pre_tokenize_str(normalizer.normalize_str(text))]
+                    options = dict(clean_text=True, handle_chinese_chars=True, strip_accents=None,
+                                   lowercase=lowercase, pre_normalization=name)
+                    f.write(json.dumps({"text": text, "options": options, "words_only": words},
+                                       ensure_ascii=False) + "\n")
 
 
 def check():
