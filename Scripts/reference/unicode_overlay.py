@@ -13,7 +13,9 @@ and writes:
       the reference's own output (normalize_str) for every code point whose output is not
       the code point itself, under several option sets, plus its pre-tokenizer split classes.
 
-Run:  $DRBERT_VENV/bin/python Scripts/reference/unicode_overlay.py
+Run:  $DRBERT_VENV/bin/python Scripts/reference/unicode_overlay.py [--check]
+(--check regenerates into a temporary directory and fails if the committed files differ;
+Scripts/parity/unicode-overlay runs it.)
 (DRBERT_VENV defaults to .venv-ref; needs tokenizers==0.23.3, a C compiler, libicu-dev.)
 """
 import json
@@ -24,7 +26,7 @@ import sys
 import tempfile
 
 import tokenizers
-from tokenizers.normalizers import NFD, NFKC, BertNormalizer, Sequence
+from tokenizers.normalizers import NFC, NFD, NFKC, BertNormalizer, Sequence
 from tokenizers import PreTokenizedString, Regex
 from tokenizers.pre_tokenizers import BertPreTokenizer, Split
 
@@ -361,10 +363,41 @@ def write_alignments():
             for options in OPTION_SETS:
                 f.write(json.dumps({"text": text, "options": options, "words": alignments(options, text)},
                                    ensure_ascii=False) + "\n")
+        # Pre-normalization (our option; the reference's equivalent is Sequence([NFC|NFKC, Bert])):
+        # words only, since offsets of composed characters are attributed differently (ours cover
+        # every source scalar of the composition; the reference's only the first).
+        for text in strings:
+            for name, form in (("nfc", NFC()), ("nfkc", NFKC())):
+                for lowercase in (True, False):
+                    normalizer = Sequence([form, BertNormalizer(lowercase=lowercase)])
+                    words = [w for w, _ in BertPreTokenizer().pre_tokenize_str(normalizer.normalize_str(text))]
+                    options = dict(clean_text=True, handle_chinese_chars=True, strip_accents=None,
+                                   lowercase=lowercase, pre_normalization=name)
+                    f.write(json.dumps({"text": text, "options": options, "words_only": words},
+                                       ensure_ascii=False) + "\n")
+
+
+def check():
+    """Regenerate into a temporary directory and compare with the committed files (exit 1 on drift)."""
+    global OVERLAY, FIXTURE, ALIGNMENTS
+    committed = [OVERLAY, FIXTURE, ALIGNMENTS]
+    with tempfile.TemporaryDirectory() as tmp:
+        OVERLAY, FIXTURE, ALIGNMENTS = (os.path.join(tmp, os.path.basename(p)) for p in committed)
+        main()
+        fresh = [OVERLAY, FIXTURE, ALIGNMENTS]
+        stale = [c for c, f in zip(committed, fresh) if open(c, "rb").read() != open(f, "rb").read()]
+    for path in stale:
+        print(f"unicode overlay check: {os.path.relpath(path, ROOT)} differs from a fresh run "
+              f"(re-run Scripts/reference/unicode_overlay.py)", file=sys.stderr)
+    print(f"unicode overlay check: {'OK' if not stale else 'STALE'} ({len(committed)} generated files, "
+          f"tokenizers {REFERENCE_VERSION})")
+    sys.exit(1 if stale else 0)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--alignments-only"]:
         write_alignments()
+    elif sys.argv[1:] == ["--check"]:
+        check()
     else:
         main()

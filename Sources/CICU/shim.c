@@ -135,18 +135,20 @@ int32_t drb_icu_is_inert(int32_t form, uint32_t cp) {
 }
 
 void drb_icu_fill_traits(uint32_t start, int32_t count, uint16_t *out) {
+    // Unicode blocks start and end on multiples of 16, so one block lookup per 16 code points.
+    int32_t cjk = 0;
     for (int32_t i = 0; i < count; i++) {
         uint32_t cp = start + (uint32_t)i;
+        if (i == 0 || (cp & 15) == 0) cjk = drb_icu_is_cjk_ideograph_block(cp);
         uint16_t t = (uint16_t)(u_charType((UChar32)cp) & 0x1F);
-        if (t == U_UNASSIGNED) {
+        if (cjk) t |= 1 << 6;
+        if ((t & 0x1F) == U_UNASSIGNED) {
             // Unassigned (and noncharacters): no case, no decomposition, no class, inert;
             // only the block can matter (reserved code points inside CJK blocks).
-            if (drb_icu_is_cjk_ideograph_block(cp)) t |= 1 << 6;
             out[i] = (uint16_t)(t | 1 << 10 | 1 << 11);
             continue;
         }
         if (u_isUWhiteSpace((UChar32)cp)) t |= 1 << 5;
-        if (drb_icu_is_cjk_ideograph_block(cp)) t |= 1 << 6;
         if (drb_icu_has_canonical_decomposition(cp)) t |= 1 << 7;
         if (u_hasBinaryProperty((UChar32)cp, UCHAR_CHANGES_WHEN_LOWERCASED)) t |= 1 << 8;
         if (u_getCombiningClass((UChar32)cp) != 0) t |= 1 << 9;
