@@ -1,0 +1,100 @@
+import Foundation
+
+/// Multi-head scaled dot-product self-attention over a fused QKV buffer.
+///
+/// Layout: `qkv` is [B·T, 3H] (query | key | value columns, each split into A heads of d_h);
+/// `context` is [B·T, H]; `probs` keeps the softmax [B, A, T, T] for the backward.
+/// Each (batch, head) pair is a few 128×64 GEMMs — too small for a threaded BLAS — so we
+/// parallelise over pairs ourselves with OpenBLAS held at one thread (MODEL-NOTES.md).
+/// Keys where `mask == 0` get probability exactly 0, as HF's additive finfo.min mask does.
+enum Attention {
+    struct Shape {
+        var batch: Int, length: Int, hidden: Int, heads: Int
+        var headSize: Int { hidden / heads }
+    }
+
+    /// Scratch needed per thread: two T×T matrices.
+    static func scratchPerThread(length t: Int) -> Int { 2 * t * t }
+
+    static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+                        qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>, shape s: Shape,
+                        dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+        let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
+        let scale = 1 / Float(dh).squareRoot()
+        let blas = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blas) }
+        Parallel.chunks(s.batch * a) { thread, pairs in
+            let pd = scratch + thread * scratchPerThread(length: t)
+            for pair in pairs {
+                let b = pair / a, head = pair % a
+                let q = qkv + b * t * ld + head * dh, k = q + h, v = q + 2 * h
+                let m = mask + b * t
+                let P = probs + pair * t * t
+                sgemm(false, true, t, t, dh, scale, q, ld, k, ld, 0, P, t)
+                for i in 0..<t {
+                    let row = P + i * t
+                    var mx = -Float.infinity
+                    for j in 0..<t where m[j] != 0 { mx = max(mx, row[j]) }
+                    var sum: Float = 0
+                    for j in 0..<t {
+                        let e: Float = m[j] != 0 ? expf(row[j] - mx) : 0
+                        row[j] = e; sum += e
+                    }
+                    let inv = sum > 0 ? 1 / sum : 0
+                    for j in 0..<t { row[j] *= inv }
+                }
+                var used = UnsafePointer(P)
+                if p > 0 {
+                    pd.update(from: P, count: t * t)
+                    Dropout.applySerial(pd, count: t * t, p: p, key: key, first: pair * t * t)
+                    used = UnsafePointer(pd)
+                }
+                sgemm(false, false, t, dh, t, 1, used, t, v, ld, 0, context + b * t * h + head * dh, h)
+            }
+        }
+    }
+
+    /// dqkv (overwritten) from dcontext.
+    static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>,
+                         qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, shape s: Shape,
+                         dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+        let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
+        let scale = 1 / Float(dh).squareRoot()
+        let blas = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blas) }
+        Parallel.chunks(s.batch * a) { thread, pairs in
+            let dP = scratch + thread * scratchPerThread(length: t)
+            let pd = dP + t * t
+            for pair in pairs {
+                let b = pair / a, head = pair % a
+                let off = b * t * ld + head * dh
+                let q = qkv + off, k = q + h, v = q + 2 * h
+                let dq = dqkv + off, dk = dq + h, dv = dq + 2 * h
+                let dC = dcontext + b * t * h + head * dh
+                let P = probs + pair * t * t
+                var used = P
+                if p > 0 {
+                    pd.update(from: P, count: t * t)
+                    Dropout.applySerial(pd, count: t * t, p: p, key: key, first: pair * t * t)
+                    used = UnsafePointer(pd)
+                }
+                // dV = P_dropᵀ · dC ; dP_drop = dC · Vᵀ
+                sgemm(true, false, t, dh, t, 1, used, t, dC, h, 0, dv, ld)
+                sgemm(false, true, t, t, dh, 1, dC, h, v, ld, 0, dP, t)
+                if p > 0 { Dropout.applySerial(dP, count: t * t, p: p, key: key, first: pair * t * t) }
+                // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P)
+                for i in 0..<t {
+                    let pr = P + i * t, g = dP + i * t
+                    var dot: Float = 0
+                    for j in 0..<t { dot += pr[j] * g[j] }
+                    for j in 0..<t { g[j] = pr[j] * (g[j] - dot) }
+                }
+                // dQ = scale · dS · K ; dK = scale · dSᵀ · Q
+                sgemm(false, false, t, dh, t, scale, dP, t, k, ld, 0, dq, ld)
+                sgemm(true, false, t, dh, t, scale, dP, t, q, ld, 0, dk, ld)
+            }
+        }
+    }
+}
