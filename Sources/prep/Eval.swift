@@ -19,6 +19,7 @@ struct Eval: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASThreads.ensureTunedKernel()
         do {
             let r = try EvalCommand.run(checkpoint: checkpoint, data: data, batchSize: batchSize, threads: threads)
             if json {
