@@ -40,7 +40,7 @@ enum EvalCommand {
         let path = Checkpoint.latest(run: checkpoint) ?? checkpoint
         let state = try Checkpoint.loadState(path)
         Parallel.threads = threads
-        BLASThreads.set(threads)
+        BLASThreads.set(1)
         var o = state.options
         if let batchSize { o.batchSize = batchSize }
         let source = try LoaderBatchSource(directories: [data], options: TrainCommand.loaderOptions(o, seed: 0))
