@@ -13,8 +13,8 @@ enum Attention {
         var headSize: Int { hidden / heads }
     }
 
-    /// Scratch needed per thread: two T×T matrices.
-    static func scratchPerThread(length t: Int) -> Int { 2 * t * t }
+    /// Scratch needed per thread: two T×T matrices and a key-mask row.
+    static func scratchPerThread(length t: Int) -> Int { 2 * t * t + t }
 
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                         qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>, shape s: Shape,
@@ -26,23 +26,20 @@ enum Attention {
         defer { BLASThreads.set(blas) }
         Parallel.chunks(s.batch * a) { thread, pairs in
             let pd = scratch + thread * scratchPerThread(length: t)
+            let keep = pd + 2 * t * t  // 1 for real keys, 0 for padding
             for pair in pairs {
                 let b = pair / a, head = pair % a
                 let q = qkv + b * t * ld + head * dh, k = q + h, v = q + 2 * h
                 let m = mask + b * t
                 let P = probs + pair * t * t
                 sgemm(false, true, t, t, dh, scale, q, ld, k, ld, 0, P, t)
+                for j in 0..<t { keep[j] = m[j] != 0 ? 1 : 0 }
                 for i in 0..<t {
                     let row = P + i * t
                     var mx = -Float.infinity
                     for j in 0..<t where m[j] != 0 { mx = max(mx, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<t {
-                        let e: Float = m[j] != 0 ? expf(row[j] - mx) : 0
-                        row[j] = e; sum += e
-                    }
-                    let inv = sum > 0 ? 1 / sum : 0
-                    for j in 0..<t { row[j] *= inv }
+                    let sum = FastMath.expShiftInPlace(row, t, shift: mx, mask: keep)
+                    FastMath.scale(row, t, by: sum > 0 ? 1 / sum : 0)
                 }
                 var used = UnsafePointer(P)
                 if p > 0 {
@@ -87,8 +84,7 @@ enum Attention {
                 // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P)
                 for i in 0..<t {
                     let pr = P + i * t, g = dP + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * g[j] }
+                    let dot = FastMath.dot(pr, g, t)
                     for j in 0..<t { g[j] = pr[j] * (g[j] - dot) }
                 }
                 // dQ = scale · dS · K ; dK = scale · dSᵀ · Q
