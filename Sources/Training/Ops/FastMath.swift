@@ -11,8 +11,12 @@ enum FastMath {
     /// e^x (Cephes `expf` polynomial with a Cody–Waite split of ln 2).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let x = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
-        let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        var x = x.replacing(with: -87.3, where: x .< -87.3)
+        x = x.replacing(with: 88.3, where: x .> 88.3)
+        // Round x·log2(e) to an integer with the 1.5·2^23 trick: the sum's low mantissa bits
+        // hold the integer. (Swift's generic SIMD float→int conversion is scalar and slow.)
+        let shifted = x * 1.44269504088896341 + 12582912
+        let n = shifted - 12582912
         var r = x - n * 0.693359375
         r = r - n * -2.12194440e-4
         var p = V(repeating: 1.9875691500e-4)
@@ -22,7 +26,7 @@ enum FastMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * (r * r) + r + 1
-        let e = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let e = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return y * unsafeBitCast(e, to: V.self)
     }
 
@@ -31,7 +35,7 @@ enum FastMath {
     /// gelu = x·Φ, gelu' = Φ + x·φ, φ(x) = e^{−x²/2}/√(2π).
     @inline(__always)
     static func gelu(_ x: V) -> (value: V, derivative: V) {
-        let z = pointwiseMax(x, -x) * 0.70710678118654752
+        let z = x.replacing(with: -x, where: x .< 0) * 0.70710678118654752
         let t = 1 / (1 + 0.3275911 * z)
         var poly = V(repeating: 1.061405429)
         poly = poly * t - 1.453152027
@@ -76,7 +80,11 @@ enum FastMath {
     @inline(__always)
     static func max(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = V(repeating: -.infinity), j = 0
-        while j < n { acc = pointwiseMax(acc, load(a + j, n - j, pad: -.infinity)); j += width }
+        while j < n {
+            let v = load(a + j, n - j, pad: -.infinity)
+            acc = acc.replacing(with: v, where: v .> acc)
+            j += width
+        }
         return acc.max()
     }
 
