@@ -53,7 +53,7 @@ public final class MaskedLanguageModel {
     func stage(_ b: Batch) throws {
         let t = b.sequenceLength, n = b.size * t
         guard b.size <= capacity.batchSize, t <= capacity.sequenceLength, n <= capacity.rows else {
-            throw TrainingError.batchTooLarge("batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength)")
+            throw TrainingError.batchTooLarge("batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength); raise --max-length (or --batch-size)")
         }
         let s = encoderState
         s.batch = b.size; s.length = t
@@ -72,7 +72,7 @@ public final class MaskedLanguageModel {
                 guard label >= 0 else { continue }
                 let pos = Int(b.maskedPositions[row * b.maxPredictions + k])
                 guard pos < t, label < v else { throw TrainingError.batchTooLarge("masked slot \(k) of row \(row): position \(pos) or label \(label) out of range") }
-                guard m < hs.rows.capacity else { throw TrainingError.batchTooLarge("more than \(hs.rows.capacity) masked positions") }
+                guard m < hs.rows.capacity else { throw TrainingError.batchTooLarge("more than \(hs.rows.capacity) masked positions in a batch; raise --max-predictions") }
                 hs.rows.pointer[m] = Int32(row * t + pos); hs.labels.pointer[m] = label
                 m += 1
             }
