@@ -159,6 +159,11 @@ public final class Trainer {
 
     @discardableResult
     public func save() throws -> String {
+        // Already saved at this step (e.g. a signal right after a periodic save): keep it.
+        if let last = lastCheckpoint, last.hasSuffix(Checkpoint.name(step: step)),
+           FileManager.default.fileExists(atPath: last + "/trainer_state.json") {
+            return last
+        }
         let state = TrainerState(step: step, optimizerStep: optimizer.step, seed: options.seed, config: model.config,
                                  options: options, sourceState: try source.checkpointState())
         return try Checkpoint.save(run: run, state: state, model: model, optimizer: optimizer, keep: options.keepCheckpoints)
