@@ -22,6 +22,8 @@ public final class MaskedLanguageModel {
     let encoderState: EncoderState
     let headState: MLMHeadState
     private var lastDropout = DropoutPlan.none
+    /// `Parallel.threads` when the per-thread scratch was sized; more threads would overrun it.
+    let threadCapacity: Int
 
     public init(config: ModelConfig, capacity: BatchCapacity) throws {
         try config.validate()
@@ -31,6 +33,7 @@ public final class MaskedLanguageModel {
         self.config = config
         self.capacity = capacity
         BLASThreads.set(1)  // GEMMs are split across threads by `parallelSgemm`
+        threadCapacity = Parallel.threads
         var layout = ParameterLayout()
         encoder = BertEncoder.register(config: config, into: &layout)
         head = MLMHead.register(config: config, wordEmbeddings: encoder.embeddings.word, into: &layout)
@@ -83,6 +86,7 @@ public final class MaskedLanguageModel {
     /// Forward pass; also prepares ∂(gradientScale · loss)/∂logits for `backward()`.
     @discardableResult
     public func forward(_ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1) throws -> StepOutput {
+        precondition(Parallel.threads <= threadCapacity, "Parallel.threads raised after the model was built")
         try stage(batch)
         lastDropout = dropout
         let P = parameters.values
