@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
         checkpoints and stops. See docs/training.md.
         """)
 
-    @Option(help: "Dataset directory (shards from `prep shard`); repeat to mix datasets.")
+    @Option(help: "Dataset directory from `prep mask` (or from `prep tokenize`, with --mask); repeat to mix datasets.")
     var data: [String] = []
     @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
     var model: String = "tiny"
