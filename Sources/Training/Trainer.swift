@@ -79,7 +79,9 @@ public final class Trainer {
         guard source.vocabularySize == cfg.vocabSize else {
             throw TrainingError.badConfig(run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
         }
-        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true) } catch {
+            throw TrainingError.io(run, "cannot create the run directory: \(error.localizedDescription)")
+        }
         try truncateMetrics(after: step)
     }
 
@@ -153,7 +155,9 @@ public final class Trainer {
                 let r = try evaluate(model, source: try evalSource())
                 m.eval_loss = r.loss; m.eval_accuracy = r.accuracy
             }
-            handle.write(try enc.encode(m) + Data("\n".utf8))
+            do { try handle.write(contentsOf: try enc.encode(m) + Data("\n".utf8)) } catch {
+                throw TrainingError.io(metricsPath, "cannot append metrics: \(error.localizedDescription)")
+            }
             history.append(m)
             progress?(m)
             if o.saveEvery > 0, step % o.saveEvery == 0, step < last { lastCheckpoint = try save() }
