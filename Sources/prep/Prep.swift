@@ -14,6 +14,8 @@ struct Prep: ParsableCommand {
             InspectCommand.self,
             VerifyCommand.self,
             StreamCommand.self,
+            Train.self,
+            Eval.self,
         ]
     )
 

@@ -1,0 +1,91 @@
+import Foundation
+
+/// AdamW (Loshchilov & Hutter), matching `torch.optim.AdamW`: decoupled weight decay
+/// p ← p·(1 − lr·wd) applied before the Adam update, bias-corrected moments.
+/// Weight decay is skipped for tensors whose `decays` is false (biases, LayerNorm).
+public final class AdamW {
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-6
+    public var weightDecay: Float
+    /// Optimizer steps taken (the bias-correction exponent).
+    public private(set) var step = 0
+    public let firstMoment: UnsafeMutablePointer<Float>
+    public let secondMoment: UnsafeMutablePointer<Float>
+    let layout: ParameterLayout
+
+    public init(layout: ParameterLayout, weightDecay: Float) {
+        self.layout = layout
+        self.weightDecay = weightDecay
+        firstMoment = .allocate(capacity: max(1, layout.count))
+        secondMoment = .allocate(capacity: max(1, layout.count))
+        firstMoment.initialize(repeating: 0, count: max(1, layout.count))
+        secondMoment.initialize(repeating: 0, count: max(1, layout.count))
+    }
+
+    deinit { firstMoment.deallocate(); secondMoment.deallocate() }
+
+    /// One update of `arena.values` from `arena.gradients` at learning rate `lr`.
+    public func update(_ arena: ParameterArena, lr: Float) {
+        step += 1
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        let c1 = 1 - Float(pow(Double(b1), Double(step)))
+        let c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+        let stepSize = lr / c1
+        let m = firstMoment, v = secondMoment, p = arena.values, g = arena.gradients
+        for t in layout.tensors {
+            let decay: Float = t.decays ? 1 - lr * weightDecay : 1
+            let o = t.offset
+            Parallel.chunks(t.count, minimumPerThread: 32768) { _, r in
+                for j in r {
+                    let i = o + j
+                    let gi = g[i]
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    p[i] = p[i] * decay - stepSize * m[i] / (v[i].squareRoot() / c2 + eps)
+                }
+            }
+        }
+    }
+
+    /// Restores the step count (with the moments loaded separately) on resume.
+    public func restore(step: Int) { self.step = step }
+}
+
+/// Scales all gradients so their global L2 norm is at most `maxNorm`
+/// (`torch.nn.utils.clip_grad_norm_`: coefficient maxNorm / (norm + 1e-6)). Returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ arena: ParameterArena, maxNorm: Float) -> Double {
+    let norm = arena.gradientNorm()
+    guard maxNorm > 0 else { return norm }
+    let coef = Double(maxNorm) / (norm + 1e-6)
+    if coef < 1 {
+        let c = Float(coef), g = arena.gradients
+        Parallel.chunks(arena.count, minimumPerThread: 65536) { _, r in for i in r { g[i] *= c } }
+    }
+    return norm
+}
+
+/// Linear warmup to the peak rate, then linear or cosine decay to 0 at `totalSteps`.
+/// Steps count from 1 (the first update uses lr·1/warmup, not 0 as HF's scheduler does).
+public struct LearningRateSchedule: Codable, Sendable, Equatable {
+    public enum Decay: String, Codable, Sendable { case linear, cosine, constant }
+    public var peak: Float
+    public var warmupSteps: Int
+    public var totalSteps: Int
+    public var decay: Decay
+
+    public init(peak: Float, warmupSteps: Int, totalSteps: Int, decay: Decay = .linear) {
+        self.peak = peak; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps; self.decay = decay
+    }
+
+    public func rate(at step: Int) -> Float {
+        if warmupSteps > 0 && step <= warmupSteps { return peak * Float(step) / Float(warmupSteps) }
+        let progress = Double(step - warmupSteps) / Double(max(1, totalSteps - warmupSteps))
+        switch decay {
+        case .constant: return peak
+        case .linear: return peak * Float(max(0, 1 - progress))
+        case .cosine: return peak * Float(0.5 * (1 + cos(Double.pi * min(1, progress))))
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// BERT's MLM head (HF `BertOnlyMLMHead`): dense → GELU → LayerNorm → tied word embeddings
+/// plus a bias. It runs only on the gathered masked rows: the [M, V] projection is the most
+/// expensive GEMM of a small model, and gathering first is worth 2-3x (MODEL-NOTES.md).
+public struct MLMHead: Sendable {
+    public var denseWeight: Int, denseBias: Int, normWeight: Int, normBias: Int, outputBias: Int
+    /// The tied decoder weight: the encoder's word embeddings (V, H).
+    public var wordEmbeddings: Int
+    public let hidden: Int, vocabulary: Int, eps: Float
+
+    public static func register(config c: ModelConfig, wordEmbeddings: Int, into p: inout ParameterLayout) -> MLMHead {
+        let h = c.hiddenSize
+        return MLMHead(denseWeight: p.add("cls.predictions.transform.dense.weight", [h, h]),
+                       denseBias: p.add("cls.predictions.transform.dense.bias", [h]),
+                       normWeight: p.add("cls.predictions.transform.LayerNorm.weight", [h]),
+                       normBias: p.add("cls.predictions.transform.LayerNorm.bias", [h]),
+                       outputBias: p.add("cls.predictions.bias", [c.vocabSize]),
+                       wordEmbeddings: wordEmbeddings, hidden: h, vocabulary: c.vocabSize, eps: c.layerNormEps)
+    }
+}
+
+/// Head buffers for up to `maskedRows` predictions.
+final class MLMHeadState {
+    let rows, labels: IndexBuffer
+    let gathered, pre, act, actDerivative, mean, rstd, transformed, logits, losses, hits, dTransformed, dAct: UnsafeMutablePointer<Float>
+    var count = 0
+
+    init(_ a: ActivationArena, hidden h: Int, vocabulary v: Int, maskedRows m: Int) {
+        rows = IndexBuffer(m); labels = IndexBuffer(m)
+        gathered = a.take(m * h); pre = a.take(m * h); act = a.take(m * h); actDerivative = a.take(m * h)
+        mean = a.take(m); rstd = a.take(m); transformed = a.take(m * h)
+        logits = a.take(m * v); losses = a.take(m); hits = a.take(m)
+        dTransformed = a.take(m * h); dAct = a.take(m * h)
+    }
+}
+
+extension MLMHead {
+    /// Gathers rows `s.rows` of `hidden` [·, H], runs the head and the cross-entropy;
+    /// leaves ∂(gradientScale · mean loss)/∂logits in `s.logits`. Returns (loss sum, hits).
+    func forward(hidden: UnsafePointer<Float>, _ s: MLMHeadState, _ P: UnsafeMutablePointer<Float>,
+                 gradientScale: Float) -> (lossSum: Double, hits: Int) {
+        let m = s.count, h = hidden
+        guard m > 0 else { return (0, 0) }
+        let H = self.hidden
+        Parallel.chunks(m, minimumPerThread: 64) { _, r in
+            for i in r { (s.gathered + i * H).update(from: h + Int(s.rows.pointer[i]) * H, count: H) }
+        }
+        Linear.forward(out: s.pre, inp: s.gathered, weight: P + denseWeight, bias: P + denseBias, rows: m, inputs: H, outputs: H)
+        GELU.forward(out: s.act, derivative: s.actDerivative, inp: s.pre, count: m * H)
+        LayerNorm.forward(out: s.transformed, mean: s.mean, rstd: s.rstd, inp: s.act, gamma: P + normWeight,
+                          beta: P + normBias, rows: m, columns: H, eps: eps)
+        Linear.forward(out: s.logits, inp: s.transformed, weight: P + wordEmbeddings, bias: P + outputBias,
+                       rows: m, inputs: H, outputs: vocabulary)
+        CrossEntropy.forwardBackward(logits: s.logits, labels: s.labels.pointer, rows: m, vocabulary: vocabulary,
+                                     gradientScale: gradientScale, losses: s.losses, hits: s.hits)
+        var loss = 0.0, hits = 0
+        for i in 0..<m { loss += Double(s.losses[i]); hits += s.hits[i] > 0 ? 1 : 0 }
+        return (loss, hits)
+    }
+
+    /// Backward; writes ∂L/∂hidden into `dHidden` [rows, H] (zeroed first: only masked rows get gradient).
+    func backward(dHidden: UnsafeMutablePointer<Float>, hiddenRows: Int, _ s: MLMHeadState,
+                  _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>) {
+        let m = s.count, H = hidden
+        dHidden.update(repeating: 0, count: hiddenRows * H)
+        guard m > 0 else { return }
+        Linear.backward(dinp: s.dTransformed, dweight: G + wordEmbeddings, dbias: G + outputBias, dout: s.logits,
+                        inp: s.transformed, weight: P + wordEmbeddings, rows: m, inputs: H, outputs: vocabulary)
+        LayerNorm.backward(dinp: s.dAct, dgamma: G + normWeight, dbeta: G + normBias, dout: s.dTransformed,
+                           inp: s.act, mean: s.mean, rstd: s.rstd, gamma: P + normWeight, rows: m, columns: H)
+        GELU.backward(dinp: s.dAct, dout: s.dAct, derivative: s.actDerivative, count: m * H)
+        Linear.backward(dinp: s.dTransformed, dweight: G + denseWeight, dbias: G + denseBias, dout: s.dAct,
+                        inp: s.gathered, weight: P + denseWeight, rows: m, inputs: H, outputs: H)
+        for i in 0..<m {
+            let dst = dHidden + Int(s.rows.pointer[i]) * H, src = s.dTransformed + i * H
+            for j in 0..<H { dst[j] += src[j] }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Encoder hyper-parameters with HF `BertConfig` field names, so a `config.json` from the
+/// Hub (or one we export) reads and writes unchanged.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    public var maxPositionEmbeddings: Int = 512
+    public var typeVocabSize: Int = 2
+    public var layerNormEps: Float = 1e-12
+    public var hiddenDropoutProb: Float = 0.1
+    public var attentionProbsDropoutProb: Float = 0.1
+    public var initializerRange: Float = 0.02
+    public var padTokenId: Int = 0
+    public var hiddenAct: String = "gelu"
+
+    enum CodingKeys: String, CodingKey {
+        case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
+        case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size"
+        case layerNormEps = "layer_norm_eps", hiddenDropoutProb = "hidden_dropout_prob"
+        case attentionProbsDropoutProb = "attention_probs_dropout_prob"
+        case initializerRange = "initializer_range", padTokenId = "pad_token_id", hiddenAct = "hidden_act"
+    }
+
+    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+                intermediateSize: Int) {
+        self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
+        self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 0
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 512
+        typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? 2
+        layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? 1e-12
+        hiddenDropoutProb = try c.decodeIfPresent(Float.self, forKey: .hiddenDropoutProb) ?? 0.1
+        attentionProbsDropoutProb = try c.decodeIfPresent(Float.self, forKey: .attentionProbsDropoutProb) ?? 0.1
+        initializerRange = try c.decodeIfPresent(Float.self, forKey: .initializerRange) ?? 0.02
+        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
+    }
+
+    /// Named sizes from the issue: tiny, mini, small, base (Turc et al. 2019 naming).
+    public static func preset(_ name: String, vocabSize: Int) -> ModelConfig? {
+        switch name {
+        case "tiny": return ModelConfig(vocabSize: vocabSize, hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
+        case "mini": return ModelConfig(vocabSize: vocabSize, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024)
+        case "small": return ModelConfig(vocabSize: vocabSize, hiddenSize: 512, numHiddenLayers: 4, numAttentionHeads: 8, intermediateSize: 2048)
+        case "base": return ModelConfig(vocabSize: vocabSize, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072)
+        default: return nil
+        }
+    }
+
+    /// A preset name, or a path to a JSON file with `BertConfig` fields. A vocabulary size
+    /// in the file must agree with the dataset's.
+    public static func resolve(_ spec: String, vocabSize: Int) throws -> ModelConfig {
+        if let p = preset(spec, vocabSize: vocabSize) { return p }
+        guard FileManager.default.fileExists(atPath: spec) else {
+            throw TrainingError.badConfig(spec, "not a preset (tiny, mini, small, base) nor an existing JSON file")
+        }
+        var config: ModelConfig
+        do {
+            config = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: spec)))
+        } catch {
+            throw TrainingError.badConfig(spec, "\(error)")
+        }
+        if config.vocabSize != 0 && config.vocabSize != vocabSize {
+            throw TrainingError.badConfig(spec, "vocab_size \(config.vocabSize) differs from the dataset's \(vocabSize)")
+        }
+        config.vocabSize = vocabSize
+        try config.validate(source: spec)
+        return config
+    }
+
+    public func validate(source: String = "config") throws {
+        guard hiddenSize > 0, numHiddenLayers > 0, numAttentionHeads > 0, intermediateSize > 0, vocabSize > 0 else {
+            throw TrainingError.badConfig(source, "sizes must be positive")
+        }
+        guard hiddenSize % numAttentionHeads == 0 else {
+            throw TrainingError.badConfig(source, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+        }
+        guard hiddenAct == "gelu" else {
+            throw TrainingError.badConfig(source, "hidden_act \(hiddenAct) is not supported (only gelu, the erf form)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// LayerNorm over the last dimension (HF BERT: eps 1e-12, biased variance).
+/// The forward keeps mean and 1/σ per row so the backward needs only the input.
+enum LayerNorm {
+    static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                        rows n: Int, columns c: Int, eps: Float) {
+        Parallel.chunks(n, minimumPerThread: 16) { _, r in
+            for row in r {
+                let x = inp + row * c, y = out + row * c
+                let m = FastMath.sum(x, c) / Float(c)
+                var acc = FastMath.V(), j = 0
+                while j < c {
+                    let d = FastMath.load(x + j, c - j) - m
+                    acc += (j + 8 <= c) ? d * d : (d * d).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
+                    j += 8
+                }
+                let v = acc.sum()
+                let rs = 1 / (v / Float(c) + eps).squareRoot()
+                for j in 0..<c { y[j] = (x[j] - m) * rs * gamma[j] + beta[j] }
+                mean[row] = m; rstd[row] = rs
+            }
+        }
+    }
+
+    /// dinp = ∂L/∂inp (overwritten); dgamma, dbeta accumulate.
+    static func backward(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+                         dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                         inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                         gamma: UnsafePointer<Float>, rows n: Int, columns c: Int) {
+        Parallel.chunks(n, minimumPerThread: 16) { _, r in
+            for row in r {
+                let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
+                let m = mean[row], rs = rstd[row]
+                // Σ dy·γ and Σ dy·γ·x̂ (x̂ = (x − m)·rs), in SIMD lanes; padding lanes load 0 for dy.
+                var aD = FastMath.V(), aDX = FastMath.V(), j = 0
+                while j < c {
+                    let n = c - j
+                    let d = FastMath.load(dy + j, n) * FastMath.load(gamma + j, n)
+                    aD += d
+                    aDX += d * (FastMath.load(x + j, n) - m)
+                    j += 8
+                }
+                let meanD = aD.sum() / Float(c), meanDX = aDX.sum() * rs / Float(c)
+                for j in 0..<c {
+                    let xhat = (x[j] - m) * rs
+                    dx[j] = rs * (dy[j] * gamma[j] - meanD - xhat * meanDX)
+                }
+            }
+        }
+        // Parameter gradients over column blocks: deterministic and race-free.
+        Parallel.chunks(c, minimumPerThread: 16) { _, cols in
+            let lo = cols.lowerBound, w = cols.count
+            for row in 0..<n {
+                let x = inp + row * c + lo, dy = dout + row * c + lo
+                let m = mean[row], rs = rstd[row]
+                for j in 0..<w {
+                    dgamma[lo + j] += dy[j] * (x[j] - m) * rs
+                    dbeta[lo + j] += dy[j]
+                }
+            }
+        }
+    }
+}
