@@ -1,0 +1,197 @@
+import Foundation
+import Loading
+
+/// Set from SIGINT/SIGTERM; the loop checkpoints and stops after the current step.
+nonisolated(unsafe) var stopSignal: sig_atomic_t = 0
+
+/// One line of `RUN/metrics.jsonl`.
+public struct StepMetrics: Codable, Sendable, Equatable {
+    public var step: Int
+    public var loss: Double
+    public var mlm_accuracy: Double
+    public var lr: Double
+    public var grad_norm: Double
+    /// Positions processed per second (batch × length × accumulation / step time).
+    public var tokens_per_s: Double
+    /// Matmul GFLOP/s achieved (see `MaskedLanguageModel.flopsPerStep`).
+    public var gflops: Double
+    public var ms_per_step: Double
+    public var eval_loss: Double? = nil
+    public var eval_accuracy: Double? = nil
+}
+
+/// Evaluation result over a held-out set.
+public struct EvaluationResult: Codable, Sendable, Equatable {
+    public var loss: Double
+    public var accuracy: Double
+    public var predictions: Int
+    public var batches: Int
+}
+
+/// The training loop: batches → forward/backward (with accumulation) → clip → AdamW,
+/// metrics, periodic/final/on-signal checkpoints, exact resume.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let run: String
+    public let model: MaskedLanguageModel
+    public let optimizer: AdamW
+    let source: BatchSource
+    let evalSource: (() throws -> BatchSource)?
+    public private(set) var step = 0
+    public private(set) var lastCheckpoint: String?
+    public var progress: ((StepMetrics) -> Void)?
+    /// Metrics of the steps run by this process.
+    public private(set) var history: [StepMetrics] = []
+
+    /// Creates or resumes (`resume`: continue from the newest checkpoint in `run`).
+    /// `makeSource(resumeState)` builds the batch source, at the saved position when resuming.
+    public init(options: TrainingOptions, run: String, config: ModelConfig, resume: Bool,
+                makeSource: (Data?) throws -> BatchSource, evalSource: (() throws -> BatchSource)? = nil) throws {
+        var opts = options
+        var state: TrainerState? = nil
+        if resume, let path = Checkpoint.latest(run: run) {
+            state = try Checkpoint.loadState(path)
+            let saved = state!.options
+            // The run's shape is fixed by its first start; only the stopping point may change.
+            opts = saved
+            opts.stopAfter = options.stopAfter
+            lastCheckpoint = path
+        }
+        self.options = opts
+        self.run = run
+        Parallel.threads = max(1, opts.threads)
+        BLASThreads.set(max(1, opts.threads))
+        let cfg = state?.config ?? config
+        model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
+            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions))
+        optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
+        if let state, let path = lastCheckpoint {
+            try Checkpoint.load(path, into: model, optimizer: optimizer)
+            step = state.step
+        } else {
+            model.initializeWeights(seed: opts.seed)
+        }
+        source = try makeSource(state?.sourceState)
+        self.evalSource = evalSource
+        guard source.vocabularySize == cfg.vocabSize else {
+            throw TrainingError.badConfig(run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
+        }
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try truncateMetrics(after: step)
+    }
+
+    var metricsPath: String { (run as NSString).appendingPathComponent("metrics.jsonl") }
+
+    /// Drops metric lines past `step` (written after the checkpoint we resume from), so the
+    /// file holds one line per step of the resumed curve.
+    func truncateMetrics(after step: Int) throws {
+        guard let d = FileManager.default.contents(atPath: metricsPath) else { return }
+        let lines = String(decoding: d, as: UTF8.self).split(separator: "\n")
+        let kept = lines.filter { line in
+            guard let m = try? JSONDecoder().decode(StepMetrics.self, from: Data(line.utf8)) else { return false }
+            return m.step <= step
+        }
+        try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: metricsPath)
+    }
+
+    public static func installSignalHandlers() {
+        signal(SIGINT) { _ in stopSignal = 1; signal(SIGINT, SIG_DFL) }
+        signal(SIGTERM) { _ in stopSignal = 1; signal(SIGTERM, SIG_DFL) }
+    }
+
+    /// Why the loop ended.
+    public enum Outcome: Equatable { case finished, stoppedAfter(Int), interrupted(Int) }
+
+    public func train() throws -> Outcome {
+        let o = options
+        let schedule = o.schedule
+        let last = min(o.steps, o.stopAfter ?? o.steps)
+        guard let handle = FileHandle(forWritingAtPath: metricsPath) ?? {
+            FileManager.default.createFile(atPath: metricsPath, contents: nil)
+            return FileHandle(forWritingAtPath: metricsPath)
+        }() else { throw TrainingError.io(metricsPath, "cannot open for appending") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let k = max(1, o.gradientAccumulation)
+        while step < last {
+            if stopSignal != 0 {
+                lastCheckpoint = try save()
+                return .interrupted(step)
+            }
+            let begin = DispatchTime.now().uptimeNanoseconds
+            let next = step + 1
+            model.parameters.zeroGradients()
+            var loss = 0.0, predictions = 0, correct = 0, positions = 0, flops = 0.0
+            for micro in 0..<k {
+                let batch = try source.next()
+                let plan = DropoutPlan(hidden: model.config.hiddenDropoutProb, attention: model.config.attentionProbsDropoutProb,
+                                       seed: o.seed, step: next, micro: micro)
+                let out = try model.forward(batch, dropout: plan, gradientScale: 1 / Float(k))
+                guard out.loss.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
+                model.backward()
+                loss += out.loss / Double(k); predictions += out.predictions; correct += out.correct
+                positions += batch.size * batch.sequenceLength
+                flops += model.flopsPerStep(batch: batch.size, length: batch.sequenceLength, predictions: out.predictions)
+            }
+            let norm = clipGradientNorm(model.parameters, maxNorm: o.maxGradNorm)
+            guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
+            let lr = schedule.rate(at: next)
+            optimizer.update(model.parameters, lr: lr)
+            step = next
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+            var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
+                                lr: Double(lr), grad_norm: norm, tokens_per_s: Double(positions) / seconds,
+                                gflops: flops / seconds / 1e9, ms_per_step: seconds * 1000)
+            if o.evalEvery > 0, step % o.evalEvery == 0, let evalSource {
+                let r = try evaluate(model, source: try evalSource())
+                m.eval_loss = r.loss; m.eval_accuracy = r.accuracy
+            }
+            handle.write(try enc.encode(m) + Data("\n".utf8))
+            history.append(m)
+            progress?(m)
+            if o.saveEvery > 0, step % o.saveEvery == 0, step < last { lastCheckpoint = try save() }
+        }
+        lastCheckpoint = try save()
+        return step >= o.steps ? .finished : .stoppedAfter(step)
+    }
+
+    @discardableResult
+    public func save() throws -> String {
+        let state = TrainerState(step: step, optimizerStep: optimizer.step, seed: options.seed, config: model.config,
+                                 options: options, sourceState: try source.checkpointState())
+        return try Checkpoint.save(run: run, state: state, model: model, optimizer: optimizer, keep: options.keepCheckpoints)
+    }
+}
+
+/// MLM loss and accuracy of `model` over every batch `source` yields until it throws
+/// `endOfData` or repeats its first sample (one epoch), without dropout.
+public func evaluate(_ model: MaskedLanguageModel, source: BatchSource, maxBatches: Int = .max) throws -> EvaluationResult {
+    var loss = 0.0, predictions = 0, correct = 0, batches = 0
+    var first: Int? = nil
+    while batches < maxBatches {
+        let b: Batch
+        if let epoch = source as? EpochSource {
+            guard let x = try epoch.nextInEpoch() else { break }
+            b = x
+        } else {
+            b = try source.next()
+            if batches == 0 { first = b.sampleIndices.first } else if b.sampleIndices.first == first { break }
+        }
+        let out = try model.forward(b)
+        loss += out.lossSum; predictions += out.predictions; correct += out.correct; batches += 1
+    }
+    return EvaluationResult(loss: predictions > 0 ? loss / Double(predictions) : 0,
+                            accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
+                            predictions: predictions, batches: batches)
+}
+
+/// A source with a defined end (one pass over held-out data).
+public protocol EpochSource: BatchSource {
+    func nextInEpoch() throws -> Batch?
+}
+
+extension LoaderBatchSource: EpochSource {
+    public func nextInEpoch() throws -> Batch? { try loader.next() }
+}

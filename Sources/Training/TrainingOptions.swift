@@ -1,0 +1,28 @@
+/// Settings of a training run (what `prep train` parses), stored in every checkpoint.
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var model: String = "tiny"
+    public var decoder: String = "mlm"
+    public var steps: Int = 1000
+    public var batchSize: Int = 32
+    public var learningRate: Float = 1e-4
+    public var warmupSteps: Int = 0
+    public var decay: LearningRateSchedule.Decay = .linear
+    public var weightDecay: Float = 0.01
+    public var maxGradNorm: Float = 1.0
+    public var gradientAccumulation: Int = 1
+    public var seed: UInt64 = 0
+    /// Largest sequence length and masked slots a batch may have (buffers are sized for them).
+    public var maxLength: Int = 128
+    public var maxPredictions: Int = 20
+    public var saveEvery: Int = 0
+    public var evalEvery: Int = 0
+    public var stopAfter: Int? = nil
+    public var threads: Int = 2
+    public var keepCheckpoints: Int = 2
+
+    public init() {}
+
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps, decay: decay)
+    }
+}

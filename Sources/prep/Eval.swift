@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Loading
+import Training
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "MLM loss and accuracy of a checkpoint on held-out shards.")
+
+    @Option(help: "Run directory (its newest checkpoint) or a checkpoint directory.")
+    var checkpoint: String
+    @Option(help: "Held-out dataset directory.")
+    var data: String
+    @Option(name: .customLong("batch-size"), help: "Sequences per batch (default: the run's).")
+    var batchSize: Int?
+    @Option(help: "Threads.")
+    var threads: Int = 2
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            let r = try EvalCommand.run(checkpoint: checkpoint, data: data, batchSize: batchSize, threads: threads)
+            if json {
+                let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+                print(String(decoding: try e.encode(r), as: UTF8.self))
+            } else {
+                print(String(format: "loss %.4f  accuracy %.4f  (%d predictions, %d batches)", r.loss, r.accuracy, r.predictions, r.batches))
+            }
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(e.exitCode)
+        }
+    }
+}
+
+enum EvalCommand {
+    static func run(checkpoint: String, data: String, batchSize: Int?, threads: Int) throws -> EvaluationResult {
+        let path = Checkpoint.latest(run: checkpoint) ?? checkpoint
+        let state = try Checkpoint.loadState(path)
+        Parallel.threads = threads
+        BLASThreads.set(threads)
+        var o = state.options
+        if let batchSize { o.batchSize = batchSize }
+        let source = try LoaderBatchSource(directories: [data], options: TrainCommand.loaderOptions(o, seed: 0))
+        guard source.vocabularySize == state.config.vocabSize else {
+            throw TrainingError.badConfig(data, "vocabulary \(source.vocabularySize) differs from the checkpoint's \(state.config.vocabSize)")
+        }
+        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
+            batchSize: o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions))
+        try Checkpoint.load(path, into: model, optimizer: nil)
+        return try evaluate(model, source: source)
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Loading
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pretrain a BERT encoder with a masked-LM decoder on OpenBLAS.",
+        discussion: """
+        Writes RUN/metrics.jsonl (one JSON object per step) and atomic checkpoints under \
+        RUN/checkpoints/. --resume continues from the newest checkpoint; Ctrl-C or SIGTERM \
+        checkpoints and stops. See docs/training.md.
+        """)
+
+    @Option(help: "Dataset directory (shards from `prep shard`); repeat to mix datasets.")
+    var data: [String] = []
+    @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
+    var model: String = "tiny"
+    @Option(help: "Decoder: mlm (BERT's head).")
+    var decoder: String = "mlm"
+    @Option(help: "Total optimizer steps the schedule is planned for.")
+    var steps: Int
+    @Option(name: .customLong("batch-size"), help: "Sequences per micro-batch.")
+    var batchSize: Int = 32
+    @Option(help: "Peak learning rate.")
+    var lr: Float = 1e-4
+    @Option(help: "Linear warmup steps.")
+    var warmup: Int = 0
+    @Option(help: "Decay after warmup: linear, cosine or constant.")
+    var decay: String = "linear"
+    @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay (not on biases and LayerNorm).")
+    var weightDecay: Float = 0.01
+    @Option(name: .customLong("max-grad-norm"), help: "Clip the global gradient norm to this (0: off).")
+    var maxGradNorm: Float = 1.0
+    @Option(name: .customLong("grad-accum"), help: "Micro-batches per optimizer step.")
+    var gradAccum: Int = 1
+    @Option(help: "Seed for initialisation, data order and dropout.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("max-length"), help: "Longest sequence a batch may have (buffers are sized for it).")
+    var maxLength: Int = 128
+    @Option(name: .customLong("max-predictions"), help: "Most masked positions per sequence.")
+    var maxPredictions: Int = 20
+    @Option(help: "Run directory for metrics and checkpoints.")
+    var out: String
+    @Flag(help: "Continue from the newest checkpoint in --out.")
+    var resume = false
+    @Option(name: .customLong("eval-data"), help: "Held-out dataset directory.")
+    var evalData: String?
+    @Option(name: .customLong("eval-every"), help: "Evaluate on --eval-data every K steps (0: never).")
+    var evalEvery: Int = 0
+    @Option(name: .customLong("save-every"), help: "Checkpoint every K steps (0: only at the end).")
+    var saveEvery: Int = 0
+    @Option(name: .customLong("stop-after"), help: "Stop after step K as if interrupted (the schedule still plans --steps).")
+    var stopAfter: Int?
+    @Option(help: "Threads for GEMMs and parallel loops.")
+    var threads: Int = 2
+    @Option(name: .customLong("synthetic-vocab"), help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")
+    var syntheticVocab: Int?
+
+    func validate() throws {
+        guard steps > 0 else { throw ValidationError("--steps must be positive") }
+        guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
+        guard decoder == "mlm" else { throw ValidationError("--decoder \(decoder) is not available (mlm)") }
+        guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
+        guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
+        guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
+        guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
+    }
+
+    func run() throws {
+        var o = TrainingOptions()
+        o.model = model; o.decoder = decoder; o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
+        o.warmupSteps = warmup; o.decay = LearningRateSchedule.Decay(rawValue: decay)!; o.weightDecay = weightDecay
+        o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
+        o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
+        o.threads = threads
+        do {
+            try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(e.exitCode)
+        }
+    }
+}
+
+/// The work of `prep train`, separated from argument parsing.
+enum TrainCommand {
+    static func loaderOptions(_ o: TrainingOptions, seed: UInt64) -> LoaderOptions {
+        var l = LoaderOptions(batchSize: o.batchSize)
+        l.seed = seed
+        l.maxPredictions = o.maxPredictions
+        return l
+    }
+
+    static func run(options o: TrainingOptions, data: [String], evalData: String?, syntheticVocab: Int?,
+                    run: String, resume: Bool) throws {
+        let makeSource: (Data?) throws -> BatchSource = { state in
+            if let v = syntheticVocab {
+                return SyntheticBatchSource(vocabularySize: v, batchSize: o.batchSize, length: o.maxLength,
+                                            maxPredictions: o.maxPredictions, seed: o.seed, resumeState: state)
+            }
+            return try LoaderBatchSource(directories: data, options: loaderOptions(o, seed: o.seed), resumeState: state)
+        }
+        let probe = try makeSource(nil)
+        let config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
+        let evalSource: (() throws -> BatchSource)? = evalData.map { dir in
+            { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, seed: 0)) }
+        }
+        let trainer = try Trainer(options: o, run: run, config: config, resume: resume, makeSource: makeSource, evalSource: evalSource)
+        if resume && trainer.step == 0 {
+            FileHandle.standardError.write(Data("note: no checkpoint in \(run), starting from step 0\n".utf8))
+        }
+        Trainer.installSignalHandlers()
+        let progress = ProgressLine(total: trainer.options.steps, start: trainer.step)
+        trainer.progress = { progress.update($0) }
+        let outcome = try trainer.train()
+        progress.finish()
+        let last = trainer.history.last
+        var summary = "step \(trainer.step)/\(trainer.options.steps)"
+        if let last { summary += String(format: ", loss %.4f, accuracy %.3f, %.0f tokens/s", last.loss, last.mlm_accuracy, last.tokens_per_s) }
+        switch outcome {
+        case .finished: summary = "finished: " + summary
+        case .stoppedAfter: summary = "stopped (--stop-after): " + summary + "; continue with --resume"
+        case .interrupted: summary = "interrupted: " + summary + "; continue with --resume"
+        }
+        FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
+    }
+}
+
+/// A one-line progress display on a TTY (stderr); silent when stderr is piped.
+final class ProgressLine {
+    let total: Int, start: Int
+    let tty = isatty(2) != 0
+    let began = Date()
+    var lastDraw = Date.distantPast
+
+    init(total: Int, start: Int) { self.total = total; self.start = start }
+
+    func update(_ m: StepMetrics) {
+        guard tty, Date().timeIntervalSince(lastDraw) > 0.2 || m.step == total else { return }
+        lastDraw = Date()
+        let done = m.step - start, elapsed = Date().timeIntervalSince(began)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - m.step) : 0
+        let line = String(format: "\rstep %d/%d  loss %.4f  acc %.3f  lr %.2e  |g| %.2f  %.0f tok/s  %.1f GFLOP/s  ETA %@ ",
+                          m.step, total, m.loss, m.mlm_accuracy, m.lr, m.grad_norm, m.tokens_per_s, m.gflops, Self.duration(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { if tty { FileHandle.standardError.write(Data("\n".utf8)) } }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s)
+        return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : "\(t / 60)m\(String(format: "%02d", t % 60))s"
+    }
+}
