@@ -63,7 +63,8 @@ public final class Trainer {
         BLASThreads.set(max(1, opts.threads))
         let cfg = state?.config ?? config
         model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
-            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions))
+            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
+            decoder: opts.decoderSettings)
         optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
         if let state, let path = lastCheckpoint {
             try Checkpoint.load(path, into: model, optimizer: optimizer)

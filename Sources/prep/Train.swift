@@ -16,8 +16,18 @@ struct Train: ParsableCommand {
     var data: [String] = []
     @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
     var model: String = "tiny"
-    @Option(help: "Decoder: mlm (BERT's head).")
+    @Option(help: "Decoder used for pretraining only: mlm (BERT's head), emd (DeBERTa's Enhanced Mask Decoder) or bpdec (DrBERT/BPDec). See docs/decoders.md.")
     var decoder: String = "mlm"
+    @Option(name: .customLong("emd-passes"), help: "emd: times the shared last encoder layer is applied.")
+    var emdPasses: Int = 2
+    @Option(name: .customLong("decoder-layers"), help: "bpdec: number of fresh decoder blocks.")
+    var decoderLayers: Int = 2
+    @Flag(name: .customLong("decoder-positions"), help: "bpdec: add absolute position embeddings at the decoder input.")
+    var decoderPositions = false
+    @Option(name: .customLong("gua-unmask"), help: "bpdec: fraction of masked positions visible as keys in decoder layer 1.")
+    var guaUnmask: Float = 0.5
+    @Option(name: .customLong("output-mix"), help: "bpdec: probability per masked token that the head reads the encoder output.")
+    var outputMix: Float = 0.1
     @Option(help: "Total optimizer steps the schedule is planned for.")
     var steps: Int
     @Option(name: .customLong("batch-size"), help: "Sequences per micro-batch.")
@@ -60,11 +70,19 @@ struct Train: ParsableCommand {
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
-        guard decoder == "mlm" else { throw ValidationError("--decoder \(decoder) is not available (mlm)") }
+        guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
+        do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
         guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
         guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
+    }
+
+    var decoderOptions: DecoderOptions {
+        var d = DecoderOptions(kind: DecoderOptions.Kind(rawValue: decoder) ?? .mlm)
+        d.emdPasses = emdPasses; d.decoderLayers = decoderLayers; d.decoderPositions = decoderPositions
+        d.guaUnmask = guaUnmask; d.outputMix = outputMix
+        return d
     }
 
     func run() throws {
@@ -74,6 +92,7 @@ struct Train: ParsableCommand {
         o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
         o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
+        o.decoderOptions = decoderOptions
         do {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
         } catch let e as TrainingError {
