@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
     var model: String = "tiny"
     @Option(help: "Decoder used for pretraining only: mlm (BERT's head), emd (DeBERTa's Enhanced Mask Decoder) or bpdec (DrBERT/BPDec). See docs/decoders.md.")
     var decoder: String = "mlm"
+    @Option(help: "Encoder attention: absolute (BERT) or disentangled (DeBERTa: relative positions, no absolute positions at the input).")
+    var attention: String = "absolute"
     @Option(name: .customLong("emd-passes"), help: "emd: times the shared last encoder layer is applied.")
     var emdPasses: Int = 2
     @Option(name: .customLong("decoder-layers"), help: "bpdec: number of fresh decoder blocks.")
@@ -71,6 +73,7 @@ struct Train: ParsableCommand {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
         guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
+        guard ["absolute", "disentangled"].contains(attention) else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
         do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
         guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
@@ -93,6 +96,7 @@ struct Train: ParsableCommand {
         o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
         o.decoderOptions = decoderOptions
+        o.attention = attention
         do {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
         } catch let e as TrainingError {
@@ -121,7 +125,8 @@ enum TrainCommand {
             return try LoaderBatchSource(directories: data, options: loaderOptions(o, seed: o.seed), resumeState: state)
         }
         let probe = try makeSource(nil)
-        let config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
+        var config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
+        if o.attention == "disentangled" { config.relativeAttention = true }
         let evalSource: (() throws -> BatchSource)? = evalData.map { dir in
             { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, seed: 0)) }
         }

@@ -69,9 +69,3 @@ extension TrainingOptions {
         decoderOptions ?? DecoderOptions(kind: DecoderOptions.Kind(rawValue: decoder) ?? .mlm)
     }
 }
-
-extension TrainingOptions {
-    /// The encoder's attention kind, for tools that must refuse what they cannot represent
-    /// (`prep export`). Only absolute (BERT) attention exists today.
-    public var attentionKind: String? { nil }
-}

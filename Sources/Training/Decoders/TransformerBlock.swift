@@ -18,6 +18,8 @@ struct TransformerBlock {
         var P: UnsafeMutablePointer<Float>
         var dropout: DropoutPlan
         var scratch: EncoderGradientScratch
+        /// Disentangled attention: the encoder's shared relative table and buffers.
+        var relative: (RelativePositionWeights, RelativeState)? = nil
     }
 
     func forward(_ a: EncoderLayerActivations, query x: UnsafePointer<Float>, keyValue kv: UnsafePointer<Float>?, _ c: Context) {
@@ -32,9 +34,10 @@ struct TransformerBlock {
         } else {
             Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
         }
-        Attention.forward(context: a.context, probs: a.probs, qkv: a.qkv, mask: c.mask,
-                          shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
-                          dropout: d.attention, key: d.key(site: sites.0), scratch: c.scratch.attention)
+        LayerAttention.forward(context: a.context, probs: a.probs, qkv: a.qkv, mask: c.mask,
+                               shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
+                               dropout: d.attention, key: d.key(site: sites.0), scratch: c.scratch.attention,
+                               relative: c.relative, layer: w, P)
         Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
                        rows: n, inputs: h, outputs: h)
         Dropout.apply(a.residual1, count: n * h, p: d.hidden, key: d.key(site: sites.1))
@@ -85,9 +88,10 @@ struct TransformerBlock {
         }
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
                         dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
-        Attention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
-                           shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
-                           dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention)
+        LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
+                                shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
+                                dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
+                                relative: c.relative, layer: w, P, G)
         Residual.copy(g.dHidden, g.dResidual, count: n * h)
         if let kv, let dKeyValue {
             // Query rows of the fused weight read `x`; key/value rows read `kv`.

@@ -30,10 +30,10 @@ public enum BertExport {
                               poolerSeed: UInt64 = 0) throws -> Summary {
         let path = Checkpoint.latest(run: run) ?? run
         let state = try Checkpoint.loadState(path)
-        if let attention = state.options.attentionKind, attention != "absolute" {
-            throw TrainingError.badConfig(path, "the encoder uses \(attention) attention, which BertModel cannot represent; exporting it (the DebertaV2 layout) is not implemented")
-        }
         let config = state.config
+        if config.relativeAttention {
+            throw TrainingError.badConfig(path, "the encoder uses disentangled (relative) attention, which BertModel cannot represent; exporting it in the DebertaV2 layout is not implemented")
+        }
         let weights = try SafeTensors.File(path: path + "/model.safetensors")
         let vocab = try readVocabulary(vocabulary, size: config.vocabSize)
         let fm = FileManager.default
