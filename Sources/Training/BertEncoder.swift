@@ -50,14 +50,14 @@ public struct EmbeddingWeights: Sendable {
 /// Saved activations of one encoder layer (inputs of each op's backward).
 struct EncoderLayerActivations {
     var qkv, probs, context, residual1, mean1, rstd1, attended: UnsafeMutablePointer<Float>
-    var ffnPre, ffnAct, residual2, mean2, rstd2, output: UnsafeMutablePointer<Float>
+    var ffnPre, ffnAct, ffnDerivative, residual2, mean2, rstd2, output: UnsafeMutablePointer<Float>
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
         let n = cap.rows, h = c.hiddenSize, i = c.intermediateSize
         qkv = a.take(n * 3 * h)
         probs = a.take(cap.batchSize * c.numAttentionHeads * cap.sequenceLength * cap.sequenceLength)
         context = a.take(n * h); residual1 = a.take(n * h); mean1 = a.take(n); rstd1 = a.take(n)
-        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = a.take(n * i)
+        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = a.take(n * i); ffnDerivative = a.take(n * i)
         residual2 = a.take(n * h); mean2 = a.take(n); rstd2 = a.take(n); output = a.take(n * h)
     }
 }
@@ -176,7 +176,7 @@ extension BertEncoder {
                           gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: c.layerNormEps)
         Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
                        rows: n, inputs: h, outputs: i)
-        GELU.forward(out: a.ffnAct, inp: a.ffnPre, count: n * i)
+        GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
         Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
                        rows: n, inputs: i, outputs: h)
         Dropout.apply(a.residual2, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 2)))
@@ -203,7 +203,7 @@ extension BertEncoder {
         }
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: G + w.outputBias,
                         dout: dBranch, inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
-        GELU.backward(dinp: g.dFFN, dout: g.dFFN, inp: a.ffnPre, count: n * i)
+        GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, count: n * i)
         Residual.copy(g.dAttended, g.dResidual, count: n * h)
         Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
                         dbias: G + w.intermediateBias, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,

@@ -21,12 +21,12 @@ public struct MLMHead: Sendable {
 /// Head buffers for up to `maskedRows` predictions.
 final class MLMHeadState {
     let rows, labels: IndexBuffer
-    let gathered, pre, act, mean, rstd, transformed, logits, losses, hits, dTransformed, dAct: UnsafeMutablePointer<Float>
+    let gathered, pre, act, actDerivative, mean, rstd, transformed, logits, losses, hits, dTransformed, dAct: UnsafeMutablePointer<Float>
     var count = 0
 
     init(_ a: ActivationArena, hidden h: Int, vocabulary v: Int, maskedRows m: Int) {
         rows = IndexBuffer(m); labels = IndexBuffer(m)
-        gathered = a.take(m * h); pre = a.take(m * h); act = a.take(m * h)
+        gathered = a.take(m * h); pre = a.take(m * h); act = a.take(m * h); actDerivative = a.take(m * h)
         mean = a.take(m); rstd = a.take(m); transformed = a.take(m * h)
         logits = a.take(m * v); losses = a.take(m); hits = a.take(m)
         dTransformed = a.take(m * h); dAct = a.take(m * h)
@@ -45,7 +45,7 @@ extension MLMHead {
             for i in r { (s.gathered + i * H).update(from: h + Int(s.rows.pointer[i]) * H, count: H) }
         }
         Linear.forward(out: s.pre, inp: s.gathered, weight: P + denseWeight, bias: P + denseBias, rows: m, inputs: H, outputs: H)
-        GELU.forward(out: s.act, inp: s.pre, count: m * H)
+        GELU.forward(out: s.act, derivative: s.actDerivative, inp: s.pre, count: m * H)
         LayerNorm.forward(out: s.transformed, mean: s.mean, rstd: s.rstd, inp: s.act, gamma: P + normWeight,
                           beta: P + normBias, rows: m, columns: H, eps: eps)
         Linear.forward(out: s.logits, inp: s.transformed, weight: P + wordEmbeddings, bias: P + outputBias,
@@ -67,7 +67,7 @@ extension MLMHead {
                         inp: s.transformed, weight: P + wordEmbeddings, rows: m, inputs: H, outputs: vocabulary)
         LayerNorm.backward(dinp: s.dAct, dgamma: G + normWeight, dbeta: G + normBias, dout: s.dTransformed,
                            inp: s.act, mean: s.mean, rstd: s.rstd, gamma: P + normWeight, rows: m, columns: H)
-        GELU.backward(dinp: s.dAct, dout: s.dAct, inp: s.pre, count: m * H)
+        GELU.backward(dinp: s.dAct, dout: s.dAct, derivative: s.actDerivative, count: m * H)
         Linear.backward(dinp: s.dTransformed, dweight: G + denseWeight, dbias: G + denseBias, dout: s.dAct,
                         inp: s.gathered, weight: P + denseWeight, rows: m, inputs: H, outputs: H)
         for i in 0..<m {

@@ -37,6 +37,7 @@ public final class MaskedLanguageModel {
         }
         self.config = config
         self.capacity = capacity
+        BLASThreads.set(1)  // GEMMs are split across threads by `parallelSgemm`
         var layout = ParameterLayout()
         encoder = BertEncoder.register(config: config, into: &layout)
         self.decoderOptions = decoderOptions
@@ -118,7 +119,7 @@ public final class MaskedLanguageModel {
         let s = headState, m = s.count, H = config.hiddenSize
         for i in 0..<m { (s.gathered + i * H).update(from: hidden + Int(s.rows.pointer[i]) * H, count: H) }
         Linear.forward(out: s.pre, inp: s.gathered, weight: P + head.denseWeight, bias: P + head.denseBias, rows: m, inputs: H, outputs: H)
-        GELU.forward(out: s.act, inp: s.pre, count: m * H)
+        GELU.forward(out: s.act, derivative: s.actDerivative, inp: s.pre, count: m * H)
         LayerNorm.forward(out: s.transformed, mean: s.mean, rstd: s.rstd, inp: s.act, gamma: P + head.normWeight,
                           beta: P + head.normBias, rows: m, columns: H, eps: config.layerNormEps)
         Linear.forward(out: s.logits, inp: s.transformed, weight: P + head.wordEmbeddings, bias: P + head.outputBias,

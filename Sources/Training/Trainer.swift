@@ -60,7 +60,7 @@ public final class Trainer {
         self.options = opts
         self.run = run
         Parallel.threads = max(1, opts.threads)
-        BLASThreads.set(max(1, opts.threads))
+        BLASThreads.set(1)  // GEMMs are split by parallelSgemm
         let cfg = state?.config ?? config
         model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
             batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),

@@ -19,6 +19,7 @@ struct Eval: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASThreads.ensureTunedKernel()
         do {
             let r = try EvalCommand.run(checkpoint: checkpoint, data: data, batchSize: batchSize, threads: threads)
             if json {
@@ -39,7 +40,7 @@ enum EvalCommand {
         let path = Checkpoint.latest(run: checkpoint) ?? checkpoint
         let state = try Checkpoint.loadState(path)
         Parallel.threads = threads
-        BLASThreads.set(threads)
+        BLASThreads.set(1)
         var o = state.options
         if let batchSize { o.batchSize = batchSize }
         let source = try LoaderBatchSource(directories: [data], options: TrainCommand.loaderOptions(o, seed: 0))

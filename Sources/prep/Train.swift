@@ -89,6 +89,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.ensureTunedKernel()
         var o = TrainingOptions()
         o.model = model; o.decoder = decoder; o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
         o.warmupSteps = warmup; o.decay = LearningRateSchedule.Decay(rawValue: decay)!; o.weightDecay = weightDecay

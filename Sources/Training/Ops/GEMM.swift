@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Row-major single-precision GEMM: C = alpha · op(A) · op(B) + beta · C.
 /// A thin wrapper so the ops read like the math (`ta`/`tb`: transpose A/B).
@@ -12,9 +13,64 @@ func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
                 beta, c, Int32(ldc))
 }
 
-/// OpenBLAS's own thread pool, used only for the big GEMMs; the small per-head
-/// attention GEMMs run single-threaded inside our own parallel loop.
+/// The big GEMMs, split into `Parallel.threads` blocks of C (by rows, or by columns when C
+/// is wide), each a single-threaded OpenBLAS call. Why not OpenBLAS's own threads: its idle
+/// workers spin in `sched_yield` while our element-wise loops run between GEMMs (~10% of a
+/// step in `perf`), and a libdispatch hand-off blocks instead. Each C element is computed by
+/// one call, so results do not depend on timing.
+func parallelSgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+                   _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                   _ b: UnsafePointer<Float>, _ ldb: Int,
+                   _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    let t = Parallel.threads
+    if t <= 1 || Double(m) * Double(n) * Double(k) < 4_000_000 {
+        sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    if m >= n {
+        let blocks = (m + 15) / 16
+        Parallel.chunks(blocks) { _, r in
+            let r0 = r.lowerBound * 16, r1 = min(m, r.upperBound * 16)
+            guard r1 > r0 else { return }
+            sgemm(ta, tb, r1 - r0, n, k, alpha, ta ? a + r0 : a + r0 * lda, lda, b, ldb, beta, c + r0 * ldc, ldc)
+        }
+    } else {
+        let blocks = (n + 15) / 16
+        Parallel.chunks(blocks) { _, r in
+            let c0 = r.lowerBound * 16, c1 = min(n, r.upperBound * 16)
+            guard c1 > c0 else { return }
+            sgemm(ta, tb, m, c1 - c0, k, alpha, a, lda, tb ? b + c0 * ldb : b + c0, ldb, beta, c + c0, ldc)
+        }
+    }
+}
+
+/// OpenBLAS's own thread pool. The trainer keeps it at one thread and splits GEMMs itself
+/// (`parallelSgemm`); the per-head attention GEMMs run inside our parallel loop.
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel OpenBLAS picked at load time (e.g. "SkylakeX", "Haswell", "Prescott").
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+
+    /// Debian's DYNAMIC_ARCH OpenBLAS 0.3.21 does not recognise some (virtualised) CPUs and
+    /// falls back to its SSE3 "Prescott" kernel: 20 GFLOP/s instead of ~70-95 on one core of
+    /// this machine. The kernel is chosen when the library loads, from `OPENBLAS_CORETYPE`,
+    /// so when the fallback is detected on a CPU with AVX-512 or AVX2+FMA we set the variable
+    /// and re-execute the process once. Returns only if no re-exec was needed or possible.
+    public static func ensureTunedKernel() {
+        guard getenv("OPENBLAS_CORETYPE") == nil, coreName == "Prescott" || coreName == "Generic" else { return }
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        let core: String
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { core = "SkylakeX" }
+        else if flags.contains("avx2") && flags.contains("fma") { core = "Haswell" }
+        else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let args = CommandLine.arguments
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
+        // execv returned: keep running with the slow kernel rather than fail.
+    }
 }

@@ -10,9 +10,9 @@ enum Linear {
             Parallel.chunks(n, minimumPerThread: 64) { _, r in
                 for row in r { (out + row * o).update(from: bias, count: o) }
             }
-            sgemm(false, true, n, o, i, 1, inp, i, weight, i, 1, out, o)
+            parallelSgemm(false, true, n, o, i, 1, inp, i, weight, i, 1, out, o)
         } else {
-            sgemm(false, true, n, o, i, 1, inp, i, weight, i, 0, out, o)
+            parallelSgemm(false, true, n, o, i, 1, inp, i, weight, i, 0, out, o)
         }
     }
 
@@ -23,9 +23,9 @@ enum Linear {
                          dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          rows n: Int, inputs i: Int, outputs o: Int) {
         if let dinp {
-            sgemm(false, false, n, i, o, 1, dout, o, weight, i, accumulateInput ? 1 : 0, dinp, i)
+            parallelSgemm(false, false, n, i, o, 1, dout, o, weight, i, accumulateInput ? 1 : 0, dinp, i)
         }
-        sgemm(true, false, o, i, n, 1, dout, o, inp, i, 1, dweight, i)
+        parallelSgemm(true, false, o, i, n, 1, dout, o, inp, i, 1, dweight, i)
         if let dbias { ColumnSum.accumulate(into: dbias, dout, rows: n, columns: o) }
     }
 }
