@@ -29,8 +29,8 @@ struct TransformerBlock {
             Parallel.chunks(n, minimumPerThread: 64) { _, r in
                 for row in r { (a.qkv + row * 3 * h).update(from: P + w.qkvBias, count: 3 * h) }
             }
-            sgemm(false, true, n, h, h, 1, x, h, P + w.qkvWeight, h, 1, a.qkv, 3 * h)
-            sgemm(false, true, n, 2 * h, h, 1, kv, h, P + w.qkvWeight + h * h, h, 1, a.qkv + h, 3 * h)
+            parallelSgemm(false, true, n, h, h, 1, x, h, P + w.qkvWeight, h, 1, a.qkv, 3 * h)
+            parallelSgemm(false, true, n, 2 * h, h, 1, kv, h, P + w.qkvWeight + h * h, h, 1, a.qkv + h, 3 * h)
         } else {
             Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
         }
@@ -46,7 +46,7 @@ struct TransformerBlock {
                           gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: config.layerNormEps)
         Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
                        rows: n, inputs: h, outputs: i)
-        GELU.forward(out: a.ffnAct, inp: a.ffnPre, count: n * i)
+        GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
         Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
                        rows: n, inputs: i, outputs: h)
         Dropout.apply(a.residual2, count: n * h, p: d.hidden, key: d.key(site: sites.2))
@@ -72,7 +72,7 @@ struct TransformerBlock {
         }
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: G + w.outputBias,
                         dout: dBranch, inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
-        GELU.backward(dinp: g.dFFN, dout: g.dFFN, inp: a.ffnPre, count: n * i)
+        GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, count: n * i)
         Residual.copy(g.dAttended, g.dResidual, count: n * h)
         Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
                         dbias: G + w.intermediateBias, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
@@ -95,10 +95,10 @@ struct TransformerBlock {
         Residual.copy(g.dHidden, g.dResidual, count: n * h)
         if let kv, let dKeyValue {
             // Query rows of the fused weight read `x`; key/value rows read `kv`.
-            sgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
-            sgemm(false, false, n, h, 2 * h, 1, g.dQKV + h, 3 * h, P + w.qkvWeight + h * h, h, 1, dKeyValue, h)
-            sgemm(true, false, h, h, n, 1, g.dQKV, 3 * h, x, h, 1, G + w.qkvWeight, h)
-            sgemm(true, false, 2 * h, h, n, 1, g.dQKV + h, 3 * h, kv, h, 1, G + w.qkvWeight + h * h, h)
+            parallelSgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
+            parallelSgemm(false, false, n, h, 2 * h, 1, g.dQKV + h, 3 * h, P + w.qkvWeight + h * h, h, 1, dKeyValue, h)
+            parallelSgemm(true, false, h, h, n, 1, g.dQKV, 3 * h, x, h, 1, G + w.qkvWeight, h)
+            parallelSgemm(true, false, 2 * h, h, n, 1, g.dQKV + h, 3 * h, kv, h, 1, G + w.qkvWeight + h * h, h)
             ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h)
         } else {
             Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
