@@ -48,12 +48,11 @@ public enum BertExport {
             throw TrainingError.io(staging, "cannot create directory: \(error.localizedDescription)")
         }
         do {
+            // BertModel's tensors in our layout order, then the pooler.
             var layout = ParameterLayout()
-            let encoder = BertEncoder.register(config: config, prefix: "", into: &layout)
-            _ = encoder
-            let pooler = (weight: layout.add("pooler.dense.weight", [config.hiddenSize, config.hiddenSize]),
-                          bias: layout.add("pooler.dense.bias", [config.hiddenSize]))
-            _ = pooler
+            _ = BertEncoder.register(config: config, prefix: "", into: &layout)
+            _ = layout.add("pooler.dense.weight", [config.hiddenSize, config.hiddenSize])
+            _ = layout.add("pooler.dense.bias", [config.hiddenSize])
             let arena = ParameterArena(layout: layout)
             arena.initialize(std: config.initializerRange, seed: poolerSeed)  // only the pooler keeps these values
             var exported: [String] = []
