@@ -101,6 +101,23 @@ final class ExportParityTests: XCTestCase {
         XCTAssertEqual(try SafeTensors.File(path: dir + "/export/model.safetensors").entries.count, f.stateDictKeys.count)
     }
 
+    /// BertModel cannot hold disentangled attention: export refuses (exit 2) and writes nothing.
+    func testExportRefusesADisentangledEncoder() throws {
+        var c = ModelConfig(vocabSize: 30, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
+        c.relativeAttention = true
+        let m = try MaskedLanguageModel(config: c, capacity: BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 1))
+        let dir = NSTemporaryDirectory() + "drbert-export-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: c, options: TrainingOptions(), sourceState: Data())
+        _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
+        try (0..<30).map { "t\($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")) {
+            XCTAssertEqual(($0 as? TrainingError)?.exitCode, 2)
+            XCTAssertTrue("\($0)".contains("disentangled"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/export"))
+    }
+
     func testExportRefusesAVocabularyOfTheWrongSize() throws {
         let f = try ExportFixture()
         let m = try f.model()
