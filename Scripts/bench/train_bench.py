@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--prep", required=True)
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--models", default="mini,small")
+    ap.add_argument("--rounds", type=int, default=3, help="alternate ours/PyTorch this many times")
     ap.add_argument("--skip-transformers", action="store_true")
     args = ap.parse_args()
     import torch
@@ -145,9 +146,16 @@ def main():
     for name in args.models.split(","):
         h, l, a, i = PRESETS[name]
         fl = flops_per_step(h, l, i, B * P)
-        core, sg = sgemm_gflops(B * T, i, h, 2)
-        ms_ours = ours(args.prep, name, args.steps)
-        ms_pt = pytorch_masked_only(torch, name, args.steps)
+        # Alternate the contenders so a change in the machine's load hits all of them;
+        # report the median over rounds.
+        sgs, mo, mp = [], [], []
+        for _ in range(args.rounds):
+            core, g = sgemm_gflops(B * T, i, h, 2)
+            sgs.append(g)
+            mo.append(ours(args.prep, name, args.steps))
+            mp.append(pytorch_masked_only(torch, name, args.steps))
+        sg, ms_ours, ms_pt = statistics.median(sgs), statistics.median(mo), statistics.median(mp)
+        print(f"  rounds (ms/step ours | PyTorch): " + ", ".join(f"{a:.0f} | {b:.0f}" for a, b in zip(mo, mp)))
         ms_hf = None if args.skip_transformers else transformers_full(torch, name, args.steps)
         tok = B * T
         print(f"\n{name} (L{l} H{h} A{a} I{i}): sgemm {B*T}x{i}x{h} on OpenBLAS/{core}, 2 threads: {sg:.1f} GFLOP/s")

@@ -1,5 +1,5 @@
-// CONTRACT STUB (owned by the masking helper): the masker the loader reuses for
-// dynamic masking. Public signatures stay; bodies get replaced.
+// CONTRACT (owned by the masking helper): the masker the loader reuses for dynamic
+// masking. `InstanceRandom` lives in InstanceRandom.swift, `Masker` in Masker.swift.
 import Tokenization
 
 public enum MaskingStrategy: Sendable, Hashable, Codable {
@@ -23,18 +23,14 @@ public struct MaskingOptions: Sendable, Hashable, Codable {
     public init() {}
 }
 
-/// Deterministic 64-bit generator; each instance's stream is derived from
-/// (seed, document index, copy index) so output is independent of threads.
-public struct InstanceRandom: RandomNumberGenerator, Sendable {
-    public init(seed: UInt64, streams: UInt64...) { fatalError("stub") }
-    public mutating func next() -> UInt64 { fatalError("stub") }
-}
-
-/// Chooses and applies masks to one instance's `inputIDs` in place.
-public struct Masker: Sendable {
-    public init(options: MaskingOptions, vocabulary: Vocabulary) { fatalError("stub") }
-    /// Writes ascending positions and their original ids to `positions` / `labels`
-    /// (cleared first). Special tokens are never chosen.
-    public func mask<R: RandomNumberGenerator>(_ inputIDs: inout [UInt32], positions: inout [UInt32],
-                                               labels: inout [UInt32], using random: inout R) { fatalError("stub") }
+extension MaskingStrategy: CustomStringConvertible {
+    /// The name used in configs and on the command line: `token`, `whole-word`, `span`, `ngram-3`.
+    public var description: String {
+        switch self {
+        case .token: return "token"
+        case .wholeWord: return "whole-word"
+        case .span: return "span"
+        case let .ngram(n): return "ngram-\(n)"
+        }
+    }
 }

@@ -49,13 +49,15 @@ public struct EmbeddingWeights: Sendable {
 
 /// Saved activations of one encoder layer (inputs of each op's backward).
 struct EncoderLayerActivations {
-    var qkv, probs, context, residual1, mean1, rstd1, attended: UnsafeMutablePointer<Float>
+    var qkv, probs, droppedProbs, context, residual1, mean1, rstd1, attended: UnsafeMutablePointer<Float>
     var ffnPre, ffnAct, ffnDerivative, residual2, mean2, rstd2, output: UnsafeMutablePointer<Float>
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
         let n = cap.rows, h = c.hiddenSize, i = c.intermediateSize
         qkv = a.take(n * 3 * h)
-        probs = a.take(cap.batchSize * c.numAttentionHeads * cap.sequenceLength * cap.sequenceLength)
+        let scores = cap.batchSize * c.numAttentionHeads * cap.sequenceLength * cap.sequenceLength
+        probs = a.take(scores)
+        droppedProbs = a.take(c.attentionProbsDropoutProb > 0 ? scores : 0)
         context = a.take(n * h); residual1 = a.take(n * h); mean1 = a.take(n); rstd1 = a.take(n)
         attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = a.take(n * i); ffnDerivative = a.take(n * i)
         residual2 = a.take(n * h); mean2 = a.take(n); rstd2 = a.take(n); output = a.take(n * h)
@@ -164,7 +166,8 @@ extension BertEncoder {
         let w = layers[l], a = s.layers[l], c = config
         let n = s.batch * s.length, h = c.hiddenSize, i = c.intermediateSize
         Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
-        LayerAttention.forward(context: a.context, probs: a.probs, qkv: a.qkv, mask: s.mask.pointer,
+        LayerAttention.forward(context: a.context, probs: a.probs, dropped: d.attention > 0 ? a.droppedProbs : nil,
+                               qkv: a.qkv, mask: s.mask.pointer,
                                shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
                                dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
                                scratch: s.scratch.attention, relative: relativePair(s), layer: w, P)
@@ -221,6 +224,7 @@ extension BertEncoder {
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
                         dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
+                                dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
                                 dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
                                 scratch: g.attention, relative: relativePair(s), layer: w, P, G)
@@ -230,6 +234,9 @@ extension BertEncoder {
     }
 
     func forward(_ s: EncoderState, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
+        // The dropped-probabilities buffers exist only when the config has attention dropout.
+        precondition(d.attention == 0 || config.attentionProbsDropoutProb > 0,
+                     "attention dropout requested but the model was built without it")
         embed(s, P, dropout: d)
         var x = UnsafePointer(s.embeddingOutput)
         for l in 0..<layers.count {

@@ -45,17 +45,21 @@ public final class ParameterArena {
     public let values: UnsafeMutablePointer<Float>
     public let gradients: UnsafeMutablePointer<Float>
     public var count: Int { layout.count }
+    static let normBlock = 4096
+    private let normPartials: UnsafeMutablePointer<Double>
 
     public init(layout: ParameterLayout) {
         self.layout = layout
         values = .allocate(capacity: max(1, layout.count))
         gradients = .allocate(capacity: max(1, layout.count))
         values.initialize(repeating: 0, count: max(1, layout.count))
+        normPartials = .allocate(capacity: layout.count / Self.normBlock + 1)
         gradients.initialize(repeating: 0, count: max(1, layout.count))
     }
 
     deinit {
         values.deallocate()
+        normPartials.deallocate()
         gradients.deallocate()
     }
 
@@ -66,7 +70,12 @@ public final class ParameterArena {
         UnsafeMutableBufferPointer(start: gradients + t.offset, count: t.count)
     }
 
-    public func zeroGradients() { gradients.update(repeating: 0, count: layout.count) }
+    public func zeroGradients() {
+        let g = gradients
+        Parallel.chunks(layout.count, minimumPerThread: 1 << 16) { _, r in
+            (g + r.lowerBound).update(repeating: 0, count: r.count)
+        }
+    }
 
     /// BERT initialisation (HF `_init_weights`): weights ~ N(0, std), biases 0, LayerNorm
     /// weight 1; the padding row of the word embeddings is zeroed.
@@ -87,10 +96,20 @@ public final class ParameterArena {
         }
     }
 
-    /// Euclidean norm of all gradients, accumulated in Double.
+    /// Euclidean norm of all gradients: SIMD float partial sums per block of 4096, added in
+    /// Double in a fixed order (the same for any thread count, so resume stays exact).
     public func gradientNorm() -> Double {
+        let block = Self.normBlock, blocks = (layout.count + block - 1) / block
+        let partial = normPartials
+        let g = gradients, n = layout.count
+        Parallel.chunks(blocks, minimumPerThread: 16) { _, r in
+            for b in r {
+                let lo = b * block, c = min(block, n - lo)
+                partial[b] = Double(FastMath.dot(g + lo, g + lo, c))
+            }
+        }
         var s = 0.0
-        for i in 0..<layout.count { let g = Double(gradients[i]); s += g * g }
+        for b in 0..<blocks { s += partial[b] }
         return s.squareRoot()
     }
 }

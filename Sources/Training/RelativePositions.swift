@@ -95,12 +95,14 @@ extension RelativePositionWeights {
 /// Self-attention of one layer, absolute (`Attention`) or disentangled — the one call site
 /// `BertEncoder` and `TransformerBlock` share.
 enum LayerAttention {
-    static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+    static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+                        dropped: UnsafeMutablePointer<Float>?, qkv: UnsafePointer<Float>,
                         mask: UnsafePointer<Int32>, shape: Attention.Shape, dropout p: Float, key: UInt64,
                         scratch: UnsafeMutablePointer<Float>, relative: (RelativePositionWeights, RelativeState)?,
                         layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>) {
         guard let (r, s) = relative else {
-            Attention.forward(context: context, probs: probs, qkv: qkv, mask: mask, shape: shape, dropout: p, key: key, scratch: scratch)
+            Attention.forward(context: context, probs: probs, dropped: dropped, qkv: qkv, mask: mask, shape: shape,
+                              dropout: p, key: key, scratch: scratch)
             return
         }
         r.project(s, layer: w, hidden: shape.hidden, P)
@@ -110,11 +112,12 @@ enum LayerAttention {
     }
 
     static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                         probs: UnsafePointer<Float>, shape: Attention.Shape, dropout p: Float, key: UInt64,
+                         probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?, shape: Attention.Shape, dropout p: Float, key: UInt64,
                          scratch: UnsafeMutablePointer<Float>, relative: (RelativePositionWeights, RelativeState)?,
                          layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>) {
         guard let (r, s) = relative else {
-            Attention.backward(dqkv: dqkv, dcontext: dcontext, qkv: qkv, probs: probs, shape: shape, dropout: p, key: key, scratch: scratch)
+            Attention.backward(dqkv: dqkv, dcontext: dcontext, qkv: qkv, probs: probs, dropped: dropped, shape: shape,
+                               dropout: p, scratch: scratch)
             return
         }
         let h = shape.hidden, n = s.span.count, lo = s.span.lowerBound, threads = Parallel.threads

@@ -31,6 +31,9 @@ struct Eval: ParsableCommand {
         } catch let e as TrainingError {
             FileHandle.standardError.write(Data("error: \(e)\n".utf8))
             throw ExitCode(e.exitCode)
+        } catch let e as LoaderError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(e.exitCode)
         }
     }
 }

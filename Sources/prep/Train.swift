@@ -103,6 +103,9 @@ struct Train: ParsableCommand {
         } catch let e as TrainingError {
             FileHandle.standardError.write(Data("error: \(e)\n".utf8))
             throw ExitCode(e.exitCode)
+        } catch let e as LoaderError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(e.exitCode)
         }
     }
 }
@@ -149,6 +152,7 @@ enum TrainCommand {
         case .interrupted: summary = "interrupted: " + summary + "; continue with --resume"
         }
         FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
+        if case .interrupted = outcome { throw ExitCode(130) }  // as a shell reports Ctrl-C
     }
 }
 

@@ -60,7 +60,11 @@ func assertDecoderParity(_ name: String, kind: DecoderOptions.Kind, tolerance: D
         largest = max(largest, Double(try f.file.floats("grad/" + t.name).map { abs($0) }.max() ?? 0))
     }
     for t in m.parameters.layout.tensors {
-        let err = relativeError(m.parameters.gradient(t), try f.file.floats("grad/" + t.name), floor: 1e-3 * largest)
+        // A key bias's exact gradient is 0 under absolute attention (softmax is shift-invariant
+        // along a row), so both sides hold float noise: judge it against 1e-2 of the largest
+        // gradient, as BertParityTests does; every other tensor against 1e-3.
+        let floor = (t.name.hasSuffix("key.bias") ? 1e-2 : 1e-3) * largest
+        let err = relativeError(m.parameters.gradient(t), try f.file.floats("grad/" + t.name), floor: floor)
         XCTAssertLessThan(err, tolerance, "gradient of \(t.name)")
     }
     let logits = try m.maskedLogits(f.batch)

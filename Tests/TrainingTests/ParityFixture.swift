@@ -10,11 +10,17 @@ struct ParityFixture {
     let batch: Batch
     let optimizer: [String: Double]
 
+    /// The committed fixture, or a freshly generated one named by `DRBERT_TRAIN_FIXTURE`
+    /// (Scripts/parity/train-bert).
     init() throws {
-        guard let url = Bundle.module.url(forResource: "bert_tiny_parity", withExtension: "safetensors", subdirectory: "Fixtures") else {
-            throw TrainingError.io("Fixtures/bert_tiny_parity.safetensors", "missing test resource")
+        if let path = ProcessInfo.processInfo.environment["DRBERT_TRAIN_FIXTURE"] {
+            file = try SafeTensors.File(path: path)
+        } else {
+            guard let url = Bundle.module.url(forResource: "bert_tiny_parity", withExtension: "safetensors", subdirectory: "Fixtures") else {
+                throw TrainingError.io("Fixtures/bert_tiny_parity.safetensors", "missing test resource")
+            }
+            file = try SafeTensors.File(path: url.path)
         }
-        file = try SafeTensors.File(path: url.path)
         config = try JSONDecoder().decode(ModelConfig.self, from: Data(file.metadata["config"]!.utf8))
         let ids = try file.ints("batch/input_ids"), positions = try file.ints("batch/masked_positions")
         let b = file.entries["batch/input_ids"]!.shape[0], t = file.entries["batch/input_ids"]!.shape[1]

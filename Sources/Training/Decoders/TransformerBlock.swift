@@ -34,7 +34,8 @@ struct TransformerBlock {
         } else {
             Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
         }
-        LayerAttention.forward(context: a.context, probs: a.probs, qkv: a.qkv, mask: c.mask,
+        LayerAttention.forward(context: a.context, probs: a.probs, dropped: d.attention > 0 ? a.droppedProbs : nil,
+                               qkv: a.qkv, mask: c.mask,
                                shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
                                dropout: d.attention, key: d.key(site: sites.0), scratch: c.scratch.attention,
                                relative: c.relative, layer: w, P)
@@ -89,6 +90,7 @@ struct TransformerBlock {
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
                         dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
+                                dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
                                 dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
                                 relative: c.relative, layer: w, P, G)

@@ -13,12 +13,17 @@ enum Attention {
         var headSize: Int { hidden / heads }
     }
 
-    /// Scratch needed per thread: two T×T matrices.
-    static func scratchPerThread(length t: Int) -> Int { 2 * t * t }
+    /// Scratch needed per thread: two T×T matrices and a key-mask row.
+    static func scratchPerThread(length t: Int) -> Int { 2 * t * t + t }
 
+    /// With dropout (`p > 0`), `dropped` [B, A, T, T] keeps the dropped-out probabilities:
+    /// the backward needs them for dV, and reads the mask back from them (an entry is dropped
+    /// iff it is 0 there), so the mask is hashed once per step instead of three times.
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+                        dropped: UnsafeMutablePointer<Float>?,
                         qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>, shape s: Shape,
                         dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+        precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
         let blas = BLASThreads.current
@@ -26,29 +31,27 @@ enum Attention {
         defer { BLASThreads.set(blas) }
         Parallel.chunks(s.batch * a) { thread, pairs in
             let pd = scratch + thread * scratchPerThread(length: t)
+            let keep = pd + 2 * t * t  // 1 for real keys, 0 for padding
             for pair in pairs {
                 let b = pair / a, head = pair % a
                 let q = qkv + b * t * ld + head * dh, k = q + h, v = q + 2 * h
                 let m = mask + b * t
                 let P = probs + pair * t * t
                 sgemm(false, true, t, t, dh, scale, q, ld, k, ld, 0, P, t)
+                for j in 0..<t { keep[j] = m[j] != 0 ? 1 : 0 }
                 for i in 0..<t {
                     let row = P + i * t
                     var mx = -Float.infinity
                     for j in 0..<t where m[j] != 0 { mx = max(mx, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<t {
-                        let e: Float = m[j] != 0 ? expf(row[j] - mx) : 0
-                        row[j] = e; sum += e
-                    }
-                    let inv = sum > 0 ? 1 / sum : 0
-                    for j in 0..<t { row[j] *= inv }
+                    let sum = FastMath.expShiftInPlace(row, t, shift: mx, mask: keep)
+                    FastMath.scale(row, t, by: sum > 0 ? 1 / sum : 0)
                 }
                 var used = UnsafePointer(P)
-                if p > 0 {
-                    pd.update(from: P, count: t * t)
-                    Dropout.applySerial(pd, count: t * t, p: p, key: key, first: pair * t * t)
-                    used = UnsafePointer(pd)
+                if p > 0, let dropped {
+                    let D = dropped + pair * t * t
+                    D.update(from: P, count: t * t)
+                    Dropout.applySerial(D, count: t * t, p: p, key: key, first: pair * t * t)
+                    used = UnsafePointer(D)
                 }
                 sgemm(false, false, t, dh, t, 1, used, t, v, ld, 0, context + b * t * h + head * dh, h)
             }
@@ -57,8 +60,8 @@ enum Attention {
 
     /// dqkv (overwritten) from dcontext.
     static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>,
-                         qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, shape s: Shape,
-                         dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+                         qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?,
+                         shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
         let blas = BLASThreads.current
@@ -66,7 +69,6 @@ enum Attention {
         defer { BLASThreads.set(blas) }
         Parallel.chunks(s.batch * a) { thread, pairs in
             let dP = scratch + thread * scratchPerThread(length: t)
-            let pd = dP + t * t
             for pair in pairs {
                 let b = pair / a, head = pair % a
                 let off = b * t * ld + head * dh
@@ -75,20 +77,19 @@ enum Attention {
                 let dC = dcontext + b * t * h + head * dh
                 let P = probs + pair * t * t
                 var used = P
-                if p > 0 {
-                    pd.update(from: P, count: t * t)
-                    Dropout.applySerial(pd, count: t * t, p: p, key: key, first: pair * t * t)
-                    used = UnsafePointer(pd)
-                }
+                if p > 0, let dropped { used = dropped + pair * t * t }
                 // dV = P_dropᵀ · dC ; dP_drop = dC · Vᵀ
                 sgemm(true, false, t, dh, t, 1, used, t, dC, h, 0, dv, ld)
                 sgemm(false, true, t, t, dh, 1, dC, h, v, ld, 0, dP, t)
-                if p > 0 { Dropout.applySerial(dP, count: t * t, p: p, key: key, first: pair * t * t) }
+                if p > 0 {
+                    // Through the dropout: kept entries scale by 1/(1−p), dropped ones get 0.
+                    let scale = 1 / (1 - p)
+                    for j in 0..<(t * t) { dP[j] = used[j] != 0 ? dP[j] * scale : 0 }
+                }
                 // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P)
                 for i in 0..<t {
                     let pr = P + i * t, g = dP + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * g[j] }
+                    let dot = FastMath.dot(pr, g, t)
                     for j in 0..<t { g[j] = pr[j] * (g[j] - dot) }
                 }
                 // dQ = scale · dS · K ; dK = scale · dSᵀ · Q

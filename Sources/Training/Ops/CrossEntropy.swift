@@ -11,16 +11,15 @@ enum CrossEntropy {
         Parallel.chunks(m, minimumPerThread: 4) { _, r in
             for row in r {
                 let x = logits + row * v
-                var mx = -Float.infinity, arg = 0
-                for j in 0..<v where x[j] > mx { mx = x[j]; arg = j }
+                let mx = FastMath.max(x, v)
+                var arg = 0
+                while arg < v - 1 && x[arg] != mx { arg += 1 }  // first index of the maximum (bounded: NaN ≠ NaN)
                 let label = Int(labels[row])
                 let z = x[label] - mx
-                var sum: Float = 0
-                for j in 0..<v { let e = expf(x[j] - mx); x[j] = e; sum += e }
+                let sum = FastMath.expShiftInPlace(x, v, shift: mx)
                 losses[row] = logf(sum) - z
                 hits[row] = arg == label ? 1 : 0
-                let inv = g / sum
-                for j in 0..<v { x[j] *= inv }
+                FastMath.scale(x, v, by: g / sum)
                 x[label] -= g
             }
         }

@@ -21,9 +21,11 @@ public enum Dropout {
         return z ^ (z >> 31)
     }
 
+    /// One 64-bit hash serves two neighbouring elements (high and low 32 bits).
     @inline(__always)
     static func keeps(_ key: UInt64, _ index: Int, threshold: UInt32) -> Bool {
-        UInt32(truncatingIfNeeded: mix(key &+ UInt64(truncatingIfNeeded: index) &* 0xD1B54A32D192ED03) >> 32) >= threshold
+        let h = mix(key &+ UInt64(truncatingIfNeeded: index >> 1) &* 0xD1B54A32D192ED03)
+        return UInt32(truncatingIfNeeded: index & 1 == 0 ? h >> 32 : h) >= threshold
     }
 
     @inline(__always)

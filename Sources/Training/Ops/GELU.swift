@@ -7,12 +7,12 @@ import Foundation
 enum GELU {
     static func forward(out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>,
                         inp: UnsafePointer<Float>, count: Int) {
-        Parallel.chunks(count, minimumPerThread: 4096) { _, r in
-            for i in r {
-                let x = inp[i]
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                out[i] = x * cdf
-                derivative[i] = cdf + x * expf(-0.5 * x * x) * 0.39894228040143268
+        Parallel.chunks((count + 7) / 8, minimumPerThread: 512) { _, r in
+            for block in r {
+                let i = block * 8, c = min(8, count - i)
+                let (v, d) = FastMath.gelu(FastMath.load(inp + i, c))
+                FastMath.store(v, out + i, c)
+                FastMath.store(d, derivative + i, c)
             }
         }
     }

@@ -10,11 +10,14 @@ enum LayerNorm {
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
                 let x = inp + row * c, y = out + row * c
-                var s: Float = 0
-                for j in 0..<c { s += x[j] }
-                let m = s / Float(c)
-                var v: Float = 0
-                for j in 0..<c { let d = x[j] - m; v += d * d }
+                let m = FastMath.sum(x, c) / Float(c)
+                var acc = FastMath.V(), j = 0
+                while j < c {
+                    let d = FastMath.load(x + j, c - j) - m
+                    acc += (j + 8 <= c) ? d * d : (d * d).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
+                    j += 8
+                }
+                let v = acc.sum()
                 let rs = 1 / (v / Float(c) + eps).squareRoot()
                 for j in 0..<c { y[j] = (x[j] - m) * rs * gamma[j] + beta[j] }
                 mean[row] = m; rstd[row] = rs
@@ -31,13 +34,16 @@ enum LayerNorm {
             for row in r {
                 let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
                 let m = mean[row], rs = rstd[row]
-                var sumD: Float = 0, sumDX: Float = 0
-                for j in 0..<c {
-                    let d = dy[j] * gamma[j]
-                    sumD += d
-                    sumDX += d * (x[j] - m) * rs
+                // Σ dy·γ and Σ dy·γ·x̂ (x̂ = (x − m)·rs), in SIMD lanes; padding lanes load 0 for dy.
+                var aD = FastMath.V(), aDX = FastMath.V(), j = 0
+                while j < c {
+                    let n = c - j
+                    let d = FastMath.load(dy + j, n) * FastMath.load(gamma + j, n)
+                    aD += d
+                    aDX += d * (FastMath.load(x + j, n) - m)
+                    j += 8
                 }
-                let meanD = sumD / Float(c), meanDX = sumDX / Float(c)
+                let meanD = aD.sum() / Float(c), meanDX = aDX.sum() * rs / Float(c)
                 for j in 0..<c {
                     let xhat = (x[j] - m) * rs
                     dx[j] = rs * (dy[j] * gamma[j] - meanD - xhat * meanDX)

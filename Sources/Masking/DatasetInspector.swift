@@ -1,0 +1,93 @@
+import Foundation
+import Shards
+import Tokenization
+
+/// `prep inspect`: records of a dataset in dataset order, as JSON lines (one object per
+/// record, every column by name, `next_sentence_label` as a number when present) or as a
+/// readable view with tokens decoded and masks marked `{shown→label}`.
+public struct DatasetInspector {
+    public let directory: String
+    public let manifest: DatasetManifest
+    public let vocabulary: Vocabulary
+
+    public init(directory: String, vocabulary: String? = nil) throws {
+        self.directory = directory
+        do { manifest = try Dataset.readManifest(in: directory) } catch let e as ShardError {
+            throw MaskingError.badInput(path: directory, detail: "not a dataset: \(e)")
+        }
+        self.vocabulary = try VocabularyLocator.load(explicit: vocabulary, dataset: directory, identity: manifest.vocab).0
+    }
+
+    /// Calls `emit` with one text block per record, up to `limit` records.
+    public func render(json: Bool, limit: Int?, emit: (String) throws -> Void) throws {
+        let fields = manifest.schema.fields.map(\.name)
+        var record = ShardRecord(columnCount: fields.count)
+        var n = 0
+        for shard in manifest.shards {
+            if let limit, n >= limit { return }
+            let path = (directory as NSString).appendingPathComponent(shard.file)
+            let reader: ShardReader
+            do { reader = try ShardReader(path: path, expectedBytes: shard.bytes, cacheBlocks: 1) } catch let e as ShardError {
+                throw MaskingError.shard(e)
+            }
+            for i in 0..<reader.recordCount {
+                if let limit, n >= limit { return }
+                do { try reader.read(i, into: &record) } catch let e as ShardError { throw MaskingError.shard(e) }
+                try emit(json ? jsonLine(fields, record) : readable(n, shard.file, i, fields, record))
+                n += 1
+            }
+        }
+    }
+
+    func jsonLine(_ fields: [String], _ record: ShardRecord) -> String {
+        var s = "{"
+        for (f, name) in fields.enumerated() {
+            if f > 0 { s += ", " }
+            let column = record.columns[f]
+            if name == "next_sentence_label" {
+                if column.isEmpty { s.removeLast(2); continue }
+                s += "\"\(name)\": \(column[0])"
+            } else {
+                s += "\"\(name)\": [" + column.map(String.init).joined(separator: ", ") + "]"
+            }
+        }
+        return s + "}"
+    }
+
+    func token(_ id: UInt32) -> String {
+        Int(id) < vocabulary.count ? vocabulary.token(for: Int32(id)) : "<\(id)?>"
+    }
+
+    func readable(_ n: Int, _ file: String, _ i: Int, _ fields: [String], _ record: ShardRecord) -> String {
+        let column = { (name: String) -> [UInt32] in fields.firstIndex(of: name).map { record.columns[$0] } ?? [] }
+        if manifest.kind == "documents" {
+            let tokens = column("token_ids")
+            var out = "document \(n) (\(file) #\(i)): \(tokens.count) tokens\n"
+            var at = 0
+            for l in column("sentence_lengths") {
+                let end = min(tokens.count, at + Int(l))
+                out += "  " + tokens[at..<end].map(token).joined(separator: " ") + "\n"
+                at = end
+            }
+            return out
+        }
+        let ids = column("input_ids"), segments = column("segment_ids")
+        let labels = Dictionary(zip(column("masked_positions").map(Int.init), column("masked_labels")),
+                                uniquingKeysWith: { a, _ in a })
+        var out = "instance \(n) (\(file) #\(i)): \(ids.count) tokens, \(labels.count) masked"
+        if let label = column("next_sentence_label").first {
+            out += ", next_sentence_label \(label) (\(label == 0 ? "in order" : "random/swapped"))"
+        }
+        out += "\n  "
+        var pieces: [String] = []
+        for (p, id) in ids.enumerated() {
+            var t = token(id)
+            if let original = labels[p] { t = "{\(t)→\(token(original))}" }
+            pieces.append(t)
+            if p + 1 < ids.count, p < segments.count, p + 1 < segments.count, segments[p] != segments[p + 1] {
+                pieces.append("|")
+            }
+        }
+        return out + pieces.joined(separator: " ") + "\n"
+    }
+}

@@ -1,0 +1,39 @@
+/// A document as `prep tokenize` stores it: tokens of all sentences, concatenated, and
+/// each sentence's token count.
+public struct TokenizedDocument: Sendable, Equatable {
+    public var tokens: [UInt32]
+    public var sentenceLengths: [UInt32]
+    public init(tokens: [UInt32] = [], sentenceLengths: [UInt32] = []) {
+        self.tokens = tokens; self.sentenceLengths = sentenceLengths
+    }
+    public mutating func removeAll() {
+        tokens.removeAll(keepingCapacity: true); sentenceLengths.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Instances of a run of documents in flat arrays: one allocation per column however many
+/// instances it holds, reused from batch to batch.
+public struct InstanceBatch: Sendable {
+    public var inputIDs: [UInt32] = []
+    public var segmentIDs: [UInt32] = []
+    public var maskedPositions: [UInt32] = []
+    public var maskedLabels: [UInt32] = []
+    /// One per instance: 0 = in order / next, 1 = swapped / random, `UInt32.max` = no pairs.
+    public var nextSentenceLabels: [UInt32] = []
+    /// End offsets of each instance in `inputIDs`/`segmentIDs` and in the masked columns.
+    public var tokenEnds: [Int] = []
+    public var maskEnds: [Int] = []
+
+    public init() {}
+    public var count: Int { tokenEnds.count }
+
+    public mutating func removeAll() {
+        inputIDs.removeAll(keepingCapacity: true); segmentIDs.removeAll(keepingCapacity: true)
+        maskedPositions.removeAll(keepingCapacity: true); maskedLabels.removeAll(keepingCapacity: true)
+        nextSentenceLabels.removeAll(keepingCapacity: true)
+        tokenEnds.removeAll(keepingCapacity: true); maskEnds.removeAll(keepingCapacity: true)
+    }
+
+    public func tokenRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : tokenEnds[i - 1])..<tokenEnds[i] }
+    public func maskRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : maskEnds[i - 1])..<maskEnds[i] }
+}

@@ -1,0 +1,131 @@
+import Tokenization
+
+/// Turns one document (one copy of it) into masked pretraining instances.
+///
+/// All randomness of a (document, copy) comes from one `InstanceRandom` stream keyed by
+/// (seed, document index, copy index), drawn in a fixed order — target length, chunking,
+/// pairing, truncation, masks — so the bytes do not depend on threads or on batching.
+/// One builder per thread: it owns its scratch buffers.
+public struct InstanceBuilder {
+    public let options: InstanceOptions
+    public let masker: Masker
+    public let seed: UInt64
+    let classifierID: UInt32
+    let separatorID: UInt32
+
+    var segments = DocumentSegments()
+    var randomSegments = DocumentSegments()
+    var randomDocument = TokenizedDocument()
+    var sequence: [UInt32] = []
+    var positions: [UInt32] = []
+    var labels: [UInt32] = []
+    var workspace = MaskingWorkspace()
+
+    /// Fetches document `index` of the whole dataset (for NSP's random next segment).
+    public typealias DocumentFetcher = (_ index: Int, _ into: inout TokenizedDocument) throws -> Void
+
+    public init(options: InstanceOptions, masking: MaskingOptions, vocabulary: Vocabulary, seed: UInt64) {
+        precondition(options.maxSequenceLength >= 8, "max sequence length must be at least 8")
+        guard let cls = vocabulary.special.classifier, let sep = vocabulary.special.separator else {
+            preconditionFailure("\(vocabulary.path): vocabulary lacks [CLS] or [SEP]")
+        }
+        self.options = options
+        self.masker = Masker(options: masking, vocabulary: vocabulary)
+        self.seed = seed
+        classifierID = UInt32(cls); separatorID = UInt32(sep)
+    }
+
+    /// Appends the instances of copy `copy` of document `index` (of `documentCount`) to `batch`.
+    /// Throws `DocumentDefect` for a document that contradicts itself.
+    public mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+                               fetch: DocumentFetcher, into batch: inout InstanceBatch,
+                               statistics: inout InstanceStatistics) throws {
+        let split = try segments.load(document, index: index, pieceLimit: options.sentencePieceLimit,
+                                      kind: masker.tables.kind)
+        let before = batch.count
+        if copy == 0 {
+            statistics.documents += 1
+            statistics.sentencesSplit += split
+            if segments.count == 0 { statistics.emptyDocuments += 1 }
+        }
+        if segments.count > 0 {
+            var random = InstanceRandom(seed: seed, streamKeys: [UInt64(index), UInt64(copy)])
+            switch options.pairing {
+            case .none:
+                packFullSentences(document, random: &random, batch: &batch, statistics: &statistics)
+            case .nsp, .sop:
+                try buildPairs(document, index: index, documentCount: documentCount, fetch: fetch,
+                               random: &random, batch: &batch, statistics: &statistics)
+            }
+        }
+        if copy == 0 && batch.count - before > 1 { statistics.documentsSplit += 1 }
+    }
+
+    /// Google BERT's per-document target: the full budget, or with `short_seq_prob` a
+    /// uniform length in 2...budget (`rng.randint(2, max_num_tokens)`).
+    mutating func targetLength(random: inout InstanceRandom) -> Int {
+        let limit = options.contentLimit
+        if random.nextDouble() < options.shortSequenceProbability { return random.nextInt(in: 2...limit) }
+        return limit
+    }
+
+    /// `--pairs none`: whole sentences packed greedily up to the target, [CLS] … [SEP].
+    mutating func packFullSentences(_ document: TokenizedDocument, random: inout InstanceRandom,
+                                    batch: inout InstanceBatch, statistics: inout InstanceStatistics) {
+        let target = targetLength(random: &random)
+        var first = 0
+        var length = 0
+        for i in 0..<segments.count {
+            let l = segments.length(i)
+            if i > first && length + l > target {
+                emitSingle(document.tokens, Int(segments.start[first])..<Int(segments.end[i - 1]),
+                           random: &random, batch: &batch, statistics: &statistics)
+                first = i; length = 0
+            }
+            length += l
+        }
+        emitSingle(document.tokens, Int(segments.start[first])..<Int(segments.end[segments.count - 1]),
+                   random: &random, batch: &batch, statistics: &statistics)
+    }
+
+    mutating func emitSingle(_ tokens: [UInt32], _ range: Range<Int>, random: inout InstanceRandom,
+                             batch: inout InstanceBatch, statistics: inout InstanceStatistics,
+                             label: UInt32 = .max) {
+        sequence.removeAll(keepingCapacity: true)
+        sequence.append(classifierID)
+        sequence.append(contentsOf: tokens[range])
+        sequence.append(separatorID)
+        batch.segmentIDs.append(contentsOf: repeatElement(0, count: sequence.count))
+        finish(label: label, random: &random, batch: &batch, statistics: &statistics)
+    }
+
+    /// [CLS] A [SEP] B [SEP] with segment ids 0…0 1…1 (`a` from `aTokens`, `b` from `bTokens`).
+    mutating func emitPair(_ aTokens: [UInt32], _ a: Range<Int>, _ bTokens: [UInt32], _ b: Range<Int>,
+                           label: UInt32, random: inout InstanceRandom,
+                           batch: inout InstanceBatch, statistics: inout InstanceStatistics) {
+        sequence.removeAll(keepingCapacity: true)
+        sequence.append(classifierID)
+        sequence.append(contentsOf: aTokens[a])
+        sequence.append(separatorID)
+        batch.segmentIDs.append(contentsOf: repeatElement(0, count: sequence.count))
+        sequence.append(contentsOf: bTokens[b])
+        sequence.append(separatorID)
+        batch.segmentIDs.append(contentsOf: repeatElement(1, count: b.count + 1))
+        finish(label: label, random: &random, batch: &batch, statistics: &statistics)
+    }
+
+    /// Masks `sequence` and appends it to the batch.
+    mutating func finish(label: UInt32, random: inout InstanceRandom, batch: inout InstanceBatch,
+                         statistics: inout InstanceStatistics) {
+        masker.mask(&sequence, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
+        batch.inputIDs.append(contentsOf: sequence)
+        batch.maskedPositions.append(contentsOf: positions)
+        batch.maskedLabels.append(contentsOf: labels)
+        batch.nextSentenceLabels.append(label)
+        batch.tokenEnds.append(batch.inputIDs.count)
+        batch.maskEnds.append(batch.maskedPositions.count)
+        statistics.instances += 1
+        statistics.tokens += sequence.count
+        statistics.maskedTokens += positions.count
+    }
+}

@@ -1,0 +1,98 @@
+import Tokenization
+
+/// Chooses and applies masks to one instance's `inputIDs` in place.
+///
+/// The strategies share one frame: the budget is Google BERT's
+/// `min(max_predictions, max(1, round(len × masked_lm_prob)))` over the whole sequence
+/// (specials included, Python 3 `round`, i.e. half to even); candidates are units that
+/// never contain a special token; positions come out ascending with their original ids.
+public struct Masker: Sendable {
+    public let options: MaskingOptions
+    let tables: VocabularyTables
+    let spanLengths = SpanLengthDistribution()
+    let ngramLengths: NgramLengthDistribution
+
+    public init(options: MaskingOptions, vocabulary: Vocabulary) {
+        precondition(options.maskTokenProbability >= 0 && options.randomTokenProbability >= 0
+                     && options.maskTokenProbability + options.randomTokenProbability <= 1,
+                     "80/10/10 split must be probabilities summing to at most 1")
+        self.options = options
+        self.tables = VocabularyTables(vocabulary: vocabulary)
+        if case let .ngram(n) = options.strategy {
+            precondition(n >= 1, "n-gram length must be at least 1")
+            ngramLengths = NgramLengthDistribution(maxN: n)
+        } else {
+            ngramLengths = NgramLengthDistribution(maxN: 1)
+        }
+    }
+
+    /// Writes ascending positions and their original ids to `positions` / `labels`
+    /// (cleared first). Special tokens are never chosen.
+    public func mask<R: RandomNumberGenerator>(_ inputIDs: inout [UInt32], positions: inout [UInt32],
+                                               labels: inout [UInt32], using random: inout R) {
+        var workspace = MaskingWorkspace()
+        mask(&inputIDs, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
+    }
+
+    /// As above, reusing `workspace`'s buffers (no allocation once they have grown).
+    public func mask<R: RandomNumberGenerator>(_ inputIDs: inout [UInt32], positions: inout [UInt32],
+                                               labels: inout [UInt32], workspace ws: inout MaskingWorkspace,
+                                               using random: inout R) {
+        positions.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+        let n = inputIDs.count
+        let budget = predictionBudget(sequenceLength: n)
+        guard budget > 0 else { return }
+        let wholeWords: Bool
+        if case .token = options.strategy { wholeWords = false } else { wholeWords = true }
+        inputIDs.withUnsafeBufferPointer { ids in
+            ws.reset(ids)
+            tables.kind.withUnsafeBufferPointer { kind in
+                ws.collectUnits(ids, kind: kind, wholeWords: wholeWords)
+            }
+        }
+        guard ws.units > 0 else { return }
+
+        inputIDs.withUnsafeMutableBufferPointer { ids in
+            switch options.strategy {
+            case .token, .wholeWord: maskUnits(ids, budget: budget, ws: &ws, random: &random)
+            case .span: maskSpans(ids, budget: budget, ws: &ws, random: &random)
+            case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
+            }
+        }
+        // Ascending positions fall out of a scan of the covered flags: no sort needed.
+        let covered = ws.tokenCovered, original = ws.original
+        for i in 0..<n where covered[i] {
+            positions.append(UInt32(i))
+            labels.append(original[i])
+        }
+    }
+
+    /// Google BERT's number of predictions for a sequence of `n` tokens.
+    public func predictionBudget(sequenceLength n: Int) -> Int {
+        let scaled = (Double(n) * options.maskedLMProbability).rounded(.toNearestOrEven)
+        return min(options.maxPredictions, max(1, Int(scaled)))
+    }
+
+    /// One 80/10/10 outcome for the token at `i`, from a uniform draw `u`.
+    @inline(__always)
+    func replace<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, u: Double,
+                                           random: inout R) {
+        if u < options.maskTokenProbability {
+            ids[i] = tables.maskID
+        } else if u < options.maskTokenProbability + options.randomTokenProbability {
+            ids[i] = tables.replacementIDs[random.drawInt(below: tables.replacementIDs.count)]
+        }
+    }
+
+    /// Masks unit `w` with one decision per token (Google BERT, Megatron).
+    @inline(__always)
+    func maskUnitPerToken<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, unit w: Int,
+                                                    ws: inout MaskingWorkspace, random: inout R) {
+        ws.unitCovered[w] = true
+        for i in Int(ws.start[w])..<Int(ws.end[w]) {
+            ws.tokenCovered[i] = true
+            replace(ids, at: i, u: random.drawUnit(), random: &random)
+        }
+    }
+}

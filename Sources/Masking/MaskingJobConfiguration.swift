@@ -1,0 +1,118 @@
+import Foundation
+
+/// Everything `prep mask` needs; the same run is reachable from Swift code and tests.
+public struct MaskingJobConfiguration: Sendable {
+    public var input: String
+    public var output: String
+    public var instances = InstanceOptions()
+    public var masking = MaskingOptions()
+    public var seed: UInt64 = 12345
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Vocabulary file; default: the file the input manifest names, looked up in the input directory.
+    public var vocabulary: String? = nil
+    /// Output shard boundaries: each input shard's documents in runs of this many. Fixed by
+    /// the config (not by threads) so a re-run finds the same shards to keep.
+    public var documentsPerShard = 8192
+    /// zstd level of the output blocks. Masked instances are near-random token streams that
+    /// compress about as well at level 1 as at 3, at roughly twice the speed.
+    public var compressionLevel = 1
+    /// Decompressed input blocks (about 1 MB each) kept for NSP's random reads, shared by all
+    /// workers: the whole input up to this size, a proportional share of hits beyond it.
+    public var randomAccessCacheBlocks = 128
+    /// Documents one worker handles at a time (the unit of parallel, ordered output).
+    public var documentsPerBatch = 64
+    /// Called on the calling thread after each batch wave and after each shard.
+    public var progress: (@Sendable (MaskingProgress) -> Void)? = nil
+    /// Tests: stop with `MaskingError.interrupted` after this many shards were written in this
+    /// run, leaving the next shard's temporary file behind as a killed process would.
+    public var interruptAfterShards: Int? = nil
+
+    public init(input: String, output: String) { self.input = input; self.output = output }
+
+    /// The default `--max-predictions`: round(0.15 × max length), half to even as Python.
+    public static func defaultMaxPredictions(maxSequenceLength: Int) -> Int {
+        Int((0.15 * Double(maxSequenceLength)).rounded(.toNearestOrEven))
+    }
+
+    /// Argument errors, one line each, before anything is read or written.
+    public func validate() throws {
+        func bad(_ d: String) -> MaskingError { .badInput(path: output, detail: d) }
+        let L = instances.maxSequenceLength
+        guard (8...65_535).contains(L) else { throw bad("--max-seq-length must be in 8...65535, got \(L)") }
+        guard masking.maskedLMProbability > 0 && masking.maskedLMProbability <= 1 else {
+            throw bad("--masked-lm-prob must be in (0, 1], got \(masking.maskedLMProbability)")
+        }
+        guard masking.maxPredictions >= 1 else { throw bad("--max-predictions must be at least 1") }
+        guard masking.maskTokenProbability >= 0, masking.randomTokenProbability >= 0,
+              masking.maskTokenProbability + masking.randomTokenProbability <= 1 + 1e-12 else {
+            throw bad("mask/random token probabilities must be ≥ 0 and sum to at most 1")
+        }
+        if case let .ngram(n) = masking.strategy, n < 1 || n > 16 {
+            throw bad("--ngram must be in 1...16, got \(n)")
+        }
+        guard (0...1).contains(instances.shortSequenceProbability) else {
+            throw bad("--short-seq-prob must be in [0, 1], got \(instances.shortSequenceProbability)")
+        }
+        guard instances.dupeFactor >= 1 && instances.dupeFactor <= 1000 else { throw bad("--dupe-factor must be in 1...1000") }
+        guard threads >= 1 else { throw bad("--threads must be at least 1") }
+        guard (-7...19).contains(compressionLevel) else { throw bad("--zstd-level must be in -7...19") }
+        guard documentsPerShard >= 1, documentsPerBatch >= 1 else { throw bad("shard and batch sizes must be positive") }
+    }
+
+    /// Settings that decide the output bytes, as the manifest records them (threads are not among them).
+    func settings() -> [String: String] {
+        [
+            "command": "prep mask",
+            "masking.strategy": masking.strategy.description,
+            "masking.masked_lm_prob": "\(masking.maskedLMProbability)",
+            "masking.max_predictions": "\(masking.maxPredictions)",
+            "masking.mask_token_prob": "\(masking.maskTokenProbability)",
+            "masking.random_token_prob": "\(masking.randomTokenProbability)",
+            "instances.max_seq_length": "\(instances.maxSequenceLength)",
+            "instances.pairs": instances.pairing.rawValue,
+            "instances.short_seq_prob": "\(instances.shortSequenceProbability)",
+            "instances.dupe_factor": "\(instances.dupeFactor)",
+            "seed": "\(seed)",
+            "documents_per_shard": "\(documentsPerShard)",
+            "zstd_level": "\(compressionLevel)",
+            "algorithm": MaskingJob.algorithmVersion,
+        ]
+    }
+}
+
+/// Where a run stands, for progress displays.
+public struct MaskingProgress: Sendable {
+    public var documentsDone: Int
+    public var documentsTotal: Int
+    public var instances: Int
+    public var shardsDone: Int
+    public var shardsTotal: Int
+    public var seconds: Double
+}
+
+/// What a run did: the summary line / JSON of `prep mask`.
+public struct MaskingRunSummary: Sendable, Codable, Equatable {
+    public var output: String
+    public var statistics: InstanceStatistics
+    public var shards: Int
+    /// Shards kept from an earlier, interrupted run (verified, same config).
+    public var shardsReused: Int
+    public var configHash: String
+    public var seconds: Double
+
+    public var line: String {
+        let s = statistics
+        return "\(output): \(s.instances) instances, \(s.tokens) tokens, \(s.maskedTokens) masked, "
+            + "\(s.documents) documents (\(s.documentsSplit) split, \(s.emptyDocuments) empty), "
+            + "\(s.sentencesSplit) sentences split, \(s.tokensTruncated) tokens truncated, "
+            + "\(shards) shards (\(shardsReused) kept from an earlier run) in \(String(format: "%.1f", seconds)) s"
+    }
+}
+
+/// FNV-1a 64 over the canonical settings text: an identity for "same config", not a security hash.
+func fnv1a64(_ text: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

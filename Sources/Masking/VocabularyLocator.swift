@@ -1,0 +1,44 @@
+import Foundation
+import Shards
+import Tokenization
+
+/// Finds the vocabulary a dataset was made with: `--vocab` if given, else the file the
+/// manifest names, in the dataset directory (`prep mask` copies it there, so an instance
+/// dataset is self-contained for `prep inspect` and the loader).
+public enum VocabularyLocator {
+    public static func load(explicit: String?, dataset: String, identity: VocabularyIdentity) throws
+        -> (Vocabulary, String) {
+        let path: String
+        if let explicit {
+            path = explicit
+        } else {
+            path = (dataset as NSString).appendingPathComponent(identity.file)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MaskingError.badInput(path: dataset, detail:
+                    "the manifest's vocabulary '\(identity.file)' is not in the dataset directory; pass --vocab")
+            }
+        }
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(path: path) } catch {
+            throw MaskingError.badInput(path: path, detail: "cannot load vocabulary: \(error)")
+        }
+        guard vocabulary.count == identity.size else {
+            throw MaskingError.badInput(path: path, detail:
+                "vocabulary has \(vocabulary.count) tokens; the dataset in \(dataset) was made with \(identity.size)")
+        }
+        try checkDigest(vocabulary, path: path, identity: identity, dataset: dataset)
+        return (vocabulary, path)
+    }
+
+    /// Copies the vocabulary into `directory` under the manifest's file name.
+    static func copy(_ path: String, into directory: String, identity: VocabularyIdentity) throws -> VocabularyIdentity {
+        let destination = (directory as NSString).appendingPathComponent(identity.file)
+        if (path as NSString).standardizingPath != (destination as NSString).standardizingPath {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw MaskingError.io(path: path, detail: "cannot read vocabulary to copy it")
+            }
+            try writeFileAtomically(data, to: destination)
+        }
+        return identity
+    }
+}

@@ -1,0 +1,35 @@
+import Tokenization
+
+/// Per-id flags and the replacement pool, computed once per vocabulary so the masking
+/// loops test a byte instead of comparing strings.
+final class VocabularyTables: @unchecked Sendable {
+    /// 1: never a masking candidate (specials, `[unusedN]`); 2: `##` continuation piece.
+    let kind: [UInt8]
+    /// Ids a "random token" replacement may produce: every id that is not special
+    /// (Google BERT draws from the whole vocabulary, [CLS]/[PAD]/[unused] included; we don't).
+    let replacementIDs: [UInt32]
+    let maskID: UInt32
+
+    static let special: UInt8 = 1
+    static let continuation: UInt8 = 2
+
+    init(vocabulary: Vocabulary) {
+        var kind = [UInt8](repeating: 0, count: vocabulary.count)
+        var pool: [UInt32] = []
+        pool.reserveCapacity(vocabulary.count)
+        for id in 0..<vocabulary.count {
+            if vocabulary.isSpecial(Int32(id)) {
+                kind[id] = Self.special
+            } else {
+                if vocabulary.isContinuation(Int32(id)) { kind[id] = Self.continuation }
+                pool.append(UInt32(id))
+            }
+        }
+        self.kind = kind
+        self.replacementIDs = pool
+        guard let mask = vocabulary.special.mask else {
+            preconditionFailure("\(vocabulary.path): vocabulary has no [MASK] token")
+        }
+        self.maskID = UInt32(mask)
+    }
+}

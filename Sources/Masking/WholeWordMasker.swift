@@ -1,0 +1,20 @@
+/// Google BERT `create_masked_lm_predictions` (google-research/bert, create_pretraining_data.py):
+/// shuffle the candidate units, take them in order while the budget allows, skip a unit
+/// that would overflow it (a later, shorter one may still fit). With `--whole-word` a unit is
+/// a word (`##` pieces join the word before), otherwise a single token (per-token masking).
+extension Masker {
+    func maskUnits<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
+                                             ws: inout MaskingWorkspace, random: inout R) {
+        let units = ws.units
+        random.drawShuffle(ws.order, count: units)
+        var masked = 0
+        for k in 0..<units {
+            if masked >= budget { break }
+            let w = Int(ws.order[k])
+            let length = Int(ws.end[w] - ws.start[w])
+            if masked + length > budget { continue }
+            maskUnitPerToken(ids, unit: w, ws: &ws, random: &random)
+            masked += length
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// `manifest.json`: written last, atomically; its presence marks a complete dataset.
+/// Encoded with snake_case keys (`format_version`, `total_records`, …) and sorted keys.
+public struct DatasetManifest: Codable, Sendable, Equatable {
+    /// Version of the dataset layout; equals the shard format version it was written with.
+    public static let currentFormatVersion = Int(ShardLayout.formatVersion)
+
+    public var formatVersion: Int
+    public var kind: String                 // "documents" | "instances"
+    public var schema: ShardSchema
+    public var config: [String: String]     // producing command's settings
+    public var vocab: VocabularyIdentity
+    public var shards: [ShardSummary]
+    public var totalRecords: Int { shards.reduce(0) { $0 + $1.records } }
+    public init(formatVersion: Int, kind: String, schema: ShardSchema, config: [String: String],
+                vocab: VocabularyIdentity, shards: [ShardSummary]) {
+        self.formatVersion = formatVersion; self.kind = kind; self.schema = schema
+        self.config = config; self.vocab = vocab; self.shards = shards
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion, kind, schema, config, vocab, shards, totalRecords
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        kind = try c.decode(String.self, forKey: .kind)
+        schema = try c.decode(ShardSchema.self, forKey: .schema)
+        config = try c.decode([String: String].self, forKey: .config)
+        vocab = try c.decode(VocabularyIdentity.self, forKey: .vocab)
+        shards = try c.decode([ShardSummary].self, forKey: .shards)
+    }
+
+    /// Also writes `total_records`, for people reading the file; it is recomputed on read.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(formatVersion, forKey: .formatVersion)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(config, forKey: .config)
+        try c.encode(vocab, forKey: .vocab)
+        try c.encode(shards, forKey: .shards)
+        try c.encode(totalRecords, forKey: .totalRecords)
+    }
+}
+
+public struct VocabularyIdentity: Codable, Sendable, Equatable {
+    public var file: String
+    public var size: Int
+    public var sha256: String
+    public init(file: String, size: Int, sha256: String) { self.file = file; self.size = size; self.sha256 = sha256 }
+}
+
+extension ShardElementType: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .uint8: return "uint8"
+        case .uint16: return "uint16"
+        case .uint32: return "uint32"
+        case .int32: return "int32"
+        }
+    }
+
+    public init?(name: String) {
+        switch name {
+        case "uint8": self = .uint8
+        case "uint16": self = .uint16
+        case "uint32": self = .uint32
+        case "int32": self = .int32
+        default: return nil
+        }
+    }
+
+    /// Manifests spell element types by name ("uint16"), not by their tag byte.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let t = ShardElementType(name: name) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown element type '\(name)'")
+        }
+        self = t
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}

@@ -1,0 +1,104 @@
+// Input streams for the corpus jobs: a file (or stdin) read in large blocks, and a
+// streaming zstd decompressor over one. Nothing is ever read whole into memory.
+import CZstd
+import Foundation
+
+/// A forward-only stream of bytes.
+public protocol ByteSource: AnyObject {
+    /// Reads up to `buffer.count` bytes; 0 means end of stream.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Bytes consumed from the underlying file so far (compressed bytes for .zst),
+    /// for progress reporting.
+    var consumedFileBytes: Int { get }
+    /// The file's name for messages.
+    var path: String { get }
+}
+
+/// Reads a file descriptor with `read(2)`.
+public final class FileByteSource: ByteSource {
+    public let path: String
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    public private(set) var consumedFileBytes = 0
+
+    /// Opens `path`; `"-"` is standard input.
+    public init(path: String) throws {
+        self.path = path == "-" ? "<stdin>" : path
+        if path == "-" {
+            fd = 0; ownsDescriptor = false
+        } else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw TokenizationError.input(path: path, detail: "is a directory")
+            }
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw TokenizationError.input(path: path, detail: String(cString: strerror(errno))) }
+            ownsDescriptor = true
+        }
+    }
+    deinit { if ownsDescriptor { close(fd) } }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { consumedFileBytes += n; return n }
+            if errno == EINTR { continue }
+            throw TokenizationError.input(path: path, detail: "read failed at byte \(consumedFileBytes): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Streams the decompressed content of a zstd file (any number of frames).
+public final class ZstdByteSource: ByteSource {
+    private let inner: ByteSource
+    private let stream: OpaquePointer
+    private var input: [UInt8]
+    private var inputPos = 0
+    private var inputEnd = 0
+    private var innerDone = false
+    private var midFrame = false
+    public var path: String { inner.path }
+    public var consumedFileBytes: Int { inner.consumedFileBytes }
+
+    public init(_ inner: ByteSource) throws {
+        self.inner = inner
+        guard let s = ZSTD_createDStream() else { throw TokenizationError.input(path: inner.path, detail: "cannot create zstd stream") }
+        stream = s
+        ZSTD_initDStream(s)
+        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+    }
+    deinit { ZSTD_freeDStream(stream) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            if inputPos == inputEnd && !innerDone {
+                inputEnd = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
+                inputPos = 0
+                if inputEnd == 0 { innerDone = true }
+            }
+            if inputPos == inputEnd && innerDone {
+                if midFrame { throw TokenizationError.input(path: path, detail: "truncated zstd stream at byte \(consumedFileBytes)") }
+                return 0
+            }
+            var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+            let ret = input.withUnsafeBytes { raw -> Int in
+                var inBuf = ZSTD_inBuffer(src: raw.baseAddress, size: inputEnd, pos: inputPos)
+                let r = ZSTD_decompressStream(stream, &out, &inBuf)
+                inputPos = inBuf.pos
+                return r
+            }
+            if ZSTD_isError(ret) != 0 {
+                let name = String(cString: ZSTD_getErrorName(ret))
+                throw TokenizationError.input(path: path, detail: "zstd: \(name) near compressed byte \(consumedFileBytes)")
+            }
+            midFrame = ret != 0
+            if out.pos > 0 { return out.pos }
+        }
+    }
+}
+
+/// Opens `path`, decompressing when it ends in `.zst`.
+public func openByteSource(_ path: String) throws -> ByteSource {
+    let file = try FileByteSource(path: path)
+    return path.hasSuffix(".zst") ? try ZstdByteSource(file) : file
+}

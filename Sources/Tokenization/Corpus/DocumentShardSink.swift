@@ -1,0 +1,74 @@
+// Writes tokenized documents as `DocumentSchema` records into numbered shards,
+// starting a new shard once the current one holds `shardTokens` tokens.
+import Foundation
+import Shards
+
+/// Receives documents in order and writes them as shards of a dataset directory.
+public final class DocumentShardSink {
+    public let directory: String
+    public let schema: ShardSchema
+    public let metadata: [String: String]
+    public let shardTokens: Int
+    public private(set) var summaries: [ShardSummary] = []
+    public private(set) var documents = 0
+    public private(set) var sentences = 0
+    public private(set) var tokens = 0
+    private var writer: ShardWriter?
+    private var writerTokens = 0
+    private var record: ShardRecord
+
+    public init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20) {
+        self.directory = directory
+        self.schema = DocumentSchema.make(vocabularySize: vocabularySize)
+        self.metadata = metadata
+        self.shardTokens = max(shardTokens, 1)
+        record = ShardRecord(columnCount: 2)
+    }
+
+    public func write(_ chunk: TokenizedChunk) throws {
+        var tokenStart = 0
+        var sentence = 0
+        for count in chunk.documentSentenceCounts {
+            var n = 0
+            for s in sentence..<(sentence + count) { n += Int(chunk.sentenceLengths[s]) }
+            record.removeAll()
+            record.columns[0].append(contentsOf: chunk.tokens[tokenStart..<(tokenStart + n)])
+            record.columns[1].append(contentsOf: chunk.sentenceLengths[sentence..<(sentence + count)])
+            try append(record, tokens: n)
+            documents += 1
+            sentences += count
+            tokens += n
+            tokenStart += n
+            sentence += count
+        }
+    }
+
+    private func append(_ record: ShardRecord, tokens n: Int) throws {
+        if writer == nil {
+            let path = Dataset.shardPath(in: directory, index: summaries.count)
+            writer = try ShardWriter(path: path, schema: schema, metadata: metadata)
+            writerTokens = 0
+        }
+        try writer!.append(record)
+        writerTokens += n
+        if writerTokens >= shardTokens { try closeShard() }
+    }
+
+    private func closeShard() throws {
+        guard let w = writer else { return }
+        writer = nil
+        summaries.append(try w.finish())
+    }
+
+    /// Finishes the last shard; returns every shard's summary.
+    public func finish() throws -> [ShardSummary] {
+        try closeShard()
+        return summaries
+    }
+
+    /// Drops the open shard's temporary file (on error).
+    public func abandon() {
+        writer?.abandon()
+        writer = nil
+    }
+}

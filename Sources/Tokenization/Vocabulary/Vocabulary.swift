@@ -1,0 +1,169 @@
+// CONTRACT (public API used by the masking stage): `tokens`, `count`, `id(for:)`,
+// `token(for:)`, `isContinuation`, `isSpecial`, `special`. Loading follows HF
+// `tokenizers` 0.23.3 (`WordPiece::read_file`, `BertWordPieceTokenizer`).
+import Foundation
+import Shards
+
+/// Ids of the special tokens BERT needs; `nil` where the vocabulary lacks one.
+public struct SpecialTokenIDs: Sendable, Equatable {
+    public var unknown: Int32
+    public var classifier: Int32?
+    public var separator: Int32?
+    public var padding: Int32?
+    public var mask: Int32?
+    public init(unknown: Int32, classifier: Int32?, separator: Int32?, padding: Int32?, mask: Int32?) {
+        self.unknown = unknown; self.classifier = classifier; self.separator = separator
+        self.padding = padding; self.mask = mask
+    }
+}
+
+/// A token matched verbatim in the raw text before normalization (HF "added token"
+/// with `normalized: false`), e.g. `[CLS]` or `[MASK]` typed into the input.
+public struct AddedToken: Sendable, Equatable {
+    public var content: String
+    public var id: Int32
+    public var special: Bool
+    public init(content: String, id: Int32, special: Bool) { self.content = content; self.id = id; self.special = special }
+}
+
+/// WordPiece model settings (`model` in `tokenizer.json`; BERT defaults for vocab.txt).
+public struct WordPieceSettings: Sendable, Equatable {
+    public var unknownToken = "[UNK]"
+    public var continuationPrefix = "##"
+    public var maxInputCharsPerWord = 100
+    public init() {}
+}
+
+/// A WordPiece vocabulary: token strings by id and ids by token.
+public final class Vocabulary: @unchecked Sendable {
+    /// Token of each id. For `vocab.txt` the id is the line number; a token on several
+    /// lines keeps every line here, but `id(for:)` answers the *last* one, as the
+    /// reference's `HashMap::insert` does (see `duplicates`).
+    public let tokens: [String]
+    public let path: String
+    public let special: SpecialTokenIDs
+    /// Tokens matched in the raw text (the five BERT specials present in the vocabulary,
+    /// or `added_tokens` of a `tokenizer.json`), longest first.
+    public let addedTokens: [AddedToken]
+    public let wordPiece: WordPieceSettings
+    /// Normalizer settings from a `tokenizer.json` (`nil` for vocab.txt: callers choose).
+    public let normalizer: NormalizerOptions?
+    /// Tokens that occur more than once, with every line (0-based) they occur on.
+    public let duplicates: [(token: String, lines: [Int])]
+    /// SHA-256 (hex) and size of the file's bytes, for manifests.
+    public let sha256: String
+    public let fileSize: Int
+
+    private let index: [String: Int32]
+    private let continuationFlags: [Bool]
+    private let specialFlags: [Bool]
+
+    /// Loads `vocab.txt` (one token per line, id = line number) or an HF `tokenizer.json`
+    /// (chosen by a `.json` extension). Throws `TokenizationError.vocabulary` naming the
+    /// file when it is missing, unreadable, not UTF-8, or has no unknown token.
+    public convenience init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw TokenizationError.vocabulary(path: path, detail: exists ? "cannot read vocabulary file" : "vocabulary file not found")
+        }
+        let bytes = [UInt8](data)
+        if path.hasSuffix(".json") {
+            let parsed = try TokenizerJSON.parse(bytes, path: path)
+            try self.init(tokens: parsed.tokens, path: path, fileBytes: bytes, addedTokens: parsed.addedTokens,
+                          wordPiece: parsed.wordPiece, normalizer: parsed.normalizer)
+        } else {
+            try self.init(tokens: Self.parseVocabText(bytes, path: path), path: path, fileBytes: bytes)
+        }
+    }
+
+    /// A vocabulary from token strings (id = position); for tests and tools.
+    /// `addedTokens == nil` selects the BERT specials present in `tokens`.
+    public init(tokens: [String], path: String = "<memory>", fileBytes: [UInt8]? = nil,
+                addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
+                normalizer: NormalizerOptions? = nil) throws {
+        self.tokens = tokens
+        self.path = path
+        self.wordPiece = wordPiece
+        self.normalizer = normalizer
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(tokens.count)
+        var lines: [String: [Int]] = [:]
+        for (i, t) in tokens.enumerated() {
+            if index.updateValue(Int32(i), forKey: t) != nil { lines[t, default: []].append(i) }
+        }
+        var dups: [(String, [Int])] = []
+        for (t, later) in lines {
+            let first = tokens.firstIndex(of: t)!
+            dups.append((t, [first] + later))
+        }
+        duplicates = dups.sorted { $0.1[0] < $1.1[0] }
+        self.index = index
+        guard let unk = index[wordPiece.unknownToken] else {
+            throw TokenizationError.vocabulary(path: path, detail: "vocabulary has no unknown token \(wordPiece.unknownToken)")
+        }
+        special = SpecialTokenIDs(unknown: unk, classifier: index["[CLS]"], separator: index["[SEP]"],
+                                  padding: index["[PAD]"], mask: index["[MASK]"])
+        // BertWordPieceTokenizer adds each of these as a special token iff the vocabulary has it.
+        let added = addedTokens ?? ["[SEP]", "[CLS]", "[PAD]", "[MASK]", "[UNK]"].compactMap { t in
+            index[t].map { AddedToken(content: t, id: $0, special: true) }
+        }
+        self.addedTokens = added.sorted { $0.content.utf8.count > $1.content.utf8.count }
+        let prefix = wordPiece.continuationPrefix
+        continuationFlags = tokens.map { !prefix.isEmpty && $0.hasPrefix(prefix) }
+        var specialFlags = tokens.map { $0.hasPrefix("[") && $0.hasSuffix("]") }
+        for a in added where a.special && Int(a.id) < specialFlags.count { specialFlags[Int(a.id)] = true }
+        self.specialFlags = specialFlags
+        let bytes = fileBytes ?? Array(tokens.joined(separator: "\n").utf8)
+        sha256 = SHA256Hasher.hex(of: bytes)
+        fileSize = bytes.count
+    }
+
+    public var count: Int { tokens.count }
+    public func id(for token: String) -> Int32? { index[token] }
+    public func token(for id: Int32) -> String { tokens[Int(id)] }
+    /// True for `##` continuation pieces (they join the previous word in whole-word masking).
+    public func isContinuation(_ id: Int32) -> Bool { continuationFlags[Int(id)] }
+    /// True for the special tokens ([CLS], [SEP], [PAD], [UNK], [MASK]) and `[unusedN]`-style
+    /// bracketed tokens, which random replacement must never produce.
+    public func isSpecial(_ id: Int32) -> Bool { specialFlags[Int(id)] }
+
+    /// What a dataset manifest records about the vocabulary.
+    public var identity: VocabularyIdentity {
+        VocabularyIdentity(file: (path as NSString).lastPathComponent, size: count, sha256: sha256)
+    }
+
+    /// One warning line for duplicate tokens, or `nil` when there are none.
+    public var duplicateWarning: String? {
+        guard let first = duplicates.first else { return nil }
+        let lines = first.lines.map { String($0 + 1) }.joined(separator: ", ")
+        return "warning: \(path): \(duplicates.count) duplicate token(s); the last line wins as in the reference "
+            + "(first: \(first.token.debugDescription) on lines \(lines))"
+    }
+
+    /// `vocab.txt` as the reference reads it: split on `\n`, each line `trim_end`ed
+    /// (so `\r` and trailing spaces go; leading spaces stay), empty lines are tokens,
+    /// a final line without `\n` counts, invalid UTF-8 is an error.
+    static func parseVocabText(_ bytes: [UInt8], path: String) throws -> [String] {
+        var tokens: [String] = []
+        var start = 0
+        var line = 1
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 10 { end += 1 }
+            guard let s = String(validating: bytes[start..<end], as: UTF8.self) else {
+                throw TokenizationError.vocabulary(path: path, detail: "line \(line) is not valid UTF-8")
+            }
+            tokens.append(Self.trimEnd(s))
+            start = end + 1
+            line += 1
+        }
+        return tokens
+    }
+
+    /// Rust's `str::trim_end`: drops trailing White_Space characters.
+    static func trimEnd(_ s: String) -> String {
+        var scalars = Substring(s).unicodeScalars
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Masking
+
+/// `prep mask`: argument handling only; the work is `MaskingJob.run`.
+struct MaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mask",
+        abstract: "Turn a tokenized document dataset into masked pretraining instances.",
+        discussion: """
+            Output bytes depend only on the settings and the input, never on --threads. \
+            An interrupted run (Ctrl-C, kill, full disk) resumes when run again: verified \
+            finished shards are kept. Exit status 2: bad input or arguments; 1: failure while running.
+            """
+    )
+
+    @Option(help: "Dataset directory written by prep tokenize.") var input: String
+    @Option(help: "Output dataset directory.") var output: String
+    @Flag(help: "Google BERT whole-word masking.") var wholeWord = false
+    @Flag(help: "SpanBERT: geometric spans of whole words, one 80/10/10 decision per span.") var span = false
+    @Option(help: "Whole-word n-grams up to N words, P(n) ∝ 1/n (DeBERTa/Megatron).") var ngram: Int?
+    @Option(help: "Sentence pairs: none (full-sentence packing), nsp (Google BERT) or sop (ALBERT).") var pairs = "none"
+    @Option(help: "Sequence length including [CLS]/[SEP].") var maxSeqLength = 128
+    @Option(help: "Masked positions per instance at most (default: round(0.15 × max length)).") var maxPredictions: Int?
+    @Option(help: "Share of tokens to mask.") var maskedLmProb = 0.15
+    @Option(help: "Share of masked tokens replaced by [MASK].") var maskTokenProb = 0.8
+    @Option(help: "Share of masked tokens replaced by a random non-special token.") var randomTokenProb = 0.1
+    @Option(help: "Copies of each document with different instances and masks.") var dupeFactor = 1
+    @Option(help: "Chance per document of a shorter target length.") var shortSeqProb = 0.1
+    @Option(help: "Random seed.") var seed: UInt64 = 12345
+    @Option(help: "Worker threads (default: all cores); output does not depend on it.") var threads: Int?
+    @Option(help: "Vocabulary file (default: the one the input manifest names, in the input directory).") var vocab: String?
+    @Option(help: "Documents per output shard (fixed boundaries make resume possible).") var documentsPerShard = 8192
+    @Option(help: "zstd level of the output shards (-7...19).") var zstdLevel = 1
+    @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
+
+    func validate() throws {
+        let modes = [wholeWord, span, ngram != nil].filter { $0 }.count
+        guard modes <= 1 else { throw ValidationError("choose at most one of --whole-word, --span, --ngram") }
+        guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        var job = MaskingJobConfiguration(input: input, output: output)
+        job.instances.maxSequenceLength = maxSeqLength
+        job.instances.pairing = SentencePairing(rawValue: pairs)!
+        job.instances.shortSequenceProbability = shortSeqProb
+        job.instances.dupeFactor = dupeFactor
+        job.masking.strategy = wholeWord ? .wholeWord : span ? .span : ngram.map { .ngram(maxN: $0) } ?? .token
+        job.masking.maskedLMProbability = maskedLmProb
+        job.masking.maxPredictions = maxPredictions
+            ?? MaskingJobConfiguration.defaultMaxPredictions(maxSequenceLength: maxSeqLength)
+        job.masking.maskTokenProbability = maskTokenProb
+        job.masking.randomTokenProbability = randomTokenProb
+        job.seed = seed
+        if let threads { job.threads = threads }
+        job.vocabulary = vocab
+        job.documentsPerShard = documentsPerShard
+        job.compressionLevel = zstdLevel
+        let meter = isatty(STDERR_FILENO) == 1 ? ProgressMeter(label: "mask") : nil
+        if let meter { job.progress = { p in meter.update(done: p.documentsDone, total: p.documentsTotal, unit: "docs") } }
+        try reportingMaskingErrors {
+            let summary = try MaskingJob.run(job)
+            meter?.finish()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print(summary.line)
+            }
+        }
+    }
+}
+
+/// Prints a masking error as one line and exits 2 (bad input) or 1 (failure while running).
+func reportingMaskingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as MaskingError {
+        FileHandle.standardError.write(Data("\nerror: \(e.description)\n".utf8))
+        throw ExitCode(e.isBadInput ? 2 : 1)
+    }
+}
+
+/// A one-line progress display on stderr (TTY only): count, rate, ETA, at most 4 updates a second.
+final class ProgressMeter: @unchecked Sendable {
+    let label: String
+    let started = Date()
+    var last = Date.distantPast
+    init(label: String) { self.label = label }
+
+    func update(done: Int, total: Int, unit: String) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.25 else { return }
+        last = now
+        let elapsed = max(now.timeIntervalSince(started), 1e-3)
+        let rate = Double(done) / elapsed
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let line = String(format: "\r%@: %d/%d %@ (%.0f%%), %.0f %@/s, ETA %.0f s   ", label, done, total, unit,
+                          100 * Double(done) / Double(max(total, 1)), rate, unit, eta)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+}

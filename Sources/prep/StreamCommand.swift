@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import Loading
+import Masking
+
+struct StreamCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Stream batches from instance or document shards: deterministic shuffle, ranks, exact and elastic resume.",
+        discussion: """
+            The epoch order is a function of (seed, epoch) and the datasets alone; rank R of W takes global \
+            batches R, R+W, R+2W, … A state saved with --save-state resumes the same stream exactly \
+            (--resume), also at another --world-size. Exit status: 0 done, 2 bad input or usage \
+            (options, missing or corrupt data, a state that does not fit), 1 failure while running.
+            """
+    )
+
+    @Argument(help: "Dataset directories (manifest.json + shards); several are mixed.") var directories: [String]
+    @Option(help: "Mixing weights, one per directory, comma-separated (relative shares of the epoch).") var weights: String?
+    @Option(help: "Samples per batch (per rank).") var batchSize: Int
+    @Option(help: "Shuffle seed (default 0, or the --resume file's).") var seed: UInt64?
+    @Option(help: "Epoch (default 0, or the --resume file's).") var epoch: Int?
+    @Option(help: "Number of ranks sharing the epoch (default 1, or the --resume file's).") var worldSize: Int?
+    @Option(help: "This rank, in 0..<world size.") var rank = 0
+    @Option(help: "Pad every batch to this length (default: the batch's longest sample).") var padTo: Int?
+    @Option(help: "Masked slots per sample (default: the batch's most).") var maxPredictions: Int?
+    @Option(help: "Worker threads for decompression and batch assembly (0: none; the output does not depend on it).")
+    var threads = 2
+    @Option(help: "Batches prepared ahead of the consumer.") var prefetch = 4
+    @Option(help: "Shuffle window, in blocks.") var windowBlocks = 8
+    @Option(help: "Split shard blocks into read units of at most this many records (finer shuffle, more decompression).")
+    var blockRecords: Int?
+    @Option(help: "Length bucketing: sort each group of this many global batches by length before batching.")
+    var bucketBatches: Int?
+    @Flag(help: "Skip corrupt blocks (counted and listed on stderr) instead of stopping.") var skipCorrupt = false
+    @Option(help: "Mask on the fly: token, whole-word, span or ngram:N (required for document datasets).") var mask: String?
+    @Option(help: "Masked-LM probability for --mask.") var maskedLmProb = 0.15
+    @Option(help: "Vocabulary for --mask (default: the manifest's).") var vocab: String?
+    @Option(help: "Instance length when building instances from document datasets.") var maxSeqLength = 128
+    @Option(help: "Document datasets: none, nsp or sop (as prep mask --pairs).") var pairs = "none"
+    @Option(help: "Document datasets: chance of a shorter target length (as prep mask).") var shortSeqProb = 0.1
+    @Flag(help: "Print one line per batch: the dataset-global indices of its samples (the order of prep inspect).")
+    var printIds = false
+    @Option(help: "Stop after this many batches of this rank.") var stopAfterBatches: Int?
+    @Option(help: "Write the loader state (JSON) here when stopping.") var saveState: String?
+    @Option(help: "Continue the stream saved in this state file.") var resume: String?
+    @Flag(help: "Report samples/s, tokens/s and MB/s (on-disk shard bytes) on stdout.") var bench = false
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let w = worldSize, w < 1 { throw ValidationError("--world-size must be at least 1") }
+        guard rank >= 0 else { throw ValidationError("--rank must be non-negative") }
+        guard threads >= 0, prefetch >= 1, windowBlocks >= 1 else {
+            throw ValidationError("--threads must be ≥ 0, --prefetch and --window-blocks ≥ 1")
+        }
+        if let g = bucketBatches, g < 1 { throw ValidationError("--bucket-batches must be at least 1") }
+        if let k = stopAfterBatches, k < 0 { throw ValidationError("--stop-after-batches must be non-negative") }
+        guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
+        if let m = mask, Self.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
+        if let w = weights {
+            let parsed = w.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.count == directories.count, parsed.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+                throw ValidationError("--weights needs \(directories.count) non-negative numbers separated by commas")
+            }
+        }
+    }
+
+    static func strategy(_ s: String) -> MaskingStrategy? {
+        switch s {
+        case "token": return .token
+        case "whole-word": return .wholeWord
+        case "span": return .span
+        default:
+            guard s.hasPrefix("ngram:"), let n = Int(s.dropFirst(6)), n >= 1 else { return nil }
+            return .ngram(maxN: n)
+        }
+    }
+
+    func run() throws {
+        do {
+            var state: LoaderState? = nil
+            if let path = resume {
+                var s = try StateFile.read(path)
+                if s.isEpochComplete && epoch == nil {
+                    s = s.startOfNextEpoch()
+                    FileHandle.standardError.write(Data("\(path): epoch \(s.epoch - 1) is complete; continuing with epoch \(s.epoch)\n".utf8))
+                }
+                if let seed { s.seed = seed }
+                if let epoch { s.epoch = epoch }
+                state = s
+            }
+            var options = LoaderOptions(batchSize: batchSize)
+            options.seed = state?.seed ?? seed ?? 0
+            options.epoch = state?.epoch ?? epoch ?? 0
+            options.worldSize = worldSize ?? state?.worldSize ?? 1
+            options.rank = rank
+            options.padToLength = padTo
+            options.maxPredictions = maxPredictions
+            options.workerThreads = threads
+            options.prefetchBatches = prefetch
+            options.windowBlocks = windowBlocks
+            options.blockRecords = blockRecords
+            options.skipCorrupt = skipCorrupt
+            options.bucketBatches = bucketBatches
+            options.vocabularyPath = vocab
+            options.documentInstances.maxSequenceLength = maxSeqLength
+            options.documentInstances.pairing = SentencePairing(rawValue: pairs)!
+            options.documentInstances.shortSequenceProbability = shortSeqProb
+            if let mask {
+                var m = MaskingOptions()
+                m.strategy = Self.strategy(mask)!
+                m.maskedLMProbability = maskedLmProb
+                m.maxPredictions = maxPredictions ?? Int((0.15 * Double(maxSeqLength)).rounded())
+                options.masking = m
+            }
+            var job = StreamRun(directories: directories, options: options)
+            job.weights = weights.map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! } }
+            job.resumeFrom = state
+            job.printIDs = printIds
+            job.stopAfterBatches = stopAfterBatches
+            job.saveStatePath = saveState
+            job.bench = bench
+            job.showProgress = isatty(2) != 0 && !printIds
+            let out = LineWriter()
+            let summary = try job.run(output: out.write)
+            out.flush()
+            for block in summary.statistics.corruptBlocks { FileHandle.standardError.write(Data("skipped corrupt block: \(block)\n".utf8)) }
+            if skipCorrupt && summary.statistics.samplesSkipped > 0 {
+                FileHandle.standardError.write(Data("skipped \(summary.statistics.samplesSkipped) samples in \(summary.statistics.corruptBlocks.count) corrupt blocks\n".utf8))
+            }
+            if bench {
+                print(String(format: "bench: %d batches, %d samples, %d tokens in %.3f s: %.0f samples/s, %.0f tokens/s, %.1f MB/s of shards",
+                             summary.batches, summary.samples, summary.tokens, summary.seconds, summary.samplesPerSecond,
+                             Double(summary.tokens) / max(summary.seconds, 1e-9), summary.megabytesPerSecond))
+            }
+        } catch let e as LoaderError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(e.exitCode)
+        }
+    }
+}
+
+/// Buffers stdout lines (a batch of ids per line can be thousands of lines a second).
+final class LineWriter {
+    private var buffer: [UInt8] = []
+    func write(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        buffer.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { break }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Tokenization
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Tokenize a corpus into document shards plus manifest.json (input of prep mask).",
+        discussion: """
+            Text input: one sentence per line, a blank line between documents (Google BERT's format).
+            JSONL input: one document per line, its "text" split into sentences at \\n.
+            Files ending in .zst are decompressed on the fly. The output bytes do not depend on --threads.
+            """
+    )
+
+    @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
+    @Option(parsing: .upToNextOption, help: "Input files (text, JSONL, or .zst of either).") var input: [String]
+    @Option(help: "Output dataset directory.") var output: String
+    @Option(help: "text or jsonl.") var format = "text"
+    @Option(help: "Tokenizer threads.") var threads = 1
+    @Flag(help: "Keep case and accents (the reference's lowercase=False).") var noLowercase = false
+    @Option(help: "reference (identical to the pinned reference) or current (Unicode 15 via ICU).") var unicode = "reference"
+    @Option(help: "Pre-normalization before the BERT normalizer: none, nfc or nfkc.") var normalization = "none"
+    @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
+    @Option(help: "Tokens per shard before a new shard starts.") var shardTokens = 128 << 20
+
+    func validate() throws {
+        guard !input.isEmpty else { throw ValidationError("give at least one --input") }
+        guard InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text or jsonl") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
+        guard NormalizerOptions.UnicodeBehaviour(rawValue: unicode) != nil else { throw ValidationError("--unicode must be reference or current") }
+        guard NormalizerOptions.PreNormalization(rawValue: normalization) != nil else { throw ValidationError("--normalization must be none, nfc or nfkc") }
+        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else { throw ValidationError("--on-invalid must be replace or fail") }
+    }
+
+    func run() throws {
+        var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
+        job.format = InputFormat(rawValue: format)!
+        job.threads = threads
+        job.normalizer = NormalizerOverrides(lowercase: noLowercase ? false : nil,
+                                             unicode: .init(rawValue: unicode)!, preNormalization: .init(rawValue: normalization)!)
+        job.onInvalid = InvalidUTF8Policy(rawValue: onInvalid)!
+        job.shardTokens = shardTokens
+        try reportingErrors {
+            let s = try job.run()
+            for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+            if isatty(2) == 1 {
+                let line = String(format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)\n",
+                                  s.output, s.documents, s.sentences, s.tokens, s.shards, Double(s.inputBytes) / 1e6, s.seconds, s.megabytesPerSecond)
+                FileHandle.standardError.write(Data(line.utf8))
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                var data = try encoder.encode(s)
+                data.append(10)
+                FileHandle.standardOutput.write(data)
+            }
+        }
+    }
+}

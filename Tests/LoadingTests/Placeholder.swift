@@ -1,2 +1,0 @@
-import XCTest
-final class LoadingTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class MaskingTestsPlaceholder: XCTestCase { func testBuilds() {} }

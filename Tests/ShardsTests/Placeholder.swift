@@ -1,2 +1,0 @@
-import XCTest
-final class ShardsTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class prepTestsPlaceholder: XCTestCase { func testBuilds() {} }

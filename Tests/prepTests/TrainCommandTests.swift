@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// `prep train` / `prep eval` end to end through the built binary (synthetic data, tiny model).
+final class TrainCommandTests: XCTestCase {
+    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    private var prep: URL {
+        var dir = Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("prep").path) {
+            dir = URL(fileURLWithPath: Self.root + "/.build/debug")
+        }
+        return dir.appendingPathComponent("prep")
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, err: String) {
+        let p = Process()
+        p.executableURL = prep
+        p.arguments = arguments
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+    }
+
+    private func tempDir() throws -> String {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("train-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+
+    private func losses(_ run: String) throws -> [Double] {
+        try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            XCTAssertNotNil(o["tokens_per_s"]); XCTAssertNotNil(o["gflops"]); XCTAssertNotNil(o["grad_norm"])
+            return o["loss"] as! Double
+        }
+    }
+
+    func testStopAfterThenResumeEqualsStraightRun() throws {
+        let dir = try tempDir()
+        let config = dir + "/bert.json"
+        try Data(#"{"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let common = ["train", "--synthetic-vocab", "60", "--model", config, "--steps", "6", "--batch-size", "4",
+                      "--max-length", "16", "--max-predictions", "3", "--lr", "1e-3", "--warmup", "2", "--seed", "7"]
+        XCTAssertEqual(try run(common + ["--out", dir + "/a"]).status, 0)
+        let stopped = try run(common + ["--out", dir + "/b", "--stop-after", "3"])
+        XCTAssertEqual(stopped.status, 0, stopped.err)
+        XCTAssertTrue(stopped.err.contains("--resume"), stopped.err)
+        XCTAssertEqual(try run(common + ["--out", dir + "/b", "--resume"]).status, 0)
+        XCTAssertEqual(try losses(dir + "/a"), try losses(dir + "/b"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/b/checkpoints/step-00000006/model.safetensors"))
+    }
+
+    func testBadArgumentsExitWithStatus2() throws {
+        let dir = try tempDir()
+        let bad = try run(["train", "--synthetic-vocab", "60", "--model", "enormous", "--steps", "2", "--out", dir + "/r"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("enormous"), bad.err)
+        XCTAssertNotEqual(try run(["train", "--steps", "2", "--out", dir + "/r"]).status, 0)  // no --data: usage error
+        let missing = try run(["eval", "--checkpoint", dir + "/none", "--data", dir])
+        XCTAssertNotEqual(missing.status, 0)
+    }
+}
