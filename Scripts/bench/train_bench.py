@@ -72,8 +72,8 @@ def ours(prep, model, steps):
                         "--batch-size", str(B), "--max-length", str(T), "--max-predictions", str(P),
                         "--threads", "2", "--lr", "1e-4", "--out", run], check=True, stderr=subprocess.DEVNULL)
         rows = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
-    ms = [r["ms_per_step"] for r in rows[1:]]  # step 1 warms caches and page-faults the arenas
-    return statistics.median(ms)
+    rows = rows[1:]  # step 1 warms caches and page-faults the arenas
+    return statistics.median(r["ms_per_step"] for r in rows), statistics.median(r["cpu_ms_per_step"] for r in rows)
 
 
 def torch_batches(torch, steps):
@@ -97,16 +97,17 @@ def pytorch_masked_only(torch, model_name, steps):
     m.init_bert(0.02)
     m.train()
     opt = torch.optim.AdamW(decay_groups(m, 0.01), lr=1e-4, eps=1e-6)
-    times = []
+    times, cpu = [], []
     for ids, types, mask, rows, labels in torch_batches(torch, steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss, _ = m(ids, types, mask, rows, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
         opt.step()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times[1:])
+        cpu.append((time.process_time() - c) * 1000)
+    return statistics.median(times[1:]), statistics.median(cpu[1:])
 
 
 def transformers_full(torch, model_name, steps):
@@ -148,17 +149,22 @@ def main():
         fl = flops_per_step(h, l, i, B * P)
         # Alternate the contenders so a change in the machine's load hits all of them;
         # report the median over rounds.
-        sgs, mo, mp = [], [], []
+        sgs, mo, mp, co, cp = [], [], [], [], []
         for _ in range(args.rounds):
             core, g = sgemm_gflops(B * T, i, h, 2)
             sgs.append(g)
-            mo.append(ours(args.prep, name, args.steps))
-            mp.append(pytorch_masked_only(torch, name, args.steps))
+            w, c = ours(args.prep, name, args.steps)
+            mo.append(w); co.append(c)
+            w, c = pytorch_masked_only(torch, name, args.steps)
+            mp.append(w); cp.append(c)
         sg, ms_ours, ms_pt = statistics.median(sgs), statistics.median(mo), statistics.median(mp)
-        print(f"  rounds (ms/step ours | PyTorch): " + ", ".join(f"{a:.0f} | {b:.0f}" for a, b in zip(mo, mp)))
+        print(f"\n{name}: rounds (wall ms/step ours | PyTorch): " + ", ".join(f"{a:.0f} | {b:.0f}" for a, b in zip(mo, mp))
+              + f"; per-round ratios " + ", ".join(f"{b / a:.2f}x" for a, b in zip(mo, mp)))
+        print(f"  CPU ms/step (all threads; less sensitive to other jobs): ours {statistics.median(co):.0f}, "
+              f"PyTorch {statistics.median(cp):.0f} -> {statistics.median(cp) / statistics.median(co):.2f}x")
         ms_hf = None if args.skip_transformers else transformers_full(torch, name, args.steps)
         tok = B * T
-        print(f"\n{name} (L{l} H{h} A{a} I{i}): sgemm {B*T}x{i}x{h} on OpenBLAS/{core}, 2 threads: {sg:.1f} GFLOP/s")
+        print(f"{name} (L{l} H{h} A{a} I{i}): sgemm {B*T}x{i}x{h} on OpenBLAS/{core}, 2 threads: {sg:.1f} GFLOP/s")
         print(f"  {'':34s} {'ms/step':>9s} {'tokens/s':>9s} {'GFLOP/s':>8s} {'ours is':>8s}")
         print(f"  {'drbert-swift (prep train)':34s} {ms_ours:9.0f} {tok/ms_ours*1000:9.0f} {fl/ms_ours/1e6:8.1f} {'':>8s}"
               f"   {100*fl/ms_ours/1e6/sg:.0f}% of sgemm")

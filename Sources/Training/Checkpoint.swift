@@ -38,6 +38,23 @@ public enum Checkpoint {
         do { try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true) } catch {
             throw TrainingError.io(tmp, "cannot create directory: \(error.localizedDescription)")
         }
+        // A failed write (full disk) leaves no partial directory behind; `latest` still names
+        // the previous checkpoint.
+        do {
+            try write(into: tmp, state: state, model: model, optimizer: optimizer)
+        } catch {
+            try? fm.removeItem(atPath: tmp)
+            throw error
+        }
+        try? fm.removeItem(atPath: final)
+        guard rename(tmp, final) == 0 else { throw TrainingError.io(final, "rename failed: errno \(errno)") }
+        AtomicFile.syncDirectory(of: final)
+        try AtomicFile.write(Data((name(step: state.step) + "\n").utf8), to: root + "/latest")
+        prune(root: root, keep: keep)
+        return final
+    }
+
+    static func write(into tmp: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW) throws {
         let p = model.parameters
         let configJSON = String(decoding: try encoder().encode(model.config), as: UTF8.self)
         let weights = p.layout.tensors.map {
@@ -53,12 +70,6 @@ public enum Checkpoint {
         try AtomicFile.write(try SafeTensors.encode(moments, metadata: ["step": "\(optimizer.step)"]), to: tmp + "/optimizer.safetensors")
         try AtomicFile.write(try encoder().encode(state), to: tmp + "/trainer_state.json")
         try AtomicFile.write(try encoder().encode(model.config), to: tmp + "/config.json")
-        try? fm.removeItem(atPath: final)
-        guard rename(tmp, final) == 0 else { throw TrainingError.io(final, "rename failed: errno \(errno)") }
-        AtomicFile.syncDirectory(of: final)
-        try AtomicFile.write(Data((name(step: state.step) + "\n").utf8), to: root + "/latest")
-        prune(root: root, keep: keep)
-        return final
     }
 
     /// The newest complete checkpoint of a run, or nil.

@@ -28,6 +28,8 @@ public final class MaskedLanguageModel {
     let encoderState: EncoderState
     let headState: MLMHeadState
     private var lastDropout = DropoutPlan.none
+    /// `Parallel.threads` when the per-thread scratch was sized; more threads would overrun it.
+    let threadCapacity: Int
 
     public init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws {
         try config.validate()
@@ -38,6 +40,7 @@ public final class MaskedLanguageModel {
         self.config = config
         self.capacity = capacity
         BLASThreads.set(1)  // GEMMs are split across threads by `parallelSgemm`
+        threadCapacity = Parallel.threads
         var layout = ParameterLayout()
         encoder = BertEncoder.register(config: config, into: &layout)
         self.decoderOptions = decoderOptions
@@ -64,7 +67,7 @@ public final class MaskedLanguageModel {
     func stage(_ b: Batch) throws {
         let t = b.sequenceLength, n = b.size * t
         guard b.size <= capacity.batchSize, t <= capacity.sequenceLength, n <= capacity.rows else {
-            throw TrainingError.batchTooLarge("batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength)")
+            throw TrainingError.batchTooLarge("batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength); raise --max-length (or --batch-size)")
         }
         let s = encoderState
         s.batch = b.size; s.length = t
@@ -83,7 +86,7 @@ public final class MaskedLanguageModel {
                 guard label >= 0 else { continue }
                 let pos = Int(b.maskedPositions[row * b.maxPredictions + k])
                 guard pos < t, label < v else { throw TrainingError.batchTooLarge("masked slot \(k) of row \(row): position \(pos) or label \(label) out of range") }
-                guard m < hs.rows.capacity else { throw TrainingError.batchTooLarge("more than \(hs.rows.capacity) masked positions") }
+                guard m < hs.rows.capacity else { throw TrainingError.batchTooLarge("more than \(hs.rows.capacity) masked positions in a batch; raise --max-predictions") }
                 hs.rows.pointer[m] = Int32(row * t + pos); hs.labels.pointer[m] = label
                 m += 1
             }
@@ -94,6 +97,7 @@ public final class MaskedLanguageModel {
     /// Forward pass; also prepares ∂(gradientScale · loss)/∂logits for `backward()`.
     @discardableResult
     public func forward(_ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1) throws -> StepOutput {
+        precondition(Parallel.threads <= threadCapacity, "Parallel.threads raised after the model was built")
         try stage(batch)
         lastDropout = dropout
         let P = parameters.values

@@ -16,6 +16,9 @@ public struct StepMetrics: Codable, Sendable, Equatable {
     /// Matmul GFLOP/s achieved (see `MaskedLanguageModel.flopsPerStep`).
     public var gflops: Double
     public var ms_per_step: Double
+    /// CPU time of the whole process during the step (all threads); less sensitive than
+    /// wall time to other jobs taking the cores.
+    public var cpu_ms_per_step: Double? = nil
     public var eval_loss: Double? = nil
     public var eval_accuracy: Double? = nil
 }
@@ -77,7 +80,9 @@ public final class Trainer {
         guard source.vocabularySize == cfg.vocabSize else {
             throw TrainingError.badConfig(run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
         }
-        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true) } catch {
+            throw TrainingError.io(run, "cannot create the run directory: \(error.localizedDescription)")
+        }
         try truncateMetrics(after: step)
     }
 
@@ -122,6 +127,7 @@ public final class Trainer {
                 return .interrupted(step)
             }
             let begin = DispatchTime.now().uptimeNanoseconds
+            let cpuBegin = processCPUSeconds()
             let next = step + 1
             model.parameters.zeroGradients()
             var loss = 0.0, predictions = 0, correct = 0, positions = 0, flops = 0.0
@@ -144,12 +150,15 @@ public final class Trainer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
             var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
                                 lr: Double(lr), grad_norm: norm, tokens_per_s: Double(positions) / seconds,
-                                gflops: flops / seconds / 1e9, ms_per_step: seconds * 1000)
+                                gflops: flops / seconds / 1e9, ms_per_step: seconds * 1000,
+                                cpu_ms_per_step: (processCPUSeconds() - cpuBegin) * 1000)
             if o.evalEvery > 0, step % o.evalEvery == 0, let evalSource {
                 let r = try evaluate(model, source: try evalSource())
                 m.eval_loss = r.loss; m.eval_accuracy = r.accuracy
             }
-            handle.write(try enc.encode(m) + Data("\n".utf8))
+            do { try handle.write(contentsOf: try enc.encode(m) + Data("\n".utf8)) } catch {
+                throw TrainingError.io(metricsPath, "cannot append metrics: \(error.localizedDescription)")
+            }
             history.append(m)
             progress?(m)
             if o.saveEvery > 0, step % o.saveEvery == 0, step < last { lastCheckpoint = try save() }
@@ -160,10 +169,26 @@ public final class Trainer {
 
     @discardableResult
     public func save() throws -> String {
+        // Already saved at this step (e.g. a signal right after a periodic save): keep it.
+        if let last = lastCheckpoint, last.hasSuffix(Checkpoint.name(step: step)),
+           FileManager.default.fileExists(atPath: last + "/trainer_state.json") {
+            return last
+        }
         let state = TrainerState(step: step, optimizerStep: optimizer.step, seed: options.seed, config: model.config,
                                  options: options, sourceState: try source.checkpointState())
         return try Checkpoint.save(run: run, state: state, model: model, optimizer: optimizer, keep: options.keepCheckpoints)
     }
+}
+
+/// User + system CPU seconds of this process so far.
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// MLM loss and accuracy of `model` over every batch `source` yields until it throws

@@ -22,6 +22,11 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var evalEvery: Int = 0
     public var stopAfter: Int? = nil
     public var threads: Int = 2
+    /// Dynamic masking in the loader (token, whole-word, span, ngram:N); nil: the shards' stored masks.
+    public var dynamicMasking: String? = nil
+    public var maskedLMProbability: Double = 0.15
+    /// Vocabulary file for the loader when the dataset does not carry its own.
+    public var vocabularyPath: String? = nil
     public var keepCheckpoints: Int = 2
 
     public init() {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Loading
+import Masking
 import Training
 
 struct Train: ParsableCommand {
@@ -12,7 +13,7 @@ struct Train: ParsableCommand {
         checkpoints and stops. See docs/training.md.
         """)
 
-    @Option(help: "Dataset directory (shards from `prep shard`); repeat to mix datasets.")
+    @Option(help: "Dataset directory from `prep mask` (or from `prep tokenize`, with --mask); repeat to mix datasets.")
     var data: [String] = []
     @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
     var model: String = "tiny"
@@ -64,6 +65,12 @@ struct Train: ParsableCommand {
     var saveEvery: Int = 0
     @Option(name: .customLong("stop-after"), help: "Stop after step K as if interrupted (the schedule still plans --steps).")
     var stopAfter: Int?
+    @Option(help: "Mask on the fly in the loader: token, whole-word, span or ngram:N (required for document datasets; default: the shards' stored masks).")
+    var mask: String?
+    @Option(help: "Vocabulary (vocab.txt) when the dataset directory has none (default: the manifest's).")
+    var vocab: String?
+    @Option(name: .customLong("masked-lm-prob"), help: "Masked-LM probability for --mask.")
+    var maskedLmProb: Double = 0.15
     @Option(help: "Threads for GEMMs and parallel loops.")
     var threads: Int = 2
     @Option(name: .customLong("synthetic-vocab"), help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")
@@ -78,6 +85,7 @@ struct Train: ParsableCommand {
         guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
+        if let m = mask, StreamCommand.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
     }
 
@@ -98,6 +106,7 @@ struct Train: ParsableCommand {
         o.threads = threads
         o.decoderOptions = decoderOptions
         o.attention = attention
+        o.dynamicMasking = mask; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
         do {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
         } catch let e as TrainingError {
@@ -116,6 +125,16 @@ enum TrainCommand {
         var l = LoaderOptions(batchSize: o.batchSize)
         l.seed = seed
         l.maxPredictions = o.maxPredictions
+        l.workerThreads = 1  // the loader prefetches in the background; the cores belong to the step
+        l.documentInstances.maxSequenceLength = o.maxLength
+        l.vocabularyPath = o.vocabularyPath
+        if let mask = o.dynamicMasking, let strategy = StreamCommand.strategy(mask) {
+            var m = MaskingOptions()
+            m.strategy = strategy
+            m.maskedLMProbability = o.maskedLMProbability
+            m.maxPredictions = o.maxPredictions
+            l.masking = m
+        }
         return l
     }
 

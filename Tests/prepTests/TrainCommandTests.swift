@@ -58,6 +58,39 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/b/checkpoints/step-00000006/model.safetensors"))
     }
 
+    /// Ctrl-C mid-run: the current step finishes, a checkpoint is written, exit status 130,
+    /// and --resume continues from it.
+    func testInterruptCheckpointsAndResumes() throws {
+        let dir = try tempDir()
+        let config = dir + "/bert.json"
+        try Data(#"{"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let args = ["train", "--synthetic-vocab", "40", "--model", config, "--steps", "1000000", "--batch-size", "2",
+                    "--max-length", "8", "--max-predictions", "2", "--out", dir + "/r"]
+        let p = Process()
+        p.executableURL = prep
+        p.arguments = args
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let metrics = dir + "/r/metrics.jsonl"
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? String(contentsOfFile: metrics, encoding: .utf8))?.count ?? 0) == 0 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        p.interrupt()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        let latest = try String(contentsOfFile: dir + "/r/checkpoints/latest", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let steps = try losses(dir + "/r").count
+        XCTAssertGreaterThan(steps, 0)
+        XCTAssertEqual(latest, String(format: "step-%08d", steps))
+        // The resumed run keeps the saved schedule (--steps 1000000); stop it two steps later.
+        let resumed = try run(args + ["--resume", "--stop-after", String(steps + 2)])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertEqual(try losses(dir + "/r").count, steps + 2)
+    }
+
     func testBadArgumentsExitWithStatus2() throws {
         let dir = try tempDir()
         let bad = try run(["train", "--synthetic-vocab", "60", "--model", "enormous", "--steps", "2", "--out", dir + "/r"])
