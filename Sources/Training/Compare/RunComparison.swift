@@ -34,7 +34,9 @@ public enum RunComparison {
     /// The newest line per step of `RUN/metrics.jsonl` (a resumed run may have rewritten some).
     public static func metrics(run: String) throws -> [StepMetrics] {
         let path = (run as NSString).appendingPathComponent("metrics.jsonl")
-        guard let d = FileManager.default.contents(atPath: path) else { throw TrainingError.io(path, "cannot read (is \(run) a run directory?)") }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw TrainingError.badCheckpoint(run, "no readable metrics.jsonl: not a run directory")  // bad input: exit 2
+        }
         var byStep: [Int: StepMetrics] = [:]
         for (i, line) in String(decoding: d, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
             do { let m = try JSONDecoder().decode(StepMetrics.self, from: Data(line.utf8)); byStep[m.step] = m } catch {
