@@ -96,13 +96,17 @@ public struct BertEncoder {
     public let config: ModelConfig
     public let embeddings: EmbeddingWeights
     public let layers: [EncoderLayerWeights]
+    /// Disentangled attention's shared relative table (nil: absolute BERT attention).
+    public var relative: RelativePositionWeights? = nil
 
     /// Registers the encoder's tensors (`prefix` "bert." gives `BertForMaskedLM` names).
     public static func register(config: ModelConfig, prefix: String = "bert.",
                                 into p: inout ParameterLayout) -> BertEncoder {
         let e = EmbeddingWeights.register(config: config, prefix: prefix, into: &p)
         let l = (0..<config.numHiddenLayers).map { EncoderLayerWeights.register(layer: $0, config: config, prefix: prefix, into: &p) }
-        return BertEncoder(config: config, embeddings: e, layers: l)
+        var encoder = BertEncoder(config: config, embeddings: e, layers: l)
+        if config.relativeAttention { encoder.relative = RelativePositionWeights.register(config: config, prefix: prefix, into: &p) }
+        return encoder
     }
 }
 
@@ -112,6 +116,7 @@ final class EncoderState {
     let embeddingSum, embeddingMean, embeddingRstd, embeddingOutput: UnsafeMutablePointer<Float>
     let layers: [EncoderLayerActivations]
     let scratch: EncoderGradientScratch
+    let relative: RelativeState?
     var batch = 0, length = 0
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
@@ -121,6 +126,7 @@ final class EncoderState {
         embeddingOutput = a.take(n * c.hiddenSize)
         layers = (0..<c.numHiddenLayers).map { _ in EncoderLayerActivations(a, c, cap) }
         scratch = EncoderGradientScratch(a, c, cap)
+        relative = c.relativeAttention ? RelativeState(a, c, cap) : nil
     }
 
     /// Final hidden states [B·T, H].
@@ -133,7 +139,8 @@ extension BertEncoder {
         let n = s.batch * s.length, h = config.hiddenSize, e = embeddings
         Embedding.forward(out: s.embeddingSum, ids: s.ids.pointer, types: s.types.pointer,
                           batch: s.batch, length: s.length, hidden: h,
-                          word: P + e.word, position: P + e.position, type: P + e.tokenType)
+                          word: P + e.word, position: relative == nil ? P + e.position : nil, type: P + e.tokenType)
+        if let r = relative, let rs = s.relative { r.prepare(rs, length: s.length, eps: config.layerNormEps, hidden: h, P) }
         LayerNorm.forward(out: s.embeddingOutput, mean: s.embeddingMean, rstd: s.embeddingRstd,
                           inp: s.embeddingSum, gamma: P + e.normWeight, beta: P + e.normBias,
                           rows: n, columns: h, eps: config.layerNormEps)
@@ -143,13 +150,14 @@ extension BertEncoder {
     func embedBackward(_ s: EncoderState, _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>,
                        dropout d: DropoutPlan) {
         let n = s.batch * s.length, h = config.hiddenSize, e = embeddings, g = s.scratch
+        if let r = relative, let rs = s.relative { r.finish(rs, hidden: h, P, G) }
         Dropout.apply(g.dHidden, count: n * h, p: d.hidden, key: d.key(site: 0))
         LayerNorm.backward(dinp: g.dResidual, dgamma: G + e.normWeight, dbeta: G + e.normBias,
                            dout: g.dHidden, inp: s.embeddingSum, mean: s.embeddingMean, rstd: s.embeddingRstd,
                            gamma: P + e.normWeight, rows: n, columns: h)
         Embedding.backward(dout: g.dResidual, ids: s.ids.pointer, types: s.types.pointer,
                            batch: s.batch, length: s.length, hidden: h, paddingID: Int32(config.padTokenId),
-                           dword: G + e.word, dposition: G + e.position, dtype: G + e.tokenType)
+                           dword: G + e.word, dposition: relative == nil ? G + e.position : nil, dtype: G + e.tokenType)
     }
 
     /// One post-LN layer: x → LN(a + FFN(a)), a = LN(x + Attn(x)).
@@ -158,11 +166,11 @@ extension BertEncoder {
         let w = layers[l], a = s.layers[l], c = config
         let n = s.batch * s.length, h = c.hiddenSize, i = c.intermediateSize
         Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
-        Attention.forward(context: a.context, probs: a.probs,
-                          dropped: d.attention > 0 ? a.droppedProbs : nil, qkv: a.qkv, mask: s.mask.pointer,
-                          shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
-                          dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
-                          scratch: s.scratch.attention)
+        LayerAttention.forward(context: a.context, probs: a.probs, dropped: d.attention > 0 ? a.droppedProbs : nil,
+                               qkv: a.qkv, mask: s.mask.pointer,
+                               shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
+                               dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
+                               scratch: s.scratch.attention, relative: relativePair(s), layer: w, P)
         Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
                        rows: n, inputs: h, outputs: h)
         Dropout.apply(a.residual1, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 1)))
@@ -215,10 +223,11 @@ extension BertEncoder {
         }
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
                         dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
-        Attention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
-                           dropped: d.attention > 0 ? a.droppedProbs : nil,
-                           shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
-                           dropout: d.attention, scratch: g.attention)
+        LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
+                                dropped: d.attention > 0 ? a.droppedProbs : nil,
+                                shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
+                                dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
+                                scratch: g.attention, relative: relativePair(s), layer: w, P, G)
         Residual.copy(g.dHidden, g.dResidual, count: n * h)
         Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
                         dout: g.dQKV, inp: x, weight: P + w.qkvWeight, rows: n, inputs: h, outputs: 3 * h)

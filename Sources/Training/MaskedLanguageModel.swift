@@ -18,6 +18,12 @@ public final class MaskedLanguageModel {
     public let parameters: ParameterArena
     public let encoder: BertEncoder
     public let head: MLMHead
+    /// The decoder between encoder and head (`--decoder`, see Decoders/).
+    public let decoderOptions: DecoderOptions
+    let decoder: MLMDecoder
+    let decoderState: DecoderState
+    /// BPDec: replay these random choices instead of drawing them (parity tests).
+    public var bpdecChoices: BPDecChoices?
     let arena: ActivationArena
     let encoderState: EncoderState
     let headState: MLMHeadState
@@ -25,8 +31,9 @@ public final class MaskedLanguageModel {
     /// `Parallel.threads` when the per-thread scratch was sized; more threads would overrun it.
     let threadCapacity: Int
 
-    public init(config: ModelConfig, capacity: BatchCapacity) throws {
+    public init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws {
         try config.validate()
+        try decoderOptions.validate()
         guard capacity.sequenceLength <= config.maxPositionEmbeddings else {
             throw TrainingError.batchTooLarge("sequence length \(capacity.sequenceLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
         }
@@ -36,14 +43,18 @@ public final class MaskedLanguageModel {
         threadCapacity = Parallel.threads
         var layout = ParameterLayout()
         encoder = BertEncoder.register(config: config, into: &layout)
+        self.decoderOptions = decoderOptions
+        decoder = MLMDecoder.register(decoderOptions, encoder: encoder, into: &layout)
         head = MLMHead.register(config: config, wordEmbeddings: encoder.embeddings.word, into: &layout)
         parameters = ParameterArena(layout: layout)
         let measure = ActivationArena()
         _ = EncoderState(measure, config, capacity)
         _ = MLMHeadState(measure, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
+        _ = decoder.makeState(measure, config, capacity)
         arena = ActivationArena(capacity: measure.used)
         encoderState = EncoderState(arena, config, capacity)
         headState = MLMHeadState(arena, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
+        decoderState = decoder.makeState(arena, config, capacity)
     }
 
     /// BERT initialisation from a seed.
@@ -90,8 +101,8 @@ public final class MaskedLanguageModel {
         try stage(batch)
         lastDropout = dropout
         let P = parameters.values
-        encoder.forward(encoderState, P, dropout: dropout)
-        let r = head.forward(hidden: encoderState.output, headState, P, gradientScale: gradientScale)
+        let hidden = decoderForward(dropout: dropout)
+        let r = head.forward(hidden: hidden, headState, P, gradientScale: gradientScale)
         return StepOutput(lossSum: r.lossSum, predictions: headState.count, correct: r.hits,
                           tokens: batch.attentionMask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
     }
@@ -100,7 +111,7 @@ public final class MaskedLanguageModel {
     public func backward() {
         let P = parameters.values, G = parameters.gradients, s = encoderState
         head.backward(dHidden: s.scratch.dHidden, hiddenRows: s.batch * s.length, headState, P, G)
-        encoder.backward(s, P, G, dropout: lastDropout)
+        decoderBackward(dropout: lastDropout)
     }
 
     /// Logits of the masked rows of the last forward, [predictions, V] (before `backward`
@@ -108,9 +119,9 @@ public final class MaskedLanguageModel {
     public func maskedLogits(_ batch: Batch) throws -> [Float] {
         try stage(batch)
         let P = parameters.values
-        encoder.forward(encoderState, P, dropout: .none)
+        let hidden = decoderForward(dropout: .none)
         let s = headState, m = s.count, H = config.hiddenSize
-        for i in 0..<m { (s.gathered + i * H).update(from: encoderState.output + Int(s.rows.pointer[i]) * H, count: H) }
+        for i in 0..<m { (s.gathered + i * H).update(from: hidden + Int(s.rows.pointer[i]) * H, count: H) }
         Linear.forward(out: s.pre, inp: s.gathered, weight: P + head.denseWeight, bias: P + head.denseBias, rows: m, inputs: H, outputs: H)
         GELU.forward(out: s.act, derivative: s.actDerivative, inp: s.pre, count: m * H)
         LayerNorm.forward(out: s.transformed, mean: s.mean, rstd: s.rstd, inp: s.act, gamma: P + head.normWeight,
@@ -128,6 +139,6 @@ public final class MaskedLanguageModel {
         let encoder = 6 * n * layerParams * Double(c.numHiddenLayers)
         let attention = 3 * 4 * Double(batch) * Double(length * length) * h * Double(c.numHiddenLayers)
         let head = 6 * Double(predictions) * (h * h + h * Double(c.vocabSize))
-        return encoder + attention + head
+        return encoder + attention + head + decoder.extraFlops(c, batch: batch, length: length)
     }
 }

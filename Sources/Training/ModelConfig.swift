@@ -16,6 +16,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var initializerRange: Float = 0.02
     public var padTokenId: Int = 0
     public var hiddenAct: String = "gelu"
+    /// DeBERTa disentangled attention (`--attention disentangled`); the input then carries no
+    /// absolute positions (DeBERTa's `position_biased_input = false`). See RelativePositions.swift.
+    public var relativeAttention: Bool = false
+    public var positionBuckets: Int = 256
+    public var maxRelativePositions: Int = 512
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -24,6 +29,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case layerNormEps = "layer_norm_eps", hiddenDropoutProb = "hidden_dropout_prob"
         case attentionProbsDropoutProb = "attention_probs_dropout_prob"
         case initializerRange = "initializer_range", padTokenId = "pad_token_id", hiddenAct = "hidden_act"
+        case relativeAttention = "relative_attention", positionBuckets = "position_buckets"
+        case maxRelativePositions = "max_relative_positions"
     }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
@@ -47,6 +54,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         initializerRange = try c.decodeIfPresent(Float.self, forKey: .initializerRange) ?? 0.02
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
+        relativeAttention = try c.decodeIfPresent(Bool.self, forKey: .relativeAttention) ?? false
+        positionBuckets = try c.decodeIfPresent(Int.self, forKey: .positionBuckets) ?? 256
+        maxRelativePositions = try c.decodeIfPresent(Int.self, forKey: .maxRelativePositions) ?? 512
     }
 
     /// Named sizes from the issue: tiny, mini, small, base (Turc et al. 2019 naming).
@@ -87,6 +97,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         guard hiddenSize % numAttentionHeads == 0 else {
             throw TrainingError.badConfig(source, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+        }
+        guard !relativeAttention || (positionBuckets >= 2 && maxRelativePositions > positionBuckets / 2) else {
+            throw TrainingError.badConfig(source, "position_buckets \(positionBuckets) / max_relative_positions \(maxRelativePositions) are not usable")
         }
         guard hiddenAct == "gelu" else {
             throw TrainingError.badConfig(source, "hidden_act \(hiddenAct) is not supported (only gelu, the erf form)")

@@ -66,7 +66,8 @@ public final class Trainer {
         BLASThreads.set(1)  // GEMMs are split by parallelSgemm
         let cfg = state?.config ?? config
         model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
-            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions))
+            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
+            decoder: opts.decoderSettings)
         optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
         if let state, let path = lastCheckpoint {
             try Checkpoint.load(path, into: model, optimizer: optimizer)

@@ -2,6 +2,10 @@
 public struct TrainingOptions: Codable, Sendable, Equatable {
     public var model: String = "tiny"
     public var decoder: String = "mlm"
+    /// Decoder settings (`--emd-passes`, `--decoder-layers`, …); nil: defaults for `decoder`.
+    public var decoderOptions: DecoderOptions? = nil
+    /// Encoder attention: nil or "absolute" (BERT), "disentangled" (DeBERTa; sets the config's relative_attention).
+    public var attention: String? = nil
     public var steps: Int = 1000
     public var batchSize: Int = 32
     public var learningRate: Float = 1e-4

@@ -51,7 +51,8 @@ enum EvalCommand {
             throw TrainingError.badConfig(data, "vocabulary \(source.vocabularySize) differs from the checkpoint's \(state.config.vocabSize)")
         }
         let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
-            batchSize: o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions))
+            batchSize: o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions),
+            decoder: o.decoderSettings)
         try Checkpoint.load(path, into: model, optimizer: nil)
         return try evaluate(model, source: source)
     }

@@ -16,6 +16,8 @@ struct Prep: ParsableCommand {
             StreamCommand.self,
             Train.self,
             Eval.self,
+            Export.self,
+            Compare.self,
         ]
     )
 

@@ -17,8 +17,20 @@ struct Train: ParsableCommand {
     var data: [String] = []
     @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
     var model: String = "tiny"
-    @Option(help: "Decoder: mlm (BERT's head).")
+    @Option(help: "Decoder used for pretraining only: mlm (BERT's head), emd (DeBERTa's Enhanced Mask Decoder) or bpdec (DrBERT/BPDec). See docs/decoders.md.")
     var decoder: String = "mlm"
+    @Option(help: "Encoder attention: absolute (BERT) or disentangled (DeBERTa: relative positions, no absolute positions at the input).")
+    var attention: String = "absolute"
+    @Option(name: .customLong("emd-passes"), help: "emd: times the shared last encoder layer is applied.")
+    var emdPasses: Int = 2
+    @Option(name: .customLong("decoder-layers"), help: "bpdec: number of fresh decoder blocks.")
+    var decoderLayers: Int = 2
+    @Flag(name: .customLong("decoder-positions"), help: "bpdec: add absolute position embeddings at the decoder input.")
+    var decoderPositions = false
+    @Option(name: .customLong("gua-unmask"), help: "bpdec: fraction of masked positions visible as keys in decoder layer 1.")
+    var guaUnmask: Float = 0.5
+    @Option(name: .customLong("output-mix"), help: "bpdec: probability per masked token that the head reads the encoder output.")
+    var outputMix: Float = 0.1
     @Option(help: "Total optimizer steps the schedule is planned for.")
     var steps: Int
     @Option(name: .customLong("batch-size"), help: "Sequences per micro-batch.")
@@ -67,12 +79,21 @@ struct Train: ParsableCommand {
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
-        guard decoder == "mlm" else { throw ValidationError("--decoder \(decoder) is not available (mlm)") }
+        guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
+        guard ["absolute", "disentangled"].contains(attention) else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
+        do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
         guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
         if let m = mask, StreamCommand.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
+    }
+
+    var decoderOptions: DecoderOptions {
+        var d = DecoderOptions(kind: DecoderOptions.Kind(rawValue: decoder) ?? .mlm)
+        d.emdPasses = emdPasses; d.decoderLayers = decoderLayers; d.decoderPositions = decoderPositions
+        d.guaUnmask = guaUnmask; d.outputMix = outputMix
+        return d
     }
 
     func run() throws {
@@ -83,6 +104,8 @@ struct Train: ParsableCommand {
         o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
         o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
+        o.decoderOptions = decoderOptions
+        o.attention = attention
         o.dynamicMasking = mask; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
         do {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
@@ -125,7 +148,8 @@ enum TrainCommand {
             return try LoaderBatchSource(directories: data, options: loaderOptions(o, seed: o.seed), resumeState: state)
         }
         let probe = try makeSource(nil)
-        let config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
+        var config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
+        if o.attention == "disentangled" { config.relativeAttention = true }
         let evalSource: (() throws -> BatchSource)? = evalData.map { dir in
             { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, seed: 0)) }
         }

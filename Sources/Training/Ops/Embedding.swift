@@ -2,15 +2,19 @@
 enum Embedding {
     static func forward(out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
                         types: UnsafePointer<Int32>, batch b: Int, length t: Int, hidden h: Int,
-                        word: UnsafePointer<Float>, position: UnsafePointer<Float>,
+                        word: UnsafePointer<Float>, position: UnsafePointer<Float>?,
                         type: UnsafePointer<Float>) {
         Parallel.chunks(b * t, minimumPerThread: 32) { _, r in
             for row in r {
                 let w = word + Int(ids[row]) * h
-                let p = position + (row % t) * h
                 let ty = type + Int(types[row]) * h
                 let o = out + row * h
-                for j in 0..<h { o[j] = w[j] + p[j] + ty[j] }
+                if let position {  // nil: no absolute positions (disentangled attention)
+                    let p = position + (row % t) * h
+                    for j in 0..<h { o[j] = w[j] + p[j] + ty[j] }
+                } else {
+                    for j in 0..<h { o[j] = w[j] + ty[j] }
+                }
             }
         }
     }
@@ -21,15 +25,18 @@ enum Embedding {
     /// in HF's `BertEmbeddings` does.
     static func backward(dout: UnsafePointer<Float>, ids: UnsafePointer<Int32>, types: UnsafePointer<Int32>,
                          batch b: Int, length t: Int, hidden h: Int, paddingID: Int32,
-                         dword: UnsafeMutablePointer<Float>, dposition: UnsafeMutablePointer<Float>,
+                         dword: UnsafeMutablePointer<Float>, dposition: UnsafeMutablePointer<Float>?,
                          dtype: UnsafeMutablePointer<Float>) {
         Parallel.chunks(h, minimumPerThread: 16) { _, cols in
             let lo = cols.lowerBound, w = cols.count
             for row in 0..<(b * t) {
                 let g = dout + row * h + lo
-                let p = dposition + (row % t) * h + lo
                 let ty = dtype + Int(types[row]) * h + lo
-                for j in 0..<w { p[j] += g[j]; ty[j] += g[j] }
+                for j in 0..<w { ty[j] += g[j] }
+                if let dposition {
+                    let p = dposition + (row % t) * h + lo
+                    for j in 0..<w { p[j] += g[j] }
+                }
                 if ids[row] != paddingID {
                     let wd = dword + Int(ids[row]) * h + lo
                     for j in 0..<w { wd[j] += g[j] }

@@ -1,0 +1,137 @@
+/// One post-LN BERT layer whose queries may come from another input than its keys and
+/// values — what the Enhanced Mask Decoder needs (queries q_{t−1}, keys/values H) — and,
+/// with `keyValue == nil`, ordinary self-attention for the BPDec blocks. The math is
+/// `BertEncoder.layerForward`'s; only the QKV projection and its backward differ.
+///
+/// The fused (3H, H) QKV weight is split by rows: the query rows read `query`, the key and
+/// value rows read `keyValue`, both GEMMs writing into the same [N, 3H] buffer (ldc = 3H), so
+/// the unchanged `Attention` op runs on it.
+struct TransformerBlock {
+    let weights: EncoderLayerWeights
+    let config: ModelConfig
+    /// Dropout sites: attention probabilities, attention output, FFN output.
+    let sites: (Int, Int, Int)
+
+    struct Context {
+        var batch: Int, length: Int
+        var mask: UnsafePointer<Int32>
+        var P: UnsafeMutablePointer<Float>
+        var dropout: DropoutPlan
+        var scratch: EncoderGradientScratch
+        /// Disentangled attention: the encoder's shared relative table and buffers.
+        var relative: (RelativePositionWeights, RelativeState)? = nil
+    }
+
+    func forward(_ a: EncoderLayerActivations, query x: UnsafePointer<Float>, keyValue kv: UnsafePointer<Float>?, _ c: Context) {
+        let w = weights, P = c.P, d = c.dropout
+        let n = c.batch * c.length, h = config.hiddenSize, i = config.intermediateSize
+        if let kv {
+            Parallel.chunks(n, minimumPerThread: 64) { _, r in
+                for row in r { (a.qkv + row * 3 * h).update(from: P + w.qkvBias, count: 3 * h) }
+            }
+            parallelSgemm(false, true, n, h, h, 1, x, h, P + w.qkvWeight, h, 1, a.qkv, 3 * h)
+            parallelSgemm(false, true, n, 2 * h, h, 1, kv, h, P + w.qkvWeight + h * h, h, 1, a.qkv + h, 3 * h)
+        } else {
+            Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
+        }
+        LayerAttention.forward(context: a.context, probs: a.probs, dropped: d.attention > 0 ? a.droppedProbs : nil,
+                               qkv: a.qkv, mask: c.mask,
+                               shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
+                               dropout: d.attention, key: d.key(site: sites.0), scratch: c.scratch.attention,
+                               relative: c.relative, layer: w, P)
+        Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
+                       rows: n, inputs: h, outputs: h)
+        Dropout.apply(a.residual1, count: n * h, p: d.hidden, key: d.key(site: sites.1))
+        Residual.add(a.residual1, x, count: n * h)
+        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, inp: a.residual1,
+                          gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: config.layerNormEps)
+        Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
+                       rows: n, inputs: h, outputs: i)
+        GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
+        Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
+                       rows: n, inputs: i, outputs: h)
+        Dropout.apply(a.residual2, count: n * h, p: d.hidden, key: d.key(site: sites.2))
+        Residual.add(a.residual2, a.attended, count: n * h)
+        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, inp: a.residual2,
+                          gamma: P + w.outputNormWeight, beta: P + w.outputNormBias, rows: n, columns: h, eps: config.layerNormEps)
+    }
+
+    /// Reads ∂L/∂output from `scratch.dHidden`, leaves ∂L/∂query there; for cross-attention
+    /// adds ∂L/∂keyValue into `dKeyValue`.
+    func backward(_ a: EncoderLayerActivations, query x: UnsafePointer<Float>, keyValue kv: UnsafePointer<Float>?,
+                  dKeyValue: UnsafeMutablePointer<Float>?, G: UnsafeMutablePointer<Float>, _ c: Context) {
+        let w = weights, P = c.P, d = c.dropout, g = c.scratch
+        let n = c.batch * c.length, h = config.hiddenSize, i = config.intermediateSize
+        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
+                           dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
+                           gamma: P + w.outputNormWeight, rows: n, columns: h)
+        var dBranch = UnsafePointer(g.dResidual)
+        if d.hidden > 0 {
+            Residual.copy(g.dTemp, g.dResidual, count: n * h)
+            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: sites.2))
+            dBranch = UnsafePointer(g.dTemp)
+        }
+        Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: G + w.outputBias,
+                        dout: dBranch, inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
+        GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, count: n * i)
+        Residual.copy(g.dAttended, g.dResidual, count: n * h)
+        Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
+                        dbias: G + w.intermediateBias, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
+                        rows: n, inputs: h, outputs: i)
+        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
+                           dout: g.dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
+                           gamma: P + w.attentionNormWeight, rows: n, columns: h)
+        dBranch = UnsafePointer(g.dResidual)
+        if d.hidden > 0 {
+            Residual.copy(g.dTemp, g.dResidual, count: n * h)
+            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: sites.1))
+            dBranch = UnsafePointer(g.dTemp)
+        }
+        Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
+                        dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
+        LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
+                                dropped: d.attention > 0 ? a.droppedProbs : nil,
+                                shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
+                                dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
+                                relative: c.relative, layer: w, P, G)
+        Residual.copy(g.dHidden, g.dResidual, count: n * h)
+        if let kv, let dKeyValue {
+            // Query rows of the fused weight read `x`; key/value rows read `kv`.
+            parallelSgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
+            parallelSgemm(false, false, n, h, 2 * h, 1, g.dQKV + h, 3 * h, P + w.qkvWeight + h * h, h, 1, dKeyValue, h)
+            parallelSgemm(true, false, h, h, n, 1, g.dQKV, 3 * h, x, h, 1, G + w.qkvWeight, h)
+            parallelSgemm(true, false, 2 * h, h, n, 1, g.dQKV + h, 3 * h, kv, h, 1, G + w.qkvWeight + h * h, h)
+            ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h)
+        } else {
+            Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
+                            dout: g.dQKV, inp: x, weight: P + w.qkvWeight, rows: n, inputs: h, outputs: 3 * h)
+        }
+    }
+}
+
+extension EncoderLayerWeights {
+    /// A BPDec decoder block's tensors, named `decoder.layer.N.*` (the rest of each name as
+    /// in a BERT layer), so export drops them by prefix.
+    static func registerDecoderBlock(_ l: Int, config c: ModelConfig, into p: inout ParameterLayout) -> EncoderLayerWeights {
+        let h = c.hiddenSize, i = c.intermediateSize
+        let n = "decoder.layer.\(l)."
+        let qw = p.add(n + "attention.self.query.weight", [h, h])
+        _ = p.add(n + "attention.self.key.weight", [h, h])
+        _ = p.add(n + "attention.self.value.weight", [h, h])
+        let qb = p.add(n + "attention.self.query.bias", [h])
+        _ = p.add(n + "attention.self.key.bias", [h])
+        _ = p.add(n + "attention.self.value.bias", [h])
+        return EncoderLayerWeights(
+            qkvWeight: qw, qkvBias: qb,
+            attentionOutWeight: p.add(n + "attention.output.dense.weight", [h, h]),
+            attentionOutBias: p.add(n + "attention.output.dense.bias", [h]),
+            attentionNormWeight: p.add(n + "attention.output.LayerNorm.weight", [h]),
+            attentionNormBias: p.add(n + "attention.output.LayerNorm.bias", [h]),
+            intermediateWeight: p.add(n + "intermediate.dense.weight", [i, h]),
+            intermediateBias: p.add(n + "intermediate.dense.bias", [i]),
+            outputWeight: p.add(n + "output.dense.weight", [h, i]),
+            outputBias: p.add(n + "output.dense.bias", [h]),
+            outputNormWeight: p.add(n + "output.LayerNorm.weight", [h]),
+            outputNormBias: p.add(n + "output.LayerNorm.bias", [h]))
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Training
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a run's encoder as a stock Hugging Face BERT (BertModel), decoder dropped.",
+        discussion: """
+        Writes DIR/model.safetensors (embeddings.*, encoder.layer.N.*, an HF-initialised \
+        pooler), config.json, vocab.txt and tokenizer_config.json; load it with \
+        transformers.BertModel.from_pretrained(DIR). See docs/decoders.md.
+        """)
+
+    @Argument(help: "Run directory (its newest checkpoint) or a checkpoint directory.")
+    var runDirectory: String
+    @Option(help: "Output directory (must not exist or be empty).")
+    var output: String
+    @Option(help: "vocab.txt the training data was tokenized with (one token per line, as many as the model's vocab_size).")
+    var vocab: String
+    @Flag(name: .customLong("cased"), help: "The vocabulary is cased: write do_lower_case false.")
+    var cased = false
+
+    func run() throws {
+        do {
+            let s = try BertExport.export(run: runDirectory, output: output, vocabulary: vocab, lowercase: !cased)
+            print("exported \(s.exported.count) tensors (\(s.bytes) bytes) from \(s.checkpoint) to \(output); dropped \(s.dropped.count) decoder/head tensors")
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(e.exitCode)
+        }
+    }
+}
