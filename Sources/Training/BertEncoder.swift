@@ -10,8 +10,12 @@ public struct EncoderLayerWeights: Sendable {
 
     static func register(layer l: Int, config c: ModelConfig, prefix: String,
                          into p: inout ParameterLayout) -> EncoderLayerWeights {
+        register(named: "\(prefix)encoder.layer.\(l).", config: c, into: &p)
+    }
+
+    /// Registers one post-LN layer's tensors under `n` (HF BERT layer names after it).
+    static func register(named n: String, config c: ModelConfig, into p: inout ParameterLayout) -> EncoderLayerWeights {
         let h = c.hiddenSize, i = c.intermediateSize
-        let n = "\(prefix)encoder.layer.\(l)."
         let qw = p.add(n + "attention.self.query.weight", [h, h])
         _ = p.add(n + "attention.self.key.weight", [h, h])
         _ = p.add(n + "attention.self.value.weight", [h, h])
@@ -160,77 +164,28 @@ extension BertEncoder {
                            dword: G + e.word, dposition: relative == nil ? G + e.position : nil, dtype: G + e.tokenType)
     }
 
+    /// Encoder layer `l` as a self-attention `TransformerBlock` (the one implementation of the
+    /// post-LN layer, shared with the decoders), with its dropout sites.
+    func block(_ l: Int) -> TransformerBlock {
+        TransformerBlock(weights: layers[l], config: config,
+                         sites: (DropoutPlan.site(layer: l, 0), DropoutPlan.site(layer: l, 1), DropoutPlan.site(layer: l, 2)))
+    }
+
+    /// What a block needs from the encoder's batch: shape, padding mask, scratch, relative table.
+    func blockContext(_ s: EncoderState, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) -> TransformerBlock.Context {
+        .init(batch: s.batch, length: s.length, mask: s.mask.pointer, P: P, dropout: d, scratch: s.scratch, relative: relativePair(s))
+    }
+
     /// One post-LN layer: x → LN(a + FFN(a)), a = LN(x + Attn(x)).
     func layerForward(_ l: Int, input x: UnsafePointer<Float>, _ s: EncoderState,
                       _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
-        let w = layers[l], a = s.layers[l], c = config
-        let n = s.batch * s.length, h = c.hiddenSize, i = c.intermediateSize
-        Linear.forward(out: a.qkv, inp: x, weight: P + w.qkvWeight, bias: P + w.qkvBias, rows: n, inputs: h, outputs: 3 * h)
-        LayerAttention.forward(context: a.context, probs: a.probs, dropped: d.attention > 0 ? a.droppedProbs : nil,
-                               qkv: a.qkv, mask: s.mask.pointer,
-                               shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
-                               dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
-                               scratch: s.scratch.attention, relative: relativePair(s), layer: w, P)
-        Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
-                       rows: n, inputs: h, outputs: h)
-        Dropout.apply(a.residual1, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 1)))
-        Residual.add(a.residual1, x, count: n * h)
-        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, inp: a.residual1,
-                          gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: c.layerNormEps)
-        Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
-                       rows: n, inputs: h, outputs: i)
-        GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
-        Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
-                       rows: n, inputs: i, outputs: h)
-        Dropout.apply(a.residual2, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 2)))
-        Residual.add(a.residual2, a.attended, count: n * h)
-        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, inp: a.residual2,
-                          gamma: P + w.outputNormWeight, beta: P + w.outputNormBias, rows: n, columns: h, eps: c.layerNormEps)
+        block(l).forward(s.layers[l], query: x, keyValue: nil, blockContext(s, P, dropout: d))
     }
 
     /// Backward of one layer: reads ∂L/∂output from `scratch.dHidden` and leaves ∂L/∂input there.
     func layerBackward(_ l: Int, input x: UnsafePointer<Float>, _ s: EncoderState,
                        _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
-        let w = layers[l], a = s.layers[l], c = config, g = s.scratch
-        let n = s.batch * s.length, h = c.hiddenSize, i = c.intermediateSize
-        // output LayerNorm
-        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
-                           dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
-                           gamma: P + w.outputNormWeight, rows: n, columns: h)
-        // FFN branch (the residual branch passes dResidual straight to `attended`)
-        var dBranch = UnsafePointer(g.dResidual)
-        if d.hidden > 0 {
-            Residual.copy(g.dTemp, g.dResidual, count: n * h)
-            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 2)))
-            dBranch = UnsafePointer(g.dTemp)
-        }
-        Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: G + w.outputBias,
-                        dout: dBranch, inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
-        GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, count: n * i)
-        Residual.copy(g.dAttended, g.dResidual, count: n * h)
-        Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
-                        dbias: G + w.intermediateBias, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
-                        rows: n, inputs: h, outputs: i)
-        // attention LayerNorm
-        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
-                           dout: g.dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
-                           gamma: P + w.attentionNormWeight, rows: n, columns: h)
-        dBranch = UnsafePointer(g.dResidual)
-        if d.hidden > 0 {
-            Residual.copy(g.dTemp, g.dResidual, count: n * h)
-            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: DropoutPlan.site(layer: l, 1)))
-            dBranch = UnsafePointer(g.dTemp)
-        }
-        Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
-                        dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
-        LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
-                                dropped: d.attention > 0 ? a.droppedProbs : nil,
-                                shape: .init(batch: s.batch, length: s.length, hidden: h, heads: c.numAttentionHeads),
-                                dropout: d.attention, key: d.key(site: DropoutPlan.site(layer: l, 0)),
-                                scratch: g.attention, relative: relativePair(s), layer: w, P, G)
-        Residual.copy(g.dHidden, g.dResidual, count: n * h)
-        Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
-                        dout: g.dQKV, inp: x, weight: P + w.qkvWeight, rows: n, inputs: h, outputs: 3 * h)
+        block(l).backward(s.layers[l], query: x, keyValue: nil, dKeyValue: nil, G: G, blockContext(s, P, dropout: d))
     }
 
     func forward(_ s: EncoderState, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {

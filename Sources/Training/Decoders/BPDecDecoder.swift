@@ -72,8 +72,8 @@ extension BPDecDecoder {
         gua.update(from: s.mask.pointer, count: n)
         for k in choices.unmasked.indices where !choices.unmasked[k] { gua[Int(rows[k])] = 0 }
         for k in blocks.indices {
-            let c = TransformerBlock.Context(batch: s.batch, length: s.length, mask: UnsafePointer(k == 0 ? gua : s.mask.pointer),
-                                             P: P, dropout: d, scratch: s.scratch, relative: encoder.relativePair(s))
+            var c = encoder.blockContext(s, P, dropout: d)
+            if k == 0 { c.mask = UnsafePointer(gua) }
             blocks[k].forward(b.layers[k], query: x, keyValue: nil, c)
             x = UnsafePointer(b.layers[k].output)
         }
@@ -102,9 +102,8 @@ extension BPDecDecoder {
         }
         let x0 = UnsafePointer(options.decoderPositions ? b.input : s.output)
         for k in stride(from: blocks.count - 1, through: 0, by: -1) {
-            let c = TransformerBlock.Context(batch: s.batch, length: s.length,
-                                             mask: UnsafePointer(k == 0 ? b.firstLayerMask.pointer : s.mask.pointer),
-                                             P: P, dropout: d, scratch: g, relative: encoder.relativePair(s))
+            var c = encoder.blockContext(s, P, dropout: d)
+            if k == 0 { c.mask = UnsafePointer(b.firstLayerMask.pointer) }
             blocks[k].backward(b.layers[k], query: k == 0 ? x0 : UnsafePointer(b.layers[k - 1].output), keyValue: nil, dKeyValue: nil, G: G, c)
         }
         if options.decoderPositions {

@@ -50,7 +50,7 @@ extension EnhancedMaskDecoder {
         }
         let H = x
         PositionInjection.forward(out: e.query0, inp: H, position: P + positionTable, batch: s.batch, length: s.length, hidden: h)
-        let c = context(encoder, s, P, d)
+        let c = encoder.blockContext(s, P, dropout: d)
         var q = UnsafePointer(e.query0)
         for p in 0..<passes {
             blocks[p].forward(e.passes[p], query: q, keyValue: H, c)
@@ -64,7 +64,7 @@ extension EnhancedMaskDecoder {
                   _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
         let L = encoder.layers.count, h = encoder.config.hiddenSize, n = s.batch * s.length
         let H = UnsafePointer(L > 1 ? s.layers[L - 2].output : s.embeddingOutput)
-        let c = context(encoder, s, P, d), g = s.scratch
+        let c = encoder.blockContext(s, P, dropout: d), g = s.scratch
         e.dKeyValue.update(repeating: 0, count: n * h)
         for p in stride(from: passes - 1, through: 0, by: -1) {
             let q = UnsafePointer(p == 0 ? e.query0 : e.passes[p - 1].output)
@@ -78,9 +78,5 @@ extension EnhancedMaskDecoder {
             encoder.layerBackward(l, input: x, s, P, G, dropout: d)
         }
         encoder.embedBackward(s, P, G, dropout: d)
-    }
-
-    private func context(_ encoder: BertEncoder, _ s: EncoderState, _ P: UnsafeMutablePointer<Float>, _ d: DropoutPlan) -> TransformerBlock.Context {
-        .init(batch: s.batch, length: s.length, mask: s.mask.pointer, P: P, dropout: d, scratch: s.scratch, relative: encoder.relativePair(s))
     }
 }

@@ -1,7 +1,8 @@
 /// One post-LN BERT layer whose queries may come from another input than its keys and
 /// values — what the Enhanced Mask Decoder needs (queries q_{t−1}, keys/values H) — and,
-/// with `keyValue == nil`, ordinary self-attention for the BPDec blocks. The math is
-/// `BertEncoder.layerForward`'s; only the QKV projection and its backward differ.
+/// with `keyValue == nil`, ordinary self-attention: every encoder layer
+/// (`BertEncoder.layerForward`) and the BPDec blocks. Only the QKV projection and its
+/// backward differ between the two cases.
 ///
 /// The fused (3H, H) QKV weight is split by rows: the query rows read `query`, the key and
 /// value rows read `keyValue`, both GEMMs writing into the same [N, 3H] buffer (ldc = 3H), so
@@ -113,25 +114,6 @@ extension EncoderLayerWeights {
     /// A BPDec decoder block's tensors, named `decoder.layer.N.*` (the rest of each name as
     /// in a BERT layer), so export drops them by prefix.
     static func registerDecoderBlock(_ l: Int, config c: ModelConfig, into p: inout ParameterLayout) -> EncoderLayerWeights {
-        let h = c.hiddenSize, i = c.intermediateSize
-        let n = "decoder.layer.\(l)."
-        let qw = p.add(n + "attention.self.query.weight", [h, h])
-        _ = p.add(n + "attention.self.key.weight", [h, h])
-        _ = p.add(n + "attention.self.value.weight", [h, h])
-        let qb = p.add(n + "attention.self.query.bias", [h])
-        _ = p.add(n + "attention.self.key.bias", [h])
-        _ = p.add(n + "attention.self.value.bias", [h])
-        return EncoderLayerWeights(
-            qkvWeight: qw, qkvBias: qb,
-            attentionOutWeight: p.add(n + "attention.output.dense.weight", [h, h]),
-            attentionOutBias: p.add(n + "attention.output.dense.bias", [h]),
-            attentionNormWeight: p.add(n + "attention.output.LayerNorm.weight", [h]),
-            attentionNormBias: p.add(n + "attention.output.LayerNorm.bias", [h]),
-            intermediateWeight: p.add(n + "intermediate.dense.weight", [i, h]),
-            intermediateBias: p.add(n + "intermediate.dense.bias", [i]),
-            outputWeight: p.add(n + "output.dense.weight", [h, i]),
-            outputBias: p.add(n + "output.dense.bias", [h]),
-            outputNormWeight: p.add(n + "output.LayerNorm.weight", [h]),
-            outputNormBias: p.add(n + "output.LayerNorm.bias", [h]))
+        register(named: "decoder.layer.\(l).", config: c, into: &p)
     }
 }
