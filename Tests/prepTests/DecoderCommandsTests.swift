@@ -4,36 +4,11 @@ import XCTest
 /// `prep train --decoder/--attention`, `prep export` and `prep compare` end to end through the
 /// built binary (synthetic data, tiny model).
 final class DecoderCommandsTests: XCTestCase {
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    private var prep: URL {
-        var dir = Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("prep").path) {
-            dir = URL(fileURLWithPath: Self.root + "/.build/debug")
-        }
-        return dir.appendingPathComponent("prep")
-    }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = prep
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try PrepProcess.run(arguments)
     }
 
-    private func tempDir() throws -> String {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("decoder-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    private func tempDir() throws -> String { try makeTemporaryDirectory("decoder-cli") }
 
     private func train(_ out: String, _ extra: [String]) throws {
         let r = try run(["train", "--synthetic-vocab", "60", "--model", "tiny", "--steps", "3", "--batch-size", "2",

@@ -4,35 +4,12 @@ import Shards
 
 /// `prep stream` end to end: the built binary over a small instance dataset.
 final class StreamCommandTests: XCTestCase {
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    private var prep: URL {
-        // The test bundle sits in the products directory next to the `prep` executable.
-        var dir = Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("prep").path) {
-            dir = URL(fileURLWithPath: Self.root + "/.build/debug")
-        }
-        return dir.appendingPathComponent("prep")
-    }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = prep
-        p.arguments = ["stream"] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try PrepProcess.run(["stream"] + arguments)
     }
 
     private func dataset(records: Int) throws -> String {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("stream-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("stream-cli")
         let schema = InstanceSchema.make(vocabularySize: 30522)
         var summaries: [ShardSummary] = []
         for s in 0..<2 {
@@ -46,7 +23,7 @@ final class StreamCommandTests: XCTestCase {
             }
             summaries.append(try w.finish())
         }
-        let vocab = Self.root + "/Vocab/bert-base-uncased/vocab.txt"
+        let vocab = PrepProcess.root.path + "/Vocab/bert-base-uncased/vocab.txt"
         try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
                                                   schema: schema, config: [:],
                                                   vocab: VocabularyIdentity(file: vocab, size: 30522, sha256: "test"),

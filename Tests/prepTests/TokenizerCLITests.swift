@@ -3,12 +3,7 @@ import XCTest
 
 /// `prep encode` / `prep tokenize` as a user runs them: output, exit codes, one-line errors.
 final class TokenizerCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var prep: URL {
-        var dir = Bundle.main.bundleURL
-        if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
-        return dir.appendingPathComponent("prep")
-    }
+    static let root = PrepProcess.root
     let vocab = root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
     var dir: String!
 
@@ -20,18 +15,7 @@ final class TokenizerCLITests: XCTestCase {
 
     @discardableResult
     func run(_ args: [String], stdin: [UInt8]? = nil) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = Self.prep
-        p.arguments = args
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out; p.standardError = err
-        if stdin != nil { p.standardInput = input }
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin)); try input.fileHandleForWriting.close() }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try PrepProcess.run(args, stdin: stdin)
     }
 
     func write(_ name: String, _ s: String) throws -> String {

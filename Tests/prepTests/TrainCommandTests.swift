@@ -3,36 +3,11 @@ import XCTest
 
 /// `prep train` / `prep eval` end to end through the built binary (synthetic data, tiny model).
 final class TrainCommandTests: XCTestCase {
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    private var prep: URL {
-        var dir = Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("prep").path) {
-            dir = URL(fileURLWithPath: Self.root + "/.build/debug")
-        }
-        return dir.appendingPathComponent("prep")
+    private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try PrepProcess.run(arguments)
     }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, err: String) {
-        let p = Process()
-        p.executableURL = prep
-        p.arguments = arguments
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
-    }
-
-    private func tempDir() throws -> String {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("train-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    private func tempDir() throws -> String { try makeTemporaryDirectory("train-cli") }
 
     private func losses(_ run: String) throws -> [Double] {
         try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
@@ -68,7 +43,7 @@ final class TrainCommandTests: XCTestCase {
         let args = ["train", "--synthetic-vocab", "40", "--model", config, "--steps", "1000000", "--batch-size", "2",
                     "--max-length", "8", "--max-predictions", "2", "--out", dir + "/r"]
         let p = Process()
-        p.executableURL = prep
+        p.executableURL = PrepProcess.executable
         p.arguments = args
         p.standardError = FileHandle.nullDevice
         try p.run()

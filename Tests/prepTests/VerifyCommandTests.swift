@@ -4,34 +4,12 @@ import XCTest
 
 /// `prep verify` as a user runs it: the built executable, its stdout/stderr and exit status.
 final class VerifyCommandTests: XCTestCase {
-    private struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    private func prep(_ arguments: [String]) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("prep")
-        // xctest lives at .build/<triple>/debug/X.xctest (a file on Linux); prep is its sibling.
-        let candidates = [binary, Bundle.main.bundleURL.appendingPathComponent("prep"),
-                          Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("prep")]
-        guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("prep executable not found next to the test bundle")
-        }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    private func prep(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try PrepProcess.run(arguments)
     }
 
     private func makeDataset() throws -> String {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("prep-verify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("prep-verify")
         let schema = InstanceSchema.make(vocabularySize: 30_522)
         var shards: [ShardSummary] = []
         for k in 0..<2 {
@@ -52,11 +30,11 @@ final class VerifyCommandTests: XCTestCase {
     func testHealthyDatasetExitsZeroWithOneLine() throws {
         let dir = try makeDataset()
         let r = try prep(["verify", dir])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("OK \(dir): 2 shards, "), r.stdout)
-        XCTAssertTrue(r.stdout.contains("100 records"), r.stdout)
-        XCTAssertEqual(r.stdout.split(separator: "\n").count, 1)
-        XCTAssertEqual(r.stderr, "")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("OK \(dir): 2 shards, "), r.out)
+        XCTAssertTrue(r.out.contains("100 records"), r.out)
+        XCTAssertEqual(r.out.split(separator: "\n").count, 1)
+        XCTAssertEqual(r.err, "")
     }
 
     func testDamagedBlockExitsOneNamingShardAndBlock() throws {
@@ -67,13 +45,13 @@ final class VerifyCommandTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let r = try prep(["verify", dir])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-        XCTAssertTrue(r.stderr.contains("shard-00001.drbs: corrupt shard: "), r.stderr)
-        XCTAssertTrue(r.stderr.contains("block 0"), r.stderr)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.contains("shard-00001.drbs: corrupt shard: "), r.err)
+        XCTAssertTrue(r.err.contains("block 0"), r.err)
 
         let j = try prep(["verify", dir, "--all", "--json"])
         XCTAssertEqual(j.status, 1)
-        let object = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        let object = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
         XCTAssertEqual(object["ok"] as? Bool, false)
         let problems = object["problems"] as! [[String: Any]]
         XCTAssertEqual(problems.first?["shard"] as? String, "shard-00001.drbs")
@@ -85,7 +63,7 @@ final class VerifyCommandTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir + "/manifest.json")
         let r = try prep(["verify", dir])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("\(dir): no manifest.json"), r.stderr)
+        XCTAssertTrue(r.err.contains("\(dir): no manifest.json"), r.err)
         XCTAssertNotEqual(try prep(["verify"]).status, 0, "missing argument is a usage error")
     }
 }
