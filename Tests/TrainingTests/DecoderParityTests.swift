@@ -11,27 +11,16 @@ struct DecoderFixture {
     let batch: Batch
 
     init(_ name: String) throws {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
-            throw TrainingError.io("Fixtures/\(name).safetensors", "missing test resource")
-        }
-        file = try SafeTensors.File(path: url.path)
-        config = try JSONDecoder().decode(ModelConfig.self, from: Data(file.metadata["config"]!.utf8))
+        file = try .testFixture(name)
+        config = try file.fixtureConfig()
         decoder = try JSONDecoder().decode(DecoderOptions.self, from: Data(file.metadata["decoder"]!.utf8))
-        let ids = try file.ints("batch/input_ids"), positions = try file.ints("batch/masked_positions")
-        let b = file.entries["batch/input_ids"]!.shape[0], t = file.entries["batch/input_ids"]!.shape[1]
-        var batch = Batch(size: b, sequenceLength: t, maxPredictions: positions.count / b)
-        batch.inputIDs = ids
-        batch.segmentIDs = try file.ints("batch/segment_ids")
-        batch.attentionMask = try file.ints("batch/attention_mask")
-        batch.maskedPositions = positions
-        batch.maskedLabels = try file.ints("batch/masked_labels")
-        self.batch = batch
+        batch = try file.fixtureBatch()
     }
 
     func model() throws -> MaskedLanguageModel {
         let m = try MaskedLanguageModel(config: config, capacity: BatchCapacity(
             batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions), decoder: decoder)
-        for t in m.parameters.layout.tensors { try file.read("param/" + t.name, into: m.parameters.value(t)) }
+        try file.readFixtureParameters(into: m)
         if file.entries["choices/unmasked"] != nil {
             m.bpdecChoices = BPDecChoices(unmasked: try file.ints("choices/unmasked").map { $0 != 0 },
                                           mixed: try file.ints("choices/mixed").map { $0 != 0 })

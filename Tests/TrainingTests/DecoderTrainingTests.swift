@@ -5,20 +5,9 @@ import Loading
 /// The decoders inside the training loop: loss falls, and resuming reproduces an
 /// uninterrupted run exactly (BPDec's random choices are keyed by step like dropout).
 final class DecoderTrainingTests: XCTestCase {
-    var runs: [String] = []
-    override func tearDown() { for r in runs { try? FileManager.default.removeItem(atPath: r) } }
+    func tempRun() -> String { temporaryPath("drbert-decoder") }
 
-    func tempRun() -> String {
-        let p = NSTemporaryDirectory() + "drbert-decoder-\(UUID().uuidString)"
-        runs.append(p)
-        return p
-    }
-
-    static let config: ModelConfig = {
-        var c = ModelConfig(vocabSize: 40, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64)
-        c.maxPositionEmbeddings = 32
-        return c
-    }()
+    static let config = ModelConfig.trainerTest
 
     func options(_ kind: DecoderOptions.Kind, steps: Int) -> TrainingOptions {
         var o = TrainingOptions()

@@ -17,17 +17,12 @@ final class ExportParityTests: XCTestCase {
         let vocab: [String]
 
         init() throws {
-            let path: String
-            if let p = ProcessInfo.processInfo.environment["DRBERT_EXPORT_FIXTURE"] {
-                path = p
+            if let path = ProcessInfo.processInfo.environment["DRBERT_EXPORT_FIXTURE"] {
+                file = try SafeTensors.File(path: path)
             } else {
-                guard let url = Bundle.module.url(forResource: "bert_export_parity", withExtension: "safetensors", subdirectory: "Fixtures") else {
-                    throw TrainingError.io("Fixtures/bert_export_parity.safetensors", "missing test resource")
-                }
-                path = url.path
+                file = try .testFixture("bert_export_parity")
             }
-            file = try SafeTensors.File(path: path)
-            config = try JSONDecoder().decode(ModelConfig.self, from: Data(file.metadata["config"]!.utf8))
+            config = try file.fixtureConfig()
             stateDictKeys = try JSONDecoder().decode([String].self, from: Data(file.metadata["state_dict_keys"]!.utf8))
             vocab = try JSONDecoder().decode([String].self, from: Data(file.metadata["vocab"]!.utf8))
             let shape = file.entries["input/input_ids"]!.shape
@@ -74,8 +69,7 @@ final class ExportParityTests: XCTestCase {
     func testExportWritesTheBertModelLayout() throws {
         let f = try ExportFixture()
         let m = try f.model()
-        let dir = NSTemporaryDirectory() + "drbert-export-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = temporaryPath("drbert-export")
         var o = TrainingOptions(); o.decoder = "bpdec"
         let adam = AdamW(layout: m.parameters.layout, weightDecay: 0.01)
         let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: f.config, options: o, sourceState: Data())
@@ -106,8 +100,7 @@ final class ExportParityTests: XCTestCase {
         var c = ModelConfig(vocabSize: 30, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
         c.relativeAttention = true
         let m = try MaskedLanguageModel(config: c, capacity: BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 1))
-        let dir = NSTemporaryDirectory() + "drbert-export-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = temporaryPath("drbert-export")
         let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: c, options: TrainingOptions(), sourceState: Data())
         _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
         try (0..<30).map { "t\($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
@@ -121,8 +114,7 @@ final class ExportParityTests: XCTestCase {
     func testExportRefusesAVocabularyOfTheWrongSize() throws {
         let f = try ExportFixture()
         let m = try f.model()
-        let dir = NSTemporaryDirectory() + "drbert-export-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = temporaryPath("drbert-export")
         let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: f.config, options: TrainingOptions(), sourceState: Data())
         _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
         try "[PAD]\n[UNK]\n".write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)

@@ -16,21 +16,10 @@ struct ParityFixture {
         if let path = ProcessInfo.processInfo.environment["DRBERT_TRAIN_FIXTURE"] {
             file = try SafeTensors.File(path: path)
         } else {
-            guard let url = Bundle.module.url(forResource: "bert_tiny_parity", withExtension: "safetensors", subdirectory: "Fixtures") else {
-                throw TrainingError.io("Fixtures/bert_tiny_parity.safetensors", "missing test resource")
-            }
-            file = try SafeTensors.File(path: url.path)
+            file = try .testFixture("bert_tiny_parity")
         }
-        config = try JSONDecoder().decode(ModelConfig.self, from: Data(file.metadata["config"]!.utf8))
-        let ids = try file.ints("batch/input_ids"), positions = try file.ints("batch/masked_positions")
-        let b = file.entries["batch/input_ids"]!.shape[0], t = file.entries["batch/input_ids"]!.shape[1]
-        var batch = Batch(size: b, sequenceLength: t, maxPredictions: positions.count / b)
-        batch.inputIDs = ids
-        batch.segmentIDs = try file.ints("batch/segment_ids")
-        batch.attentionMask = try file.ints("batch/attention_mask")
-        batch.maskedPositions = positions
-        batch.maskedLabels = try file.ints("batch/masked_labels")
-        self.batch = batch
+        config = try file.fixtureConfig()
+        batch = try file.fixtureBatch()
         let opt = try JSONSerialization.jsonObject(with: Data(file.metadata["optimizer"]!.utf8)) as! [String: Any]
         optimizer = opt.compactMapValues { ($0 as? NSNumber)?.doubleValue }
     }
@@ -38,8 +27,42 @@ struct ParityFixture {
     func model() throws -> MaskedLanguageModel {
         let m = try MaskedLanguageModel(config: config, capacity: BatchCapacity(
             batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions))
-        for t in m.parameters.layout.tensors { try file.read("param/" + t.name, into: m.parameters.value(t)) }
+        try file.readFixtureParameters(into: m)
         return m
+    }
+}
+
+/// Reading the fixtures the reference scripts write (`Scripts/reference/bert_reference.py`,
+/// `decoders_reference.py`): the same `config` metadata, `batch/*` and `param/*` tensors.
+extension SafeTensors.File {
+    /// `Fixtures/<name>.safetensors` from the test bundle.
+    static func testFixture(_ name: String) throws -> SafeTensors.File {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
+            throw TrainingError.io("Fixtures/\(name).safetensors", "missing test resource")
+        }
+        return try SafeTensors.File(path: url.path)
+    }
+
+    func fixtureConfig() throws -> ModelConfig {
+        try JSONDecoder().decode(ModelConfig.self, from: Data(metadata["config"]!.utf8))
+    }
+
+    /// The `batch/*` tensors as the loader's batch.
+    func fixtureBatch() throws -> Batch {
+        let ids = try ints("batch/input_ids"), positions = try ints("batch/masked_positions")
+        let b = entries["batch/input_ids"]!.shape[0], t = entries["batch/input_ids"]!.shape[1]
+        var batch = Batch(size: b, sequenceLength: t, maxPredictions: positions.count / b)
+        batch.inputIDs = ids
+        batch.segmentIDs = try ints("batch/segment_ids")
+        batch.attentionMask = try ints("batch/attention_mask")
+        batch.maskedPositions = positions
+        batch.maskedLabels = try ints("batch/masked_labels")
+        return batch
+    }
+
+    /// Every tensor of `m`'s layout from `param/<name>`.
+    func readFixtureParameters(into m: MaskedLanguageModel) throws {
+        for t in m.parameters.layout.tensors { try read("param/" + t.name, into: m.parameters.value(t)) }
     }
 }
 

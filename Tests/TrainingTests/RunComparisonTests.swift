@@ -27,8 +27,7 @@ final class RunComparisonTests: XCTestCase {
     }
 
     func testMetricsKeepTheNewestLinePerStepAndRejectGarbage() throws {
-        let dir = NSTemporaryDirectory() + "drbert-compare-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = temporaryPath("drbert-compare")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let e = JSONEncoder()
         let m = metrics([5, 4, 3])

@@ -3,23 +3,9 @@ import Loading
 @testable import Training
 
 final class TrainerTests: XCTestCase {
-    var runs: [String] = []
+    func tempRun() -> String { temporaryPath("drbert-train") }
 
-    override func tearDown() {
-        for r in runs { try? FileManager.default.removeItem(atPath: r) }
-    }
-
-    func tempRun() -> String {
-        let p = NSTemporaryDirectory() + "drbert-train-\(UUID().uuidString)"
-        runs.append(p)
-        return p
-    }
-
-    static let config: ModelConfig = {
-        var c = ModelConfig(vocabSize: 40, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64)
-        c.maxPositionEmbeddings = 32
-        return c
-    }()
+    static let config = ModelConfig.trainerTest
 
     func options(steps: Int) -> TrainingOptions {
         var o = TrainingOptions()
@@ -151,8 +137,7 @@ final class TrainerTests: XCTestCase {
 
     func testConfigPresetsAndJSON() throws {
         XCTAssertEqual(ModelConfig.preset("mini", vocabSize: 100)?.hiddenSize, 256)
-        let path = tempRun() + ".json"
-        runs.append(path)
+        let path = temporaryPath("drbert-train", suffix: ".json")
         try Data(#"{"hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4, "intermediate_size": 128}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
         let c = try ModelConfig.resolve(path, vocabSize: 77)
