@@ -77,6 +77,26 @@ class Layer(nn.Module):
         return self.out_norm(x + F.dropout(f, self.p_hidden, self.training))
 
 
+def layer_names(prefix, layer):
+    """One layer's (HF BERT name, tensor) pairs under `prefix`, in ParameterLayout order."""
+    return [(prefix + "attention.self.query.weight", layer.query.weight),
+            (prefix + "attention.self.key.weight", layer.key.weight),
+            (prefix + "attention.self.value.weight", layer.value.weight),
+            (prefix + "attention.self.query.bias", layer.query.bias),
+            (prefix + "attention.self.key.bias", layer.key.bias),
+            (prefix + "attention.self.value.bias", layer.value.bias),
+            (prefix + "attention.output.dense.weight", layer.attn_out.weight),
+            (prefix + "attention.output.dense.bias", layer.attn_out.bias),
+            (prefix + "attention.output.LayerNorm.weight", layer.attn_norm.weight),
+            (prefix + "attention.output.LayerNorm.bias", layer.attn_norm.bias),
+            (prefix + "intermediate.dense.weight", layer.inter.weight),
+            (prefix + "intermediate.dense.bias", layer.inter.bias),
+            (prefix + "output.dense.weight", layer.out.weight),
+            (prefix + "output.dense.bias", layer.out.bias),
+            (prefix + "output.LayerNorm.weight", layer.out_norm.weight),
+            (prefix + "output.LayerNorm.bias", layer.out_norm.bias)]
+
+
 class MaskedOnlyBert(nn.Module):
     """BERT encoder + MLM head evaluated on the masked rows only."""
 
@@ -120,23 +140,7 @@ class MaskedOnlyBert(nn.Module):
                ("bert.embeddings.LayerNorm.weight", self.emb_norm.weight),
                ("bert.embeddings.LayerNorm.bias", self.emb_norm.bias)]
         for i, l in enumerate(self.layers):
-            n = f"bert.encoder.layer.{i}."
-            out += [(n + "attention.self.query.weight", l.query.weight),
-                    (n + "attention.self.key.weight", l.key.weight),
-                    (n + "attention.self.value.weight", l.value.weight),
-                    (n + "attention.self.query.bias", l.query.bias),
-                    (n + "attention.self.key.bias", l.key.bias),
-                    (n + "attention.self.value.bias", l.value.bias),
-                    (n + "attention.output.dense.weight", l.attn_out.weight),
-                    (n + "attention.output.dense.bias", l.attn_out.bias),
-                    (n + "attention.output.LayerNorm.weight", l.attn_norm.weight),
-                    (n + "attention.output.LayerNorm.bias", l.attn_norm.bias),
-                    (n + "intermediate.dense.weight", l.inter.weight),
-                    (n + "intermediate.dense.bias", l.inter.bias),
-                    (n + "output.dense.weight", l.out.weight),
-                    (n + "output.dense.bias", l.out.bias),
-                    (n + "output.LayerNorm.weight", l.out_norm.weight),
-                    (n + "output.LayerNorm.bias", l.out_norm.bias)]
+            out += layer_names(f"bert.encoder.layer.{i}.", l)
         out += [("cls.predictions.transform.dense.weight", self.transform.weight),
                 ("cls.predictions.transform.dense.bias", self.transform.bias),
                 ("cls.predictions.transform.LayerNorm.weight", self.transform_norm.weight),
@@ -228,16 +232,9 @@ def gather_rows(positions, labels, t):
     return torch.tensor(rows), torch.tensor(lab)
 
 
-def write_fixture(path):
-    from safetensors.torch import save_file
-    import transformers
-    torch.manual_seed(1234)
-    c = Config(vocab_size=97, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-               intermediate_size=64, max_position_embeddings=24,
-               hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    model = MaskedOnlyBert(c)
-    # Random (not BERT-init) weights so LayerNorm affine params, biases and attention
-    # patterns are all far from trivial; the padding row is nonzero too.
+def randomize(model):
+    """Random (not BERT-init) weights so LayerNorm affine params, biases and attention
+    patterns are all far from trivial; the padding row is nonzero too."""
     with torch.no_grad():
         for name, p in model.named_hf_parameters():
             if "LayerNorm.weight" in name:
@@ -246,12 +243,10 @@ def write_fixture(path):
                 p.copy_(0.1 * torch.randn_like(p))
             else:
                 p.copy_(0.3 * torch.randn_like(p))
-    ids, types, mask, positions, labels = fixture_batch(c, 7)
-    rows, lab = gather_rows(positions, labels, ids.shape[1])
-    err = check_against_transformers(model, ids, types, mask, rows)
-    print(f"twin vs transformers.BertForMaskedLM: max rel err {err:.2e}")
 
-    tensors = {}
+
+def add_inputs(tensors, model, ids, types, mask, positions, labels):
+    """A fixture's `param/*` weights and `batch/*` tensors (what the Swift tests read)."""
     for n, p in model.named_hf_parameters():
         tensors["param/" + n] = p.detach().clone()
     tensors["batch/input_ids"] = ids.int()
@@ -260,13 +255,37 @@ def write_fixture(path):
     tensors["batch/masked_positions"] = positions.int()
     tensors["batch/masked_labels"] = labels.int()
 
-    model.train()  # dropout probabilities are 0: train mode changes nothing
-    loss, logits = model(ids, types, mask, rows, lab)
-    loss.backward()
+
+def add_outputs(tensors, model, loss, logits):
+    """The loss, masked logits and every parameter's gradient (zero where none flowed)."""
     tensors["loss"] = loss.detach().reshape(1)
     tensors["masked_logits"] = logits.detach()
     for n, p in model.named_hf_parameters():
-        tensors["grad/" + n] = p.grad.detach().clone()
+        g = p.grad if p.grad is not None else torch.zeros_like(p)
+        tensors["grad/" + n] = g.detach().clone()
+
+
+def write_fixture(path):
+    from safetensors.torch import save_file
+    import transformers
+    torch.manual_seed(1234)
+    c = Config(vocab_size=97, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+               intermediate_size=64, max_position_embeddings=24,
+               hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    model = MaskedOnlyBert(c)
+    randomize(model)
+    ids, types, mask, positions, labels = fixture_batch(c, 7)
+    rows, lab = gather_rows(positions, labels, ids.shape[1])
+    err = check_against_transformers(model, ids, types, mask, rows)
+    print(f"twin vs transformers.BertForMaskedLM: max rel err {err:.2e}")
+
+    tensors = {}
+    add_inputs(tensors, model, ids, types, mask, positions, labels)
+
+    model.train()  # dropout probabilities are 0: train mode changes nothing
+    loss, logits = model(ids, types, mask, rows, lab)
+    loss.backward()
+    add_outputs(tensors, model, loss, logits)
 
     # Three AdamW steps on the same batch: clip to global norm 1, warmup 2, schedule planned for 4 steps.
     opt_cfg = dict(lr=1e-2, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.01, warmup=2, total=4, clip=1.0)

@@ -30,7 +30,8 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bert_reference import Config, Layer, MaskedOnlyBert, fixture_batch, gather_rows  # noqa: E402
+from bert_reference import (Config, Layer, MaskedOnlyBert, add_inputs, add_outputs, fixture_batch,  # noqa: E402
+                            gather_rows, layer_names, randomize)
 
 GENERATOR = "Scripts/reference/decoders_reference.py"
 
@@ -74,25 +75,6 @@ def attention_layer(layer, x, kv, key_mask, rel=None):
 
 def cross_layer(layer, x, kv, key_mask):
     return attention_layer(layer, x, kv, key_mask)
-
-
-def layer_names(prefix, layer):
-    return [(prefix + "attention.self.query.weight", layer.query.weight),
-            (prefix + "attention.self.key.weight", layer.key.weight),
-            (prefix + "attention.self.value.weight", layer.value.weight),
-            (prefix + "attention.self.query.bias", layer.query.bias),
-            (prefix + "attention.self.key.bias", layer.key.bias),
-            (prefix + "attention.self.value.bias", layer.value.bias),
-            (prefix + "attention.output.dense.weight", layer.attn_out.weight),
-            (prefix + "attention.output.dense.bias", layer.attn_out.bias),
-            (prefix + "attention.output.LayerNorm.weight", layer.attn_norm.weight),
-            (prefix + "attention.output.LayerNorm.bias", layer.attn_norm.bias),
-            (prefix + "intermediate.dense.weight", layer.inter.weight),
-            (prefix + "intermediate.dense.bias", layer.inter.bias),
-            (prefix + "output.dense.weight", layer.out.weight),
-            (prefix + "output.dense.bias", layer.out.bias),
-            (prefix + "output.LayerNorm.weight", layer.out_norm.weight),
-            (prefix + "output.LayerNorm.bias", layer.out_norm.bias)]
 
 
 class MLMHeadMixin:
@@ -150,10 +132,6 @@ class PlainBert(MLMHeadMixin, MaskedOnlyBert):
         x = self.encode(ids, types, mask, self.layers)
         return self.head(x.reshape(-1, self.c.hidden_size)[rows])
 
-    def forward(self, ids, types, mask, rows, labels):
-        logits = self.masked_logits(ids, types, mask, rows)
-        return F.cross_entropy(logits, labels), logits
-
 
 class EMDBert(MLMHeadMixin, MaskedOnlyBert):
     """Encoder whose loss goes through DeBERTa's Enhanced Mask Decoder."""
@@ -175,10 +153,6 @@ class EMDBert(MLMHeadMixin, MaskedOnlyBert):
         for _ in range(self.passes):
             q = attention_layer(self.layers[-1], q, hidden, key_mask, rel)
         return self.head(q.reshape(-1, self.c.hidden_size)[rows])
-
-    def forward(self, ids, types, mask, rows, labels):
-        logits = self.masked_logits(ids, types, mask, rows)
-        return F.cross_entropy(logits, labels), logits
 
 
 class BPDecBert(MLMHeadMixin, MaskedOnlyBert):
@@ -220,18 +194,6 @@ class BPDecBert(MLMHeadMixin, MaskedOnlyBert):
     def forward(self, ids, types, mask, rows, labels, unmasked, mixed):
         logits = self.masked_logits(ids, types, mask, rows, unmasked, mixed)
         return F.cross_entropy(logits, labels), logits
-
-
-def randomize(model):
-    """Random (not BERT-init) weights, as in bert_reference.py's fixture."""
-    with torch.no_grad():
-        for name, p in model.named_hf_parameters():
-            if "LayerNorm.weight" in name:
-                p.copy_(1 + 0.2 * torch.randn_like(p))
-            elif name.endswith("bias"):
-                p.copy_(0.1 * torch.randn_like(p))
-            else:
-                p.copy_(0.3 * torch.randn_like(p))
 
 
 def self_checks(c):
@@ -327,21 +289,11 @@ def write_fixture(kind, path):
         tensors["choices/unmasked"] = unmasked.int()
         tensors["choices/mixed"] = mixed.int()
 
-    for n, p in model.named_hf_parameters():
-        tensors["param/" + n] = p.detach().clone()
-    tensors["batch/input_ids"] = ids.int()
-    tensors["batch/segment_ids"] = types.int()
-    tensors["batch/attention_mask"] = mask.int()
-    tensors["batch/masked_positions"] = positions.int()
-    tensors["batch/masked_labels"] = labels.int()
+    add_inputs(tensors, model, ids, types, mask, positions, labels)
     model.train()  # dropout probabilities are 0
     loss, logits = model(ids, types, mask, rows, lab, *extra)
     loss.backward()
-    tensors["loss"] = loss.detach().reshape(1)
-    tensors["masked_logits"] = logits.detach()
-    for n, p in model.named_hf_parameters():
-        g = p.grad if p.grad is not None else torch.zeros_like(p)
-        tensors["grad/" + n] = g.detach().clone()
+    add_outputs(tensors, model, loss, logits)
     import transformers
     meta = {"generator": GENERATOR, "torch": torch.__version__, "transformers": transformers.__version__,
             "config": json.dumps(config), "decoder": json.dumps(decoder), **meta_extra}
