@@ -45,11 +45,3 @@ struct EncodeCommand: ParsableCommand {
         }
     }
 }
-
-/// Prints a tokenization error as one line and exits 2 (bad input) or 1 (failure).
-func reportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as TokenizationError {
-        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-        throw ExitCode(e.exitCode)
-    }
-}

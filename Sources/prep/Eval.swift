@@ -20,7 +20,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         BLASThreads.ensureTunedKernel()
-        do {
+        try reportingErrors {
             let r = try EvalCommand.run(checkpoint: checkpoint, data: data, batchSize: batchSize, threads: threads)
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
@@ -28,12 +28,6 @@ struct Eval: ParsableCommand {
             } else {
                 print(String(format: "loss %.4f  accuracy %.4f  (%d predictions, %d batches)", r.loss, r.accuracy, r.predictions, r.batches))
             }
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
-        } catch let e as LoaderError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
         }
     }
 }

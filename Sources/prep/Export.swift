@@ -21,12 +21,9 @@ struct Export: ParsableCommand {
     var cased = false
 
     func run() throws {
-        do {
+        try reportingErrors {
             let s = try BertExport.export(run: runDirectory, output: output, vocabulary: vocab, lowercase: !cased)
             print("exported \(s.exported.count) tensors (\(s.bytes) bytes) from \(s.checkpoint) to \(output); dropped \(s.dropped.count) decoder/head tensors")
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
         }
     }
 }

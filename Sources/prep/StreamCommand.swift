@@ -77,7 +77,7 @@ struct StreamCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             var state: LoaderState? = nil
             if let path = resume {
                 var s = try StateFile.read(path)
@@ -133,9 +133,6 @@ struct StreamCommand: ParsableCommand {
                              summary.batches, summary.samples, summary.tokens, summary.seconds, summary.samplesPerSecond,
                              Double(summary.tokens) / max(summary.seconds, 1e-9), summary.megabytesPerSecond))
             }
-        } catch let e as LoaderError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode(e.exitCode)
         }
     }
 }

@@ -107,14 +107,8 @@ struct Train: ParsableCommand {
         o.decoderOptions = decoderOptions
         o.attention = attention
         o.dynamicMasking = mask; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
-        do {
+        try reportingErrors {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
-        } catch let e as LoaderError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
         }
     }
 }
