@@ -26,10 +26,7 @@ enum Attention {
         precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
-        let blas = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(blas) }
-        Parallel.chunks(s.batch * a) { thread, pairs in
+        Parallel.headPairs(s.batch * a) { thread, pairs in
             let pd = scratch + thread * scratchPerThread(length: t)
             let keep = pd + 2 * t * t  // 1 for real keys, 0 for padding
             for pair in pairs {
@@ -64,10 +61,7 @@ enum Attention {
                          shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
-        let blas = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(blas) }
-        Parallel.chunks(s.batch * a) { thread, pairs in
+        Parallel.headPairs(s.batch * a) { thread, pairs in
             let dP = scratch + thread * scratchPerThread(length: t)
             for pair in pairs {
                 let b = pair / a, head = pair % a

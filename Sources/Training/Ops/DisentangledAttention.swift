@@ -27,10 +27,7 @@ enum DisentangledAttention {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let r = R.span.count, lo = R.span.lowerBound
         let scale = 1 / (3 * Float(dh)).squareRoot()
-        let blas = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(blas) }
-        Parallel.chunks(s.batch * a) { thread, pairs in
+        Parallel.headPairs(s.batch * a) { thread, pairs in
             let pd = scratch + thread * scratchPerThread(length: t, span: r)
             let c2p = pd + 2 * t * t, p2c = c2p + t * r
             for pair in pairs {
@@ -78,10 +75,7 @@ enum DisentangledAttention {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let r = R.span.count, lo = R.span.lowerBound
         let scale = 1 / (3 * Float(dh)).squareRoot()
-        let blas = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(blas) }
-        Parallel.chunks(s.batch * a) { thread, pairs in
+        Parallel.headPairs(s.batch * a) { thread, pairs in
             let dP = scratch + thread * scratchPerThread(length: t, span: r)
             let pd = dP + t * t, dc2p = pd + t * t, dp2c = dc2p + t * r
             let dr = drel + thread * r * 2 * h

@@ -24,4 +24,14 @@ public enum Parallel {
             body(i, (count * i / t)..<(count * (i + 1) / t))
         }
     }
+
+    /// `chunks` over (batch, head) pairs, each pair's small GEMMs on one BLAS thread: our
+    /// threads already split the pairs, and OpenBLAS's own threads would compete with them.
+    @inline(__always)
+    static func headPairs(_ count: Int, _ body: (_ thread: Int, _ pairs: Range<Int>) -> Void) {
+        let blas = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blas) }
+        chunks(count, body)
+    }
 }
