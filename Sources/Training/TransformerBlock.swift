@@ -63,17 +63,19 @@ struct TransformerBlock {
                   dKeyValue: UnsafeMutablePointer<Float>?, G: UnsafeMutablePointer<Float>, _ c: Context) {
         let w = weights, P = c.P, d = c.dropout, g = c.scratch
         let n = c.batch * c.length, h = config.hiddenSize, i = config.intermediateSize
+        /// ∂L/∂(residual branch before its dropout): `dResidual` as is, or through the
+        /// dropout mask in `dTemp` (`dResidual` still feeds the skip connection).
+        func branchGradient(site: Int) -> UnsafePointer<Float> {
+            guard d.hidden > 0 else { return UnsafePointer(g.dResidual) }
+            Residual.copy(g.dTemp, g.dResidual, count: n * h)
+            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: site))
+            return UnsafePointer(g.dTemp)
+        }
         LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
                            dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
                            gamma: P + w.outputNormWeight, rows: n, columns: h)
-        var dBranch = UnsafePointer(g.dResidual)
-        if d.hidden > 0 {
-            Residual.copy(g.dTemp, g.dResidual, count: n * h)
-            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: sites.2))
-            dBranch = UnsafePointer(g.dTemp)
-        }
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: G + w.outputBias,
-                        dout: dBranch, inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
+                        dout: branchGradient(site: sites.2), inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
         GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, count: n * i)
         Residual.copy(g.dAttended, g.dResidual, count: n * h)
         Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
@@ -82,14 +84,8 @@ struct TransformerBlock {
         LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
                            dout: g.dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
                            gamma: P + w.attentionNormWeight, rows: n, columns: h)
-        dBranch = UnsafePointer(g.dResidual)
-        if d.hidden > 0 {
-            Residual.copy(g.dTemp, g.dResidual, count: n * h)
-            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: sites.1))
-            dBranch = UnsafePointer(g.dTemp)
-        }
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: G + w.attentionOutBias,
-                        dout: dBranch, inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
+                        dout: branchGradient(site: sites.1), inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
                                 dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
