@@ -129,7 +129,8 @@ public enum MaskingJob {
                 throw MaskingError.interrupted(path: path)
             }
             let writer: ShardWriter
-            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel) } catch let e as ShardError {
+            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel,
+                                          backgroundCompression: true) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
             for c in contexts { c.store.release() }
