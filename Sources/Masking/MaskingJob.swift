@@ -100,15 +100,18 @@ public enum MaskingJob {
                           sentenceColumn: sentenceColumn, cacheBlocks: cacheBlocks)
         }
         let randomStore = store(cacheBlocks: max(2, config.randomAccessCacheBlocks / max(1, manifest.shards.count)))
+        // One store for the documents being turned into instances, shared by the workers: the
+        // batches of a wave lie in the same few input blocks, and a store per worker made each
+        // worker decompress every block (a shared reader decompresses it once, under its lock).
+        let documentStore = store(cacheBlocks: 2 * threads)
         let contexts = (0..<threads).map { _ in
-            WorkerContext(config: config, vocabulary: vocabulary, store: store(cacheBlocks: 2), randomStore: randomStore)
+            WorkerContext(config: config, vocabulary: vocabulary, store: documentStore, randomStore: randomStore)
         }
         var summaries: [ShardSummary] = []
         var statistics = InstanceStatistics()
         var reused = 0
         var written = 0
         var documentsDone = 0
-        var record = ShardRecord(columnCount: schema.fields.count)
 
         for (k, unit) in units.enumerated() {
             let path = Dataset.shardPath(in: config.output, index: k)
@@ -129,16 +132,17 @@ public enum MaskingJob {
                 throw MaskingError.interrupted(path: path)
             }
             let writer: ShardWriter
-            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel) } catch let e as ShardError {
+            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel,
+                                          backgroundCompression: true) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
-            for c in contexts { c.store.release() }
+            documentStore.release()
             if k % 8 == 0 { randomStore.release() }
             var unitStats = InstanceStatistics()
             do {
                 try produce(unit, contexts: contexts, documentCount: documentCount) { batch, batchStats in
                     unitStats += batchStats
-                    for i in 0..<batch.count { try append(batch, i, to: writer, record: &record) }
+                    for i in 0..<batch.count { try append(batch, i, to: writer) }
                     documentsDone += config.documentsPerBatch
                     config.progress?(MaskingProgress(
                         documentsDone: min(documentsDone, documentCount), documentsTotal: documentCount,
@@ -215,15 +219,29 @@ public enum MaskingJob {
         }
     }
 
-    static func append(_ b: InstanceBatch, _ i: Int, to writer: ShardWriter, record: inout ShardRecord) throws {
-        record.removeAll()
+    /// Writes instance i straight from the batch's flat columns (no per-record arrays).
+    static func append(_ b: InstanceBatch, _ i: Int, to writer: ShardWriter) throws {
         let t = b.tokenRange(i), m = b.maskRange(i)
-        record.columns[0].append(contentsOf: b.inputIDs[t])
-        record.columns[1].append(contentsOf: b.segmentIDs[t])
-        record.columns[2].append(contentsOf: b.maskedPositions[m])
-        record.columns[3].append(contentsOf: b.maskedLabels[m])
-        if b.nextSentenceLabels[i] != .max { record.columns[4].append(b.nextSentenceLabels[i]) }
-        try writer.append(record)
+        let hasLabel = b.nextSentenceLabels[i] != .max
+        try b.inputIDs.withUnsafeBufferPointer { ids in
+            try b.segmentIDs.withUnsafeBufferPointer { segments in
+                try b.maskedPositions.withUnsafeBufferPointer { positions in
+                    try b.maskedLabels.withUnsafeBufferPointer { labels in
+                        try b.nextSentenceLabels.withUnsafeBufferPointer { pairLabels in
+                            try writer.append(columnCount: 5) { f in
+                                switch f {
+                                case 0: UnsafeBufferPointer(rebasing: ids[t])
+                                case 1: UnsafeBufferPointer(rebasing: segments[t])
+                                case 2: UnsafeBufferPointer(rebasing: positions[m])
+                                case 3: UnsafeBufferPointer(rebasing: labels[m])
+                                default: UnsafeBufferPointer(rebasing: pairLabels[i..<(hasLabel ? i + 1 : i)])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static func wrap(_ error: Error) -> Error {
@@ -243,7 +261,7 @@ final class BatchSlot: @unchecked Sendable {
     var error: Error?
 }
 
-/// A worker's own builder, document store and scratch document.
+/// A worker's own builder and scratch document, and the stores it reads through.
 final class WorkerContext: @unchecked Sendable {
     let config: MaskingJobConfiguration
     var builder: InstanceBuilder
@@ -251,12 +269,15 @@ final class WorkerContext: @unchecked Sendable {
     let randomStore: DocumentStore
     var document = TokenizedDocument()
     var scratch: ShardRecord
+    /// For reads from the shared `store` (its own scratch record is for single-thread use).
+    var documentScratch: ShardRecord
 
     init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore) {
         self.config = config
         self.store = store
         self.randomStore = randomStore
         scratch = ShardRecord(columnCount: store.manifest.schema.fields.count)
+        documentScratch = scratch
         builder = InstanceBuilder(options: config.instances, masking: config.masking, vocabulary: vocabulary,
                                   seed: config.seed)
     }
@@ -268,7 +289,7 @@ final class WorkerContext: @unchecked Sendable {
         let store = self.store, randomStore = self.randomStore
         do {
             for d in documents {
-                try store.read(d, into: &document)
+                try store.read(d, into: &document, scratch: &documentScratch)
                 for c in 0..<config.instances.dupeFactor {
                     try builder.build(document, index: d, copy: c, documentCount: documentCount,
                                       fetch: { i, out in try randomStore.read(i, into: &out, scratch: &self.scratch) },
