@@ -34,26 +34,20 @@ public struct InstanceRandom: RandomNumberGenerator, Sendable {
     /// Uniform in [0, 1) with 53 random bits.
     @inlinable @inline(__always)
     public mutating func nextDouble() -> Double {
-        Double(next() >> 11) * 0x1p-53
+        drawUnit()
     }
 
     /// Uniform in 0..<bound (bound > 0), unbiased: Lemire's multiply-shift with rejection.
     @inlinable
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
-        let b = UInt64(bound)
-        var m = next().multipliedFullWidth(by: b)
-        if m.low < b {
-            let threshold = (0 &- b) % b
-            while m.low < threshold { m = next().multipliedFullWidth(by: b) }
-        }
-        return Int(m.high)
+        return drawInt(below: bound)
     }
 
     /// Uniform in `range` (both ends inclusive, like Python's `random.randint`).
     @inlinable
     public mutating func nextInt(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + nextInt(below: range.upperBound - range.lowerBound + 1)
+        drawInt(in: range)
     }
 
     /// Fisher–Yates from the back, the order Python's `random.shuffle` uses.

@@ -1,10 +1,10 @@
 /// The draws every sampler here uses, written out for any generator so the loader's own
 /// generator gives the same algorithm (see `InstanceRandom` for why not the stdlib's).
 extension RandomNumberGenerator {
-    @inline(__always)
+    @usableFromInline @inline(__always)
     mutating func drawUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     mutating func drawInt(below bound: Int) -> Int {
         let b = UInt64(bound)
         var m = next().multipliedFullWidth(by: b)
@@ -15,7 +15,7 @@ extension RandomNumberGenerator {
         return Int(m.high)
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     mutating func drawInt(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + drawInt(below: range.upperBound - range.lowerBound + 1)
     }
