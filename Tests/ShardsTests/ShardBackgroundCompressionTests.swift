@@ -44,16 +44,8 @@ final class ShardBackgroundCompressionTests: XCTestCase {
     /// the byte offset (from a later append or from finish), and abandoning leaves nothing.
     func testBackgroundWriteFailureSurfaces() throws {
         let dir = try makeTemporaryDirectory(self)
-        var saved = rlimit()
-        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        let previousHandler = signal(SIGXFSZ, SIG_IGN)
-        var limited = saved
-        limited.rlim_cur = 64 * 1024
-        XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limited), 0)
-        defer {
-            setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-            signal(SIGXFSZ, previousHandler)
-        }
+        let restoreFileSize = limitFileSize(to: 64 * 1024)
+        defer { restoreFileSize() }
         let path = dir + "/full.drbs"
         let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1,
                                 backgroundCompression: true)

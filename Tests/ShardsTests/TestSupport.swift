@@ -70,3 +70,19 @@ func XCTAssertThrowsShardError(_ expression: @autoclosure () throws -> some Any,
         }
     }
 }
+
+/// Limits this process's file size to `bytes`, so writes past it fail with EFBIG — a stand-in
+/// for a full disk (the writer's error path is the same as for ENOSPC). Returns the undo.
+func limitFileSize(to bytes: rlim_t) -> () -> Void {
+    var saved = rlimit()
+    getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+    let previousHandler = signal(SIGXFSZ, SIG_IGN)
+    var limited = saved
+    limited.rlim_cur = bytes
+    XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limited), 0)
+    return {
+        var original = saved
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &original)
+        signal(SIGXFSZ, previousHandler)
+    }
+}
