@@ -37,7 +37,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             let names = labels.map { $0.split(separator: ",").map(String.init) } ?? runs.map { ($0 as NSString).lastPathComponent }
             let summaries = try CompareCommand.run(runs: runs, labels: names, evalData: evalData, syntheticEval: syntheticEval,
                                                    svg: svg, title: title, threads: threads)
@@ -47,9 +47,6 @@ struct Compare: ParsableCommand {
             } else {
                 print(RunComparison.table(summaries), terminator: "")
             }
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(e.exitCode)
         }
     }
 }
