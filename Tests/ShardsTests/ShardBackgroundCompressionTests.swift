@@ -43,20 +43,6 @@ final class ShardBackgroundCompressionTests: XCTestCase {
     /// A full disk while blocks are written in the background: the error names the shard and
     /// the byte offset (from a later append or from finish), and abandoning leaves nothing.
     func testBackgroundWriteFailureSurfaces() throws {
-        let dir = try makeTemporaryDirectory(self)
-        let restoreFileSize = limitFileSize(to: 64 * 1024)
-        defer { restoreFileSize() }
-        let path = dir + "/full.drbs"
-        let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1,
-                                backgroundCompression: true)
-        var thrown: Error?
-        do {
-            for r in randomRecords(2000, seed: 5) { try w.append(r) }
-            _ = try w.finish()
-        } catch { thrown = error }
-        let text = thrown.map { "\($0)" } ?? "no error"
-        XCTAssertTrue(text.hasPrefix(path + ": write at byte "), text)
-        w.abandon()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+        try assertFullDiskWriteFailsCleanly(self, backgroundCompression: true)
     }
 }

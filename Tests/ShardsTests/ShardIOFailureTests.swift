@@ -7,21 +7,8 @@ final class ShardIOFailureTests: XCTestCase {
     /// ENOSPC; the path through the writer is the same): the error names the shard and the
     /// byte offset, and abandoning leaves no file behind.
     func testWriteFailureNamesTheFileAndLeavesNothing() throws {
-        let dir = try makeTemporaryDirectory(self)
-        let restoreFileSize = limitFileSize(to: 64 * 1024)
-        defer { restoreFileSize() }
-        let path = dir + "/full.drbs"
-        let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1)
-        var thrown: Error?
-        do {
-            for r in randomRecords(2000, seed: 5) { try w.append(r) }
-            _ = try w.finish()
-        } catch { thrown = error }
-        let text = thrown.map { "\($0)" } ?? "no error"
-        XCTAssertTrue(text.hasPrefix(path + ": write at byte "), text)
+        let text = try assertFullDiskWriteFailsCleanly(self, backgroundCompression: false)
         XCTAssertTrue(text.contains("File too large"), text)
-        w.abandon()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
     /// One reader shared by several threads returns the same records as a private one.

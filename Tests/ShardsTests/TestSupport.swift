@@ -86,3 +86,27 @@ func limitFileSize(to bytes: rlim_t) -> () -> Void {
         signal(SIGXFSZ, previousHandler)
     }
 }
+
+/// Writes 2,000 records into a shard under a 64 KiB file-size limit and checks that the write
+/// fails naming the shard and byte offset, and that abandoning leaves the directory empty.
+/// Returns the error's text for further checks.
+@discardableResult
+func assertFullDiskWriteFailsCleanly(_ test: XCTestCase, backgroundCompression: Bool,
+                                     file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let dir = try makeTemporaryDirectory(test)
+    let restoreFileSize = limitFileSize(to: 64 * 1024)
+    defer { restoreFileSize() }
+    let path = dir + "/full.drbs"
+    let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1,
+                            backgroundCompression: backgroundCompression)
+    var thrown: Error?
+    do {
+        for r in randomRecords(2000, seed: 5) { try w.append(r) }
+        _ = try w.finish()
+    } catch { thrown = error }
+    let text = thrown.map { "\($0)" } ?? "no error"
+    XCTAssertTrue(text.hasPrefix(path + ": write at byte "), text, file: file, line: line)
+    w.abandon()
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], file: file, line: line)
+    return text
+}
