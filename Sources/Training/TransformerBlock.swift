@@ -42,8 +42,7 @@ struct TransformerBlock {
                                relative: c.relative, layer: w, P)
         Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
                        rows: n, inputs: h, outputs: h)
-        Dropout.apply(a.residual1, count: n * h, p: d.hidden, key: d.key(site: sites.1))
-        Residual.add(a.residual1, x, count: n * h)
+        Dropout.applyAdding(a.residual1, residual: x, count: n * h, p: d.hidden, key: d.key(site: sites.1))
         LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, inp: a.residual1,
                           gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: config.layerNormEps)
         Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
@@ -51,8 +50,7 @@ struct TransformerBlock {
         GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
         Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
                        rows: n, inputs: i, outputs: h)
-        Dropout.apply(a.residual2, count: n * h, p: d.hidden, key: d.key(site: sites.2))
-        Residual.add(a.residual2, a.attended, count: n * h)
+        Dropout.applyAdding(a.residual2, residual: a.attended, count: n * h, p: d.hidden, key: d.key(site: sites.2))
         LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, inp: a.residual2,
                           gamma: P + w.outputNormWeight, beta: P + w.outputNormBias, rows: n, columns: h, eps: config.layerNormEps)
     }
@@ -67,8 +65,7 @@ struct TransformerBlock {
         /// dropout mask in `dTemp` (`dResidual` still feeds the skip connection).
         func branchGradient(site: Int) -> UnsafePointer<Float> {
             guard d.hidden > 0 else { return UnsafePointer(g.dResidual) }
-            Residual.copy(g.dTemp, g.dResidual, count: n * h)
-            Dropout.apply(g.dTemp, count: n * h, p: d.hidden, key: d.key(site: site))
+            Dropout.apply(into: g.dTemp, from: g.dResidual, count: n * h, p: d.hidden, key: d.key(site: site))
             return UnsafePointer(g.dTemp)
         }
         LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,

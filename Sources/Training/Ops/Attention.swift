@@ -26,6 +26,7 @@ enum Attention {
         precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
+        let threshold = Dropout.threshold(p), dropScale = 1 / (1 - p)
         Parallel.headPairs(s.batch * a) { thread, pairs in
             let pd = scratch + thread * scratchPerThread(length: t)
             let keep = pd + 2 * t * t  // 1 for real keys, 0 for padding
@@ -36,20 +37,19 @@ enum Attention {
                 let P = probs + pair * t * t
                 sgemm(false, true, t, t, dh, scale, q, ld, k, ld, 0, P, t)
                 for j in 0..<t { keep[j] = m[j] != 0 ? 1 : 0 }
+                let D = dropped.map { $0 + pair * t * t }
                 for i in 0..<t {
                     let row = P + i * t
-                    var mx = -Float.infinity
-                    for j in 0..<t where m[j] != 0 { mx = max(mx, row[j]) }
+                    let mx = FastMath.maskedMax(row, keep, t)
                     let sum = FastMath.expShiftInPlace(row, t, shift: mx, mask: keep)
                     FastMath.scale(row, t, by: sum > 0 ? 1 / sum : 0)
+                    // Dropout of the row straight into `dropped` (no copy of P first).
+                    if p > 0, let D {
+                        Dropout.dropRow(into: D + i * t, from: row, count: t, first: pair * t * t + i * t,
+                                        key: key, threshold: threshold, scale: dropScale)
+                    }
                 }
-                var used = UnsafePointer(P)
-                if p > 0, let dropped {
-                    let D = dropped + pair * t * t
-                    D.update(from: P, count: t * t)
-                    Dropout.applySerial(D, count: t * t, p: p, key: key, first: pair * t * t)
-                    used = UnsafePointer(D)
-                }
+                let used: UnsafePointer<Float> = if p > 0, let D { UnsafePointer(D) } else { UnsafePointer(P) }
                 sgemm(false, false, t, dh, t, 1, used, t, v, ld, 0, context + b * t * h + head * dh, h)
             }
         }
@@ -75,14 +75,15 @@ enum Attention {
                 // dV = P_dropᵀ · dC ; dP_drop = dC · Vᵀ
                 sgemm(true, false, t, dh, t, 1, used, t, dC, h, 0, dv, ld)
                 sgemm(false, true, t, t, dh, 1, dC, h, v, ld, 0, dP, t)
-                if p > 0 {
-                    // Through the dropout: kept entries scale by 1/(1−p), dropped ones get 0.
-                    let scale = 1 / (1 - p)
-                    for j in 0..<(t * t) { dP[j] = used[j] != 0 ? dP[j] * scale : 0 }
-                }
-                // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P)
+                // Through the dropout (kept entries scale by 1/(1−p), dropped ones get 0), then
+                // the softmax backward dS = P ⊙ (dP − Σ_j dP·P), one row at a time while it is in L1.
+                let dropScale = 1 / (1 - p)
                 for i in 0..<t {
                     let pr = P + i * t, g = dP + i * t
+                    if p > 0 {
+                        let u = used + i * t
+                        for j in 0..<t { g[j] = u[j] != 0 ? g[j] * dropScale : 0 }
+                    }
                     let dot = FastMath.dot(pr, g, t)
                     for j in 0..<t { g[j] = pr[j] * (g[j] - dot) }
                 }

@@ -31,20 +31,88 @@ public enum Dropout {
     @inline(__always)
     static func threshold(_ p: Float) -> UInt32 { UInt32(min(Double(p) * 4294967296.0, 4294967295.0)) }
 
+    typealias Lanes = SIMD8<Float>
+    typealias KeepMask = SIMDMask<SIMD8<Int32>>
+
+    /// `keeps` for the 8 elements `index ..< index+8` (`index` even) in SIMD lanes: four
+    /// `mix` hashes computed side by side, the high half of each for the even element.
+    @inline(__always)
+    static func keepMask(_ key: UInt64, _ index: Int, threshold t: SIMD8<UInt32>) -> KeepMask {
+        let step: UInt64 = 0xD1B54A32D192ED03
+        let base = key &+ UInt64(truncatingIfNeeded: index >> 1) &* step
+        var z = SIMD4<UInt64>(repeating: base) &+ SIMD4<UInt64>(0, step, step &* 2, step &* 3)
+        z &+= SIMD4<UInt64>(repeating: 0x9E3779B97F4A7C15)
+        z = (z ^ (z &>> 30)) &* SIMD4<UInt64>(repeating: 0xBF58476D1CE4E5B9)
+        z = (z ^ (z &>> 27)) &* SIMD4<UInt64>(repeating: 0x94D049BB133111EB)
+        z = z ^ (z &>> 31)
+        let u = unsafeBitCast(z, to: SIMD8<UInt32>.self)  // little-endian: (low, high) per hash
+        return SIMD8<UInt32>(u[1], u[0], u[3], u[2], u[5], u[4], u[7], u[6]) .>= t
+    }
+
+    /// Element-wise dropout over `0..<count` (element indices `first...`): `vector(i, x, keep)`
+    /// for 8 elements at a time where the hash pairs line up, `scalar(i, keep)` for the rest.
+    /// `vector` gets `x` loaded from `source + i`.
+    @inline(__always)
+    static func forEachLanes(key: UInt64, first: Int, count: Int, threshold t: UInt32,
+                             _ vector: (Int, KeepMask) -> Void, _ scalar: (Int, Bool) -> Void) {
+        guard count > 0 else { return }
+        var i = 0
+        if first & 1 == 1 { scalar(0, keeps(key, first, threshold: t)); i = 1 }
+        let tv = SIMD8<UInt32>(repeating: t)
+        while i + 8 <= count {
+            vector(i, keepMask(key, first + i, threshold: tv))
+            i += 8
+        }
+        while i < count { scalar(i, keeps(key, first + i, threshold: t)); i += 1 }
+    }
+
     /// x[i] ← x[i] · keep(i)/(1−p), for element indices `first ..< first+count`.
     /// The same call is the backward (applied to the gradient).
     static func apply(_ x: UnsafeMutablePointer<Float>, count: Int, p: Float, key: UInt64, first: Int = 0) {
         guard p > 0 else { return }
+        apply(into: x, from: x, count: count, p: p, key: key, first: first)
+    }
+
+    /// out[i] ← x[i] · keep(i)/(1−p) (`out` may be `x`; out of place it is the backward of a
+    /// dropped branch whose input gradient also feeds a skip connection).
+    static func apply(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int, p: Float,
+                      key: UInt64, first: Int = 0) {
+        guard p > 0 else { if out != x { out.update(from: x, count: count) }; return }
         let t = threshold(p), scale = 1 / (1 - p)
         Parallel.chunks(count, minimumPerThread: 8192) { _, r in
-            for i in r { x[i] = keeps(key, first + i, threshold: t) ? x[i] * scale : 0 }
+            let lo = r.lowerBound, o = out + lo, y = x + lo
+            dropRow(into: o, from: y, count: r.count, first: first + lo, key: key, threshold: t, scale: scale)
+        }
+    }
+
+    /// out[i] ← x[i]·scale where element `first + i` is kept, else 0 (serial; `out` may be `x`).
+    @inline(__always)
+    static func dropRow(into o: UnsafeMutablePointer<Float>, from y: UnsafePointer<Float>, count: Int, first: Int,
+                        key: UInt64, threshold t: UInt32, scale: Float) {
+        forEachLanes(key: key, first: first, count: count, threshold: t, { i, keep in
+            let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
+            UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: .!keep), as: Lanes.self)
+        }, { i, keep in o[i] = keep ? y[i] * scale : 0 })
+    }
+
+    /// x[i] ← x[i] · keep(i)/(1−p) + residual[i]: dropout of a branch and the skip connection
+    /// in one pass (the same rounding as `apply` then `Residual.add`).
+    static func applyAdding(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, count: Int, p: Float, key: UInt64) {
+        guard p > 0 else { Residual.add(x, residual, count: count); return }
+        let t = threshold(p), scale = 1 / (1 - p)
+        Parallel.chunks(count, minimumPerThread: 8192) { _, r in
+            let lo = r.lowerBound, y = x + lo, z = residual + lo
+            forEachLanes(key: key, first: lo, count: r.count, threshold: t, { i, keep in
+                let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
+                let w = UnsafeRawPointer(z + i).loadUnaligned(as: Lanes.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: .!keep) + w, as: Lanes.self)
+            }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
         }
     }
 
     /// Single-threaded variant for use inside an already parallel loop.
     @inline(__always)
     static func applySerial(_ x: UnsafeMutablePointer<Float>, count: Int, p: Float, key: UInt64, first: Int) {
-        let t = threshold(p), scale = 1 / (1 - p)
-        for i in 0..<count { x[i] = keeps(key, first + i, threshold: t) ? x[i] * scale : 0 }
+        dropRow(into: x, from: x, count: count, first: first, key: key, threshold: threshold(p), scale: 1 / (1 - p))
     }
 }

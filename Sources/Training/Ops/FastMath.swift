@@ -88,6 +88,18 @@ enum FastMath {
         return acc.max()
     }
 
+    /// max over j with mask[j] ≠ 0 of a[j]; −∞ when every entry is masked out.
+    @inline(__always)
+    static func maskedMax(_ a: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = V(repeating: -.infinity), j = 0
+        while j < n {
+            let v = load(a + j, n - j, pad: -.infinity).replacing(with: -.infinity, where: load(mask + j, n - j) .== 0)
+            acc = acc.replacing(with: v, where: v .> acc)
+            j += width
+        }
+        return acc.max()
+    }
+
     /// a[j] ← e^{a[j] − shift}·(mask?[j] ?? 1); returns the sum.
     @inline(__always)
     static func expShiftInPlace(_ a: UnsafeMutablePointer<Float>, _ n: Int, shift: Float,
