@@ -25,27 +25,57 @@ public final class AdamW {
 
     deinit { firstMoment.deallocate(); secondMoment.deallocate() }
 
-    /// One update of `arena.values` from `arena.gradients` at learning rate `lr`.
-    public func update(_ arena: ParameterArena, lr: Float) {
+    /// One update of `arena.values` from `arena.gradients` at learning rate `lr`; each gradient
+    /// is multiplied by `gradientScale` as it is read (the clipping coefficient, see
+    /// `clipAndUpdate`), which rounds exactly as scaling the gradients in place first would.
+    public func update(_ arena: ParameterArena, lr: Float, gradientScale: Float = 1) {
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
         let c1 = 1 - Float(pow(Double(b1), Double(step)))
         let c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
         let stepSize = lr / c1
         let m = firstMoment, v = secondMoment, p = arena.values, g = arena.gradients
+        let scaled = gradientScale != 1, gs = gradientScale
         for t in layout.tensors {
             let decay: Float = t.decays ? 1 - lr * weightDecay : 1
             let o = t.offset
             Parallel.chunks(t.count, minimumPerThread: 32768) { _, r in
-                for j in r {
-                    let i = o + j
-                    let gi = g[i]
+                // SIMD8 lanes with the scalar expression's operations in the same order (no
+                // fused multiply-adds), so both loops give the same bits; the compiler does
+                // not vectorise the scalar loop itself (the four buffers might alias).
+                typealias V = SIMD8<Float>
+                var i = o + r.lowerBound
+                let end = o + r.upperBound
+                while i + 8 <= end {
+                    var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                    if scaled { gi = gi * gs }
+                    let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + (1 - b1) * gi
+                    let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + (1 - b2) * gi * gi
+                    let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) * decay - stepSize * mi / (vi.squareRoot() / c2 + eps)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                    UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
+                    i += 8
+                }
+                while i < end {
+                    let gi = scaled ? g[i] * gs : g[i]
                     m[i] = b1 * m[i] + (1 - b1) * gi
                     v[i] = b2 * v[i] + (1 - b2) * gi * gi
                     p[i] = p[i] * decay - stepSize * m[i] / (v[i].squareRoot() / c2 + eps)
+                    i += 1
                 }
             }
         }
+    }
+
+    /// `clipGradientNorm` then `update` with one pass over the gradients fewer: the clip
+    /// coefficient is applied as the optimizer reads each gradient, so `arena.gradients` are
+    /// left unscaled. Returns the norm before clipping.
+    @discardableResult
+    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float) -> Double {
+        let norm = arena.gradientNorm()
+        update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm))
+        return norm
     }
 
     /// Restores the step count (with the moments loaded separately) on resume.
@@ -57,13 +87,20 @@ public final class AdamW {
 @discardableResult
 public func clipGradientNorm(_ arena: ParameterArena, maxNorm: Float) -> Double {
     let norm = arena.gradientNorm()
-    guard maxNorm > 0 else { return norm }
-    let coef = Double(maxNorm) / (norm + 1e-6)
-    if coef < 1 {
-        let c = Float(coef), g = arena.gradients
+    let c = clipCoefficient(norm: norm, maxNorm: maxNorm)
+    if c != 1 {
+        let g = arena.gradients
         Parallel.chunks(arena.count, minimumPerThread: 65536) { _, r in for i in r { g[i] *= c } }
     }
     return norm
+}
+
+/// The factor `clipGradientNorm` scales the gradients by: maxNorm / (norm + 1e-6) when that
+/// is below 1, else 1 (no clipping; also when `maxNorm` ≤ 0).
+func clipCoefficient(norm: Double, maxNorm: Float) -> Float {
+    guard maxNorm > 0 else { return 1 }
+    let coef = Double(maxNorm) / (norm + 1e-6)
+    return coef < 1 ? Float(coef) : 1
 }
 
 /// Linear warmup to the peak rate, then linear or cosine decay to 0 at `totalSteps`.

@@ -142,10 +142,10 @@ public final class Trainer {
                 positions += batch.size * batch.sequenceLength
                 flops += model.flopsPerStep(batch: batch.size, length: batch.sequenceLength, predictions: out.predictions)
             }
-            let norm = clipGradientNorm(model.parameters, maxNorm: o.maxGradNorm)
+            let norm = model.parameters.gradientNorm()
             guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
             let lr = schedule.rate(at: next)
-            optimizer.update(model.parameters, lr: lr)
+            optimizer.update(model.parameters, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: o.maxGradNorm))
             step = next
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
             var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,

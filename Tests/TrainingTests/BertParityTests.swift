@@ -49,8 +49,8 @@ final class BertParityTests: XCTestCase {
             m.parameters.zeroGradients()
             let out = try m.forward(f.batch)
             m.backward()
-            let norm = clipGradientNorm(m.parameters, maxNorm: Float(o["clip"]!))
-            adam.update(m.parameters, lr: schedule.rate(at: step))
+            // The trainer's fused path: the clip coefficient applied inside the update.
+            let norm = adam.clipAndUpdate(m.parameters, lr: schedule.rate(at: step), maxGradNorm: Float(o["clip"]!))
             XCTAssertLessThan(abs(out.loss - Double(refLosses[step - 1])) / Double(refLosses[step - 1]), tolerance, "loss at step \(step)")
             XCTAssertLessThan(abs(norm - Double(refNorms[step - 1])) / Double(refNorms[step - 1]), tolerance, "grad norm at step \(step)")
             // The key bias is skipped here: its true gradient is 0, so Adam's m/√v turns float

@@ -11,9 +11,11 @@ enum CrossEntropy {
         Parallel.chunks(m, minimumPerThread: 4) { _, r in
             for row in r {
                 let x = logits + row * v
-                let mx = FastMath.max(x, v)
-                var arg = 0
-                while arg < v - 1 && x[arg] != mx { arg += 1 }  // first index of the maximum (bounded: NaN ≠ NaN)
+                var (mx, arg) = FastMath.maxAndFirstIndex(x, v)
+                if !mx.isFinite {  // all NaN or ±∞ somewhere: the plain scan's answer
+                    mx = FastMath.max(x, v); arg = 0
+                    while arg < v - 1 && x[arg] != mx { arg += 1 }  // bounded: NaN ≠ NaN
+                }
                 let label = Int(labels[row])
                 let z = x[label] - mx
                 let sum = FastMath.expShiftInPlace(x, v, shift: mx)

@@ -88,6 +88,24 @@ enum FastMath {
         return acc.max()
     }
 
+    /// The maximum of a[0..<n] (NaNs ignored) and the first index holding it, in one pass:
+    /// each lane keeps its first maximum (strict >), then the smallest index among the lanes
+    /// that hold the overall maximum wins.
+    @inline(__always)
+    static func maxAndFirstIndex(_ a: UnsafePointer<Float>, _ n: Int) -> (Float, Int) {
+        var acc = V(repeating: -.infinity), at = SIMD8<Int32>(repeating: Int32.max), j = 0
+        let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        while j < n {
+            let v = load(a + j, n - j, pad: -.infinity)
+            let better = v .> acc
+            acc = acc.replacing(with: v, where: better)
+            at = at.replacing(with: lane &+ Int32(j), where: better)
+            j += width
+        }
+        let mx = acc.max()
+        return (mx, Int(at.replacing(with: Int32.max, where: acc .!= mx).min()))
+    }
+
     /// max over j with mask[j] ≠ 0 of a[j]; −∞ when every entry is masked out.
     @inline(__always)
     static func maskedMax(_ a: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, _ n: Int) -> Float {
