@@ -67,8 +67,8 @@ extension MLMHead {
                         inp: s.transformed, weight: P + wordEmbeddings, rows: m, inputs: H, outputs: vocabulary)
         LayerNorm.backward(dinp: s.dAct, dgamma: G + normWeight, dbeta: G + normBias, dout: s.dTransformed,
                            inp: s.act, mean: s.mean, rstd: s.rstd, gamma: P + normWeight, rows: m, columns: H)
-        GELU.backward(dinp: s.dAct, dout: s.dAct, derivative: s.actDerivative, count: m * H)
-        Linear.backward(dinp: s.dTransformed, dweight: G + denseWeight, dbias: G + denseBias, dout: s.dAct,
+        GELU.backward(dinp: s.dAct, dout: s.dAct, derivative: s.actDerivative, rows: m, columns: H, biasGradient: G + denseBias)
+        Linear.backward(dinp: s.dTransformed, dweight: G + denseWeight, dbias: nil, dout: s.dAct,
                         inp: s.gathered, weight: P + denseWeight, rows: m, inputs: H, outputs: H)
         for i in 0..<m {
             let dst = dHidden + Int(s.rows.pointer[i]) * H, src = s.dTransformed + i * H

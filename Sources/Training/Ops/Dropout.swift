@@ -85,6 +85,25 @@ public enum Dropout {
         }
     }
 
+    /// `apply(into:from:)` over a [rows, columns] matrix (p > 0) that also adds the column sums
+    /// of `out` into `biasGradient`: the backward of a dropped `Linear` output, whose bias
+    /// gradient is taken while the masked gradient is written instead of in a second pass
+    /// (`ColumnSum`). Column blocks with the rows summed in order, as `ColumnSum` does.
+    static func apply(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, rows n: Int, columns c: Int,
+                      p: Float, key: UInt64, biasGradient acc: UnsafeMutablePointer<Float>) {
+        precondition(p > 0)
+        let t = threshold(p), scale = 1 / (1 - p)
+        Parallel.chunks(c / 8, minimumPerThread: 2) { _, blocks in
+            let lo = blocks.lowerBound * 8
+            let hi = blocks.upperBound == c / 8 ? c : blocks.upperBound * 8  // the last block takes the tail
+            for row in 0..<n {
+                let o = out + row * c
+                dropRow(into: o + lo, from: x + row * c + lo, count: hi - lo, first: row * c + lo, key: key, threshold: t, scale: scale)
+                for j in lo..<hi { acc[j] += o[j] }
+            }
+        }
+    }
+
     /// out[i] ← x[i]·scale where element `first + i` is kept, else 0 (serial; `out` may be `x`).
     @inline(__always)
     static func dropRow(into o: UnsafeMutablePointer<Float>, from y: UnsafePointer<Float>, count: Int, first: Int,
