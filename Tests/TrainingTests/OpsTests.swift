@@ -50,6 +50,91 @@ final class OpsTests: XCTestCase {
         XCTAssertEqual(s, a.map { expf($0 - 1) }.reduce(0, +), accuracy: 1e-4)
         XCTAssertEqual(e[36], expf(a[36] - 1), accuracy: 1e-6)
     }
+
+    /// The lane-wise dropout paths draw exactly `Dropout.keeps`'s mask (the readable
+    /// definition), from odd offsets and with tails, and the fused bias sums equal column sums.
+    func testDropoutLanesMatchScalarMask() {
+        let p: Float = 0.3, key = Dropout.key(seed: 5, step: 2, micro: 0, site: 3)
+        let t = Dropout.threshold(p), scale = 1 / (1 - p)
+        let x = randoms(1003, seed: 7)
+        func expected(_ i: Int, first: Int) -> Float { Dropout.keeps(key, first + i, threshold: t) ? x[i] * scale : 0 }
+        for first in [0, 1, 6, 11] {
+            var y = x
+            Dropout.apply(&y, count: x.count, p: p, key: key, first: first)
+            for i in 0..<x.count { XCTAssertEqual(y[i], expected(i, first: first), "first \(first), element \(i)") }
+            var z = x
+            Dropout.applySerial(&z, count: x.count, p: p, key: key, first: first)
+            XCTAssertEqual(z, y)
+        }
+        let r = randoms(x.count, seed: 8)
+        var sum = x
+        Dropout.applyAdding(&sum, residual: r, count: x.count, p: p, key: key)
+        for i in 0..<x.count { XCTAssertEqual(sum[i], expected(i, first: 0) + r[i]) }
+        // [17, 59]: 59 columns, so the column blocks have a tail.
+        let rows = 17, cols = 59
+        var out = [Float](repeating: 0, count: rows * cols), bias = randoms(cols, seed: 9), ref = bias
+        Dropout.apply(into: &out, from: x, rows: rows, columns: cols, p: p, key: key, biasGradient: &bias)
+        for i in 0..<(rows * cols) { XCTAssertEqual(out[i], expected(i, first: 0)) }
+        ColumnSum.accumulate(into: &ref, out, rows: rows, columns: cols)
+        XCTAssertEqual(bias, ref)
+    }
+
+    func testFusedGELUBackwardAndBiasSum() {
+        let rows = 9, cols = 37
+        let dout = randoms(rows * cols, seed: 10), der = randoms(rows * cols, seed: 11)
+        var dinp = [Float](repeating: 0, count: rows * cols), bias = randoms(cols, seed: 12), ref = bias
+        GELU.backward(dinp: &dinp, dout: dout, derivative: der, rows: rows, columns: cols, biasGradient: &bias)
+        for i in 0..<(rows * cols) { XCTAssertEqual(dinp[i], dout[i] * der[i]) }
+        ColumnSum.accumulate(into: &ref, dinp, rows: rows, columns: cols)
+        XCTAssertEqual(bias, ref)
+    }
+
+    func testMaxAndFirstIndexAndMaskedMax() {
+        var x = randoms(1001, seed: 13)
+        x[700] = 9; x[300] = 9  // a tie: the first index wins
+        let (mx, at) = FastMath.maxAndFirstIndex(x, x.count)
+        XCTAssertEqual(mx, 9); XCTAssertEqual(at, 300)
+        let mask = (0..<x.count).map { Float($0 % 3 == 0 ? 1 : 0) }
+        let ref = (0..<x.count).filter { $0 % 3 == 0 }.map { x[$0] }.max()!
+        XCTAssertEqual(FastMath.maskedMax(x, mask, x.count), ref)
+        XCTAssertEqual(FastMath.maskedMax(x, [Float](repeating: 0, count: x.count), x.count), -.infinity)
+    }
+
+    /// The SIMD AdamW update with a clip scale equals scaling the gradients and then updating
+    /// with the scalar formula.
+    func testAdamWLanesAndFusedClipMatchScalar() {
+        var layout = ParameterLayout()
+        _ = layout.add("w", [37, 3])
+        _ = layout.add("b", [5])
+        let a = ParameterArena(layout: layout), b = ParameterArena(layout: layout)
+        let n = layout.count
+        let v0 = randoms(n, seed: 14), g0 = randoms(n, seed: 15, scale: 3)
+        for i in 0..<n { a.values[i] = v0[i]; b.values[i] = v0[i]; a.gradients[i] = g0[i]; b.gradients[i] = g0[i] }
+        let fused = AdamW(layout: layout, weightDecay: 0.01)
+        var m = [Float](repeating: 0, count: n), v = m
+        let lr: Float = 1e-2, b1 = fused.beta1, b2 = fused.beta2, eps = fused.epsilon
+        for step in 1...2 {
+            let norm = fused.clipAndUpdate(a, lr: lr, maxGradNorm: 1)
+            XCTAssertEqual(norm, clipGradientNorm(b, maxNorm: 1))  // scales b's gradients in place
+            // The scalar formula, written out (torch.optim.AdamW), on the clipped gradients.
+            let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+            let stepSize = lr / c1
+            for t in layout.tensors {
+                let decay: Float = t.decays ? 1 - lr * 0.01 : 1
+                for i in t.offset..<(t.offset + t.count) {
+                    let gi = b.gradients[i]
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    b.values[i] = b.values[i] * decay - stepSize * m[i] / (v[i].squareRoot() / c2 + eps)
+                }
+            }
+            for i in 0..<n { b.gradients[i] = g0[i] }
+        }
+        for i in 0..<n {
+            XCTAssertEqual(a.values[i], b.values[i], "parameter \(i)")
+            XCTAssertEqual(fused.firstMoment[i], m[i]); XCTAssertEqual(fused.secondMoment[i], v[i])
+        }
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }
