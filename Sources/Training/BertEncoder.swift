@@ -70,12 +70,12 @@ struct EncoderLayerActivations {
 
 /// Gradient scratch shared by all layers (the backward walks one layer at a time).
 struct EncoderGradientScratch {
-    var dHidden, dResidual, dTemp, dAttended, dFFN, dQKV, dContext, attention: UnsafeMutablePointer<Float>
+    var dHidden, dResidual, dTemp, dFFN, dQKV, dContext, attention: UnsafeMutablePointer<Float>
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
         let n = cap.rows, h = c.hiddenSize
         dHidden = a.take(n * h); dResidual = a.take(n * h); dTemp = a.take(n * h)
-        dAttended = a.take(n * h); dFFN = a.take(n * c.intermediateSize); dQKV = a.take(n * 3 * h)
+        dFFN = a.take(n * c.intermediateSize); dQKV = a.take(n * 3 * h)
         dContext = a.take(n * h)
         attention = a.take(Parallel.threads * Attention.scratchPerThread(length: cap.sequenceLength))
     }

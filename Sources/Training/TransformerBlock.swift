@@ -61,39 +61,44 @@ struct TransformerBlock {
                   dKeyValue: UnsafeMutablePointer<Float>?, G: UnsafeMutablePointer<Float>, _ c: Context) {
         let w = weights, P = c.P, d = c.dropout, g = c.scratch
         let n = c.batch * c.length, h = config.hiddenSize, i = config.intermediateSize
-        /// ∂L/∂(residual branch before its dropout): `dResidual` as is, or through the
-        /// dropout mask in `dTemp` (`dResidual` still feeds the skip connection); the branch's
-        /// output bias gradient is added into `dbias` on the way.
-        func branchGradient(site: Int, dbias: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        /// ∂L/∂(residual branch before its dropout): `dSum` (the gradient at the residual sum)
+        /// as is, or through the dropout mask in `dTemp` (`dSum` still feeds the skip
+        /// connection); the branch's output bias gradient is added into `dbias` on the way.
+        func branchGradient(_ dSum: UnsafeMutablePointer<Float>, site: Int, dbias: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
             guard d.hidden > 0 else {
-                ColumnSum.accumulate(into: dbias, g.dResidual, rows: n, columns: h)
-                return UnsafePointer(g.dResidual)
+                ColumnSum.accumulate(into: dbias, dSum, rows: n, columns: h)
+                return UnsafePointer(dSum)
             }
-            Dropout.apply(into: g.dTemp, from: g.dResidual, rows: n, columns: h, p: d.hidden, key: d.key(site: site), biasGradient: dbias)
+            Dropout.apply(into: g.dTemp, from: dSum, rows: n, columns: h, p: d.hidden, key: d.key(site: site), biasGradient: dbias)
             return UnsafePointer(g.dTemp)
         }
+        // The skip connections need no copies: the FFN's input gradient is added straight into
+        // the residual-sum gradient `dResidual` (which becomes ∂L/∂attended), and the attention
+        // LayerNorm's input gradient is written into `dHidden` (free once the output LayerNorm
+        // has read it), to which the QKV projection's input gradient is then added.
         LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
                            dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
                            gamma: P + w.outputNormWeight, rows: n, columns: h)
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: nil,
-                        dout: branchGradient(site: sites.2, dbias: G + w.outputBias), inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
+                        dout: branchGradient(g.dResidual, site: sites.2, dbias: G + w.outputBias),
+                        inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
         GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, rows: n, columns: i,
                       biasGradient: G + w.intermediateBias)
-        Residual.copy(g.dAttended, g.dResidual, count: n * h)
-        Linear.backward(dinp: g.dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
+        let dAttended = g.dResidual
+        Linear.backward(dinp: dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
                         dbias: nil, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
                         rows: n, inputs: h, outputs: i)
-        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
-                           dout: g.dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
+        LayerNorm.backward(dinp: g.dHidden, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
+                           dout: dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
                            gamma: P + w.attentionNormWeight, rows: n, columns: h)
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: nil,
-                        dout: branchGradient(site: sites.1, dbias: G + w.attentionOutBias), inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
+                        dout: branchGradient(g.dHidden, site: sites.1, dbias: G + w.attentionOutBias),
+                        inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
                                 dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
                                 dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
                                 relative: c.relative, layer: w, P, G)
-        Residual.copy(g.dHidden, g.dResidual, count: n * h)
         if let kv, let dKeyValue {
             // Query rows of the fused weight read `x`; key/value rows read `kv`.
             parallelSgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
