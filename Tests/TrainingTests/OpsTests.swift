@@ -135,6 +135,24 @@ final class OpsTests: XCTestCase {
             XCTAssertEqual(fused.firstMoment[i], m[i]); XCTAssertEqual(fused.secondMoment[i], v[i])
         }
     }
+
+    /// The attention products split into two row halves (`attentionSgemm`) against one whole
+    /// call, on the shape that takes the split (T = 128, d_h = 64) and strided like the QKV buffer.
+    func testHalvedAttentionGEMMsMatchWholeCall() {
+        let t = 128, dh = 64, ld = 3 * 256
+        let a = randoms(t * t, seed: 16), b = randoms(t * ld, seed: 17)
+        for transposeA in [false, true] {
+            var split = [Float](repeating: 0, count: t * ld), whole = split
+            attentionSgemm(transposeA, t, dh, t, 0.125, a, t, b, ld, &split, ld, splitting: true)
+            sgemm(transposeA, false, t, dh, t, 0.125, a, t, b, ld, 0, &whole, ld)
+            let scale = whole.map(abs).max()!
+            XCTAssertGreaterThan(scale, 0)
+            for i in 0..<whole.count {
+                XCTAssertEqual(split[i], whole[i], accuracy: 1e-5 * scale, "transposeA \(transposeA), element \(i)")
+            }
+            XCTAssertTrue(split.enumerated().allSatisfy { $0.offset % ld < dh || $0.element == 0 }, "wrote outside the head")
+        }
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }

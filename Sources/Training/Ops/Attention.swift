@@ -50,7 +50,7 @@ enum Attention {
                     }
                 }
                 let used: UnsafePointer<Float> = if p > 0, let D { UnsafePointer(D) } else { UnsafePointer(P) }
-                sgemm(false, false, t, dh, t, 1, used, t, v, ld, 0, context + b * t * h + head * dh, h)
+                attentionSgemm(false, t, dh, t, 1, used, t, v, ld, context + b * t * h + head * dh, h)
             }
         }
     }
@@ -73,7 +73,7 @@ enum Attention {
                 var used = P
                 if p > 0, let dropped { used = dropped + pair * t * t }
                 // dV = P_dropᵀ · dC ; dP_drop = dC · Vᵀ
-                sgemm(true, false, t, dh, t, 1, used, t, dC, h, 0, dv, ld)
+                attentionSgemm(true, t, dh, t, 1, used, t, dC, h, dv, ld)
                 sgemm(false, true, t, t, dh, 1, dC, h, v, ld, 0, dP, t)
                 // Through the dropout (kept entries scale by 1/(1−p), dropped ones get 0), then
                 // the softmax backward dS = P ⊙ (dP − Σ_j dP·P), one row at a time while it is in L1.
@@ -88,8 +88,8 @@ enum Attention {
                     for j in 0..<t { g[j] = pr[j] * (g[j] - dot) }
                 }
                 // dQ = scale · dS · K ; dK = scale · dSᵀ · Q
-                sgemm(false, false, t, dh, t, scale, dP, t, k, ld, 0, dq, ld)
-                sgemm(true, false, t, dh, t, scale, dP, t, q, ld, 0, dk, ld)
+                attentionSgemm(false, t, dh, t, scale, dP, t, k, ld, dq, ld)
+                attentionSgemm(true, t, dh, t, scale, dP, t, q, ld, dk, ld)
             }
         }
     }
