@@ -20,8 +20,11 @@ public struct MaskingWorkspace {
         var original: UnsafeMutablePointer<UInt32>
         var gathered: UnsafeMutablePointer<UInt32>
         var gatheredLabels: UnsafeMutablePointer<UInt32>
+        /// One bit per unit: the chosen units, for reading them back in ascending order.
+        var chosenBits: UnsafeMutablePointer<UInt64>
 
         init() {
+            chosenBits = .allocate(capacity: 1)
             start = .allocate(capacity: 1); end = .allocate(capacity: 1)
             order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1); chosen = .allocate(capacity: 1)
             original = .allocate(capacity: 1)
@@ -37,13 +40,14 @@ public struct MaskingWorkspace {
             order = .allocate(capacity: c); unitCovered = .allocate(capacity: c); chosen = .allocate(capacity: c)
             original = .allocate(capacity: c)
             gathered = .allocate(capacity: c); gatheredLabels = .allocate(capacity: c)
+            chosenBits = .allocate(capacity: c / 64 + 1)
             capacity = c - 1
         }
 
         func free() {
             start.deallocate(); end.deallocate(); order.deallocate()
             unitCovered.deallocate(); chosen.deallocate(); original.deallocate()
-            gathered.deallocate(); gatheredLabels.deallocate()
+            gathered.deallocate(); gatheredLabels.deallocate(); chosenBits.deallocate()
         }
 
         deinit { free() }
@@ -117,27 +121,28 @@ public struct MaskingWorkspace {
     }
 
     /// Writes the masked positions, ascending, and their original ids to `gathered` /
-    /// `gatheredLabels`; returns how many. Units are disjoint and in token order, so sorting
-    /// the few chosen units (≤ the budget) sorts the positions.
+    /// `gatheredLabels`; returns how many. Units are disjoint and in token order, so reading the
+    /// chosen units back in unit order (a bit set, scanned a word at a time) sorts the positions.
     mutating func gatherMasked() -> Int {
-        let chosen = storage.chosen, start = storage.start, end = storage.end
-        let n = chosenCount
-        if n > 1 {
-            for a in 1..<n {
-                let v = chosen[a]
-                var b = a
-                while b > 0 && chosen[b - 1] > v { chosen[b] = chosen[b - 1]; b -= 1 }
-                chosen[b] = v
-            }
+        let chosen = storage.chosen, start = storage.start, end = storage.end, bits = storage.chosenBits
+        let words = (units + 63) >> 6
+        bits.update(repeating: 0, count: words)
+        for c in 0..<chosenCount {
+            let w = Int(chosen[c])
+            bits[w >> 6] |= 1 &<< UInt64(w & 63)
         }
         let gathered = storage.gathered, labels = storage.gatheredLabels, original = storage.original
         var m = 0
-        for c in 0..<n {
-            let w = Int(chosen[c])
-            for i in Int(start[w])..<Int(end[w]) {
-                gathered[m] = UInt32(i)
-                labels[m] = original[i]
-                m += 1
+        for word in 0..<words {
+            var x = bits[word]
+            while x != 0 {
+                let w = word << 6 | x.trailingZeroBitCount
+                x &= x &- 1
+                for i in Int(start[w])..<Int(end[w]) {
+                    gathered[m] = UInt32(i)
+                    labels[m] = original[i]
+                    m += 1
+                }
             }
         }
         return m
