@@ -92,7 +92,7 @@ public struct InstanceBuilder {
         batch.inputIDs.append(classifierID)
         batch.inputIDs.append(contentsOf: tokens[range])
         batch.inputIDs.append(separatorID)
-        batch.segmentIDs.append(contentsOf: repeatElement(0, count: range.count + 2))
+        batch.segmentBStarts.append(UInt32(range.count + 2))
         finish(from: first, label: label, random: &random, batch: &batch, statistics: &statistics)
     }
 
@@ -104,10 +104,9 @@ public struct InstanceBuilder {
         batch.inputIDs.append(classifierID)
         batch.inputIDs.append(contentsOf: aTokens[a])
         batch.inputIDs.append(separatorID)
-        batch.segmentIDs.append(contentsOf: repeatElement(0, count: a.count + 2))
+        batch.segmentBStarts.append(UInt32(a.count + 2))
         batch.inputIDs.append(contentsOf: bTokens[b])
         batch.inputIDs.append(separatorID)
-        batch.segmentIDs.append(contentsOf: repeatElement(1, count: b.count + 1))
         finish(from: first, label: label, random: &random, batch: &batch, statistics: &statistics)
     }
 

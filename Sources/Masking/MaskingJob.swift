@@ -14,8 +14,9 @@ import Tokenization
 /// renamed when complete; a journal records each finished shard's counts; the manifest
 /// comes last. A re-run keeps every shard that verifies and carries this config's hash.
 public enum MaskingJob {
-    /// Bumped when the instance or masking algorithm changes the bytes for the same config.
-    public static let algorithmVersion = "mask-1"
+    /// Bumped when the instance or masking algorithm, or the instance layout, changes the bytes
+    /// for the same config (mask-2: instance layout 2, see `InstanceSchema`; masks unchanged).
+    public static let algorithmVersion = "mask-2"
     static let journalName = ".mask-journal.json"
 
     struct Unit {
@@ -93,7 +94,8 @@ public enum MaskingJob {
         Dataset.removeTemporaries(in: config.output)
         let journal = MaskingJournal.load(from: config.output, configHash: configHash)
 
-        let schema = InstanceSchema.make(vocabularySize: vocabulary.count)
+        let schema = InstanceSchema.make(vocabularySize: vocabulary.count, maxSequenceLength: config.instances.maxSequenceLength,
+                                         pairs: config.instances.pairing != .none)
         let threads = config.threads
         func store(cacheBlocks: Int) -> DocumentStore {
             DocumentStore(directory: config.input, manifest: manifest, tokenColumn: tokenColumn,
@@ -278,19 +280,21 @@ final class WorkerContext: @unchecked Sendable {
 
     /// The batch's instances as `InstanceSchema` records, straight from its flat columns.
     static func encode(_ b: InstanceBatch, into records: EncodedRecords) throws {
+        let pairs = records.schema.fields.count > 3
         try b.inputIDs.withUnsafeBufferPointer { ids in
-            try b.segmentIDs.withUnsafeBufferPointer { segments in
-                try b.maskedPositions.withUnsafeBufferPointer { positions in
-                    try b.maskedLabels.withUnsafeBufferPointer { labels in
-                        try b.nextSentenceLabels.withUnsafeBufferPointer { pairLabels in
+            try b.maskedPositions.withUnsafeBufferPointer { positions in
+                try b.maskedLabels.withUnsafeBufferPointer { labels in
+                    try b.nextSentenceLabels.withUnsafeBufferPointer { pairLabels in
+                        try b.segmentBStarts.withUnsafeBufferPointer { bStarts in
                             for i in 0..<b.count {
                                 let t = b.tokenRange(i), m = b.maskRange(i)
-                                let hasLabel = pairLabels[i] != .max
                                 try records.append(column: UnsafeBufferPointer(rebasing: ids[t]))
-                                try records.append(column: UnsafeBufferPointer(rebasing: segments[t]))
                                 try records.append(column: UnsafeBufferPointer(rebasing: positions[m]))
                                 try records.append(column: UnsafeBufferPointer(rebasing: labels[m]))
-                                try records.append(column: UnsafeBufferPointer(rebasing: pairLabels[i..<(hasLabel ? i + 1 : i)]))
+                                if pairs {
+                                    try records.append(column: UnsafeBufferPointer(rebasing: pairLabels[i..<(i + 1)]))
+                                    try records.append(column: UnsafeBufferPointer(rebasing: bStarts[i..<(i + 1)]))
+                                }
                             }
                         }
                     }
