@@ -123,8 +123,9 @@ public enum MaskingJob {
                 kept[k] = summary
                 continue
             }
-            for lo in stride(from: unit.documents.lowerBound, to: unit.documents.upperBound, by: config.documentsPerBatch) {
-                tasks.append(.init(unit: k, documents: lo..<min(unit.documents.upperBound, lo + config.documentsPerBatch)))
+            let perBatch = config.documentsPerBatch
+            for lo in stride(from: unit.documents.lowerBound, to: unit.documents.upperBound, by: perBatch) {
+                tasks.append(.init(unit: k, documents: lo..<min(unit.documents.upperBound, lo + perBatch)))
             }
         }
         let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 4 * threads,

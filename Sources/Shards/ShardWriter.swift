@@ -310,7 +310,13 @@ public final class ShardWriter {
         blockTable.append(UInt32(job.raw.count))
         blockTable.append(UInt32(job.compressed))
         blockTable.append(UInt32(0))
+        let start = fileOffset
         try write(job.out.bytes)
+        // Start the block's writeback now, so that `finish()`'s fsync has little left to wait for
+        // (it was ~10 ms per 12 MB shard, all of it on the critical path for the last shard).
+        // (POSIX_FADV_DONTNEED on dirty pages starts their writeback on Linux; sync_file_range is
+        // not visible from Swift's Glibc module.)
+        _ = posix_fadvise(fd, off_t(start), off_t(fileOffset - start), POSIX_FADV_DONTNEED)
     }
 
     /// Flushes the last block, writes index and footer, fsyncs, renames the file into
