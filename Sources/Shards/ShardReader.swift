@@ -110,6 +110,25 @@ public final class ShardReader: @unchecked Sendable {
     deinit {
         Self.release(base, fileBytes, storage)
         ZSTD_freeDCtx(dctx)
+        Self.spareBuffers.give(cache.map(\.buffer))
+    }
+
+    /// Block buffers of closed readers, for the next reader: `prep mask` reopens its input
+    /// readers at every output shard (so resident memory does not grow with the input), and
+    /// fresh ~1 MB buffers each time cost page faults. At most 16 are kept.
+    static let spareBuffers = SpareBuffers()
+
+    final class SpareBuffers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffers: [ByteBuffer] = []
+        func take() -> ByteBuffer {
+            lock.lock(); defer { lock.unlock() }
+            return buffers.popLast() ?? ByteBuffer(capacity: 1 << 16)
+        }
+        func give(_ returned: [ByteBuffer]) {
+            lock.lock(); defer { lock.unlock() }
+            buffers += returned.prefix(max(0, 16 - buffers.count))
+        }
     }
 
     /// Footer, index checksum and index structure. Returns (blocks, records, block table, record table).
@@ -229,7 +248,7 @@ public final class ShardReader: @unchecked Sendable {
             cache.append(hit)
             return hit.buffer
         }
-        let buffer = cache.count >= cacheLimit ? cache.removeFirst().buffer : ByteBuffer(capacity: 1 << 16)
+        let buffer = cache.count >= cacheLimit ? cache.removeFirst().buffer : Self.spareBuffers.take()
         try decompress(b, into: buffer, forRecord: index)
         cache.append((b, buffer))
         return buffer

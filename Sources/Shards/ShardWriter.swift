@@ -33,7 +33,7 @@ public final class ShardWriter {
 
     /// One block's buffers: raw records, the framed output (header, zstd frame, checksum) and
     /// its own zstd context, so blocks in flight compress independently.
-    private final class BlockJob: @unchecked Sendable {
+    final class BlockJob: @unchecked Sendable {
         let raw: ByteBuffer
         let out: ByteBuffer
         let cctx: OpaquePointer
@@ -49,6 +49,28 @@ public final class ShardWriter {
             out = ByteBuffer(capacity: ZSTD_compressBound(capacity) + 64)
         }
         deinit { ZSTD_freeCCtx(cctx) }
+
+        /// Finished writers leave their jobs here for the next writer: `prep mask` writes one shard
+        /// after another, and fresh 1 MB buffers and zstd contexts for each were ~40% of its page
+        /// faults (a tenth of its CPU went to the kernel). Holds at most two writers' worth.
+        static let pool = Pool()
+
+        final class Pool: @unchecked Sendable {
+            private let lock = NSLock()
+            private var jobs: [BlockJob] = []
+            func take(capacity: Int) -> BlockJob? {
+                lock.lock()
+                let j = jobs.popLast()
+                lock.unlock()
+                if let j { j.raw.count = 0; j.raw.reserve(capacity); return j }
+                return BlockJob(capacity: capacity)
+            }
+            func give(_ returned: [BlockJob]) {
+                lock.lock()
+                jobs += returned.prefix(max(0, 2 * ShardWriter.blocksInFlight - jobs.count))
+                lock.unlock()
+            }
+        }
     }
 
     private var job: BlockJob            // the block being filled
@@ -57,7 +79,7 @@ public final class ShardWriter {
     /// `freeJobs` are the jobs not in flight, `firstError` the first error a block met there.
     private let writes: DispatchQueue?
     private let compressors = DispatchQueue.global()
-    private static let blocksInFlight = 4
+    static let blocksInFlight = 4
     /// Counts `freeJobs` (created at 0: libdispatch traps if a semaphore dies below its initial value).
     private let jobFree = DispatchSemaphore(value: 0)
     private let jobLock = NSLock()
@@ -85,14 +107,14 @@ public final class ShardWriter {
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         let capacity = self.targetBlockBytes + self.targetBlockBytes / 4 + 64
-        guard let first = BlockJob(capacity: capacity) else {
+        guard let first = BlockJob.pool.take(capacity: capacity) else {
             throw ShardError.io(path: path, detail: "cannot create a zstd compression context")
         }
         job = first
         writes = backgroundCompression ? DispatchQueue(label: "ShardWriter.writes") : nil
         if backgroundCompression {
             for _ in 1..<Self.blocksInFlight {
-                guard let j = BlockJob(capacity: capacity) else {
+                guard let j = BlockJob.pool.take(capacity: capacity) else {
                     throw ShardError.io(path: path, detail: "cannot create a zstd compression context")
                 }
                 freeJobs.append(j)
@@ -116,6 +138,8 @@ public final class ShardWriter {
     deinit {
         if state == .open { abandon() }
         writes?.sync {}
+        job.raw.count = 0
+        BlockJob.pool.give(freeJobs + [job])
     }
 
     /// Encodes one record into the current block. A value that does not fit its
