@@ -115,7 +115,7 @@ public final class ShardReader: @unchecked Sendable {
 
     /// Block buffers of closed readers, for the next reader: `prep mask` reopens its input
     /// readers at every output shard (so resident memory does not grow with the input), and
-    /// fresh ~1 MB buffers each time cost page faults. At most 16 are kept.
+    /// fresh ~1 MB buffers each time cost page faults. At most 8 are kept.
     static let spareBuffers = SpareBuffers()
 
     final class SpareBuffers: @unchecked Sendable {
@@ -127,7 +127,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         func give(_ returned: [ByteBuffer]) {
             lock.lock(); defer { lock.unlock() }
-            buffers += returned.prefix(max(0, 16 - buffers.count))
+            buffers += returned.prefix(max(0, 8 - buffers.count))
         }
     }
 
