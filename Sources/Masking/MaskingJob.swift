@@ -128,7 +128,7 @@ public enum MaskingJob {
                 tasks.append(.init(unit: k, documents: lo..<min(unit.documents.upperBound, lo + perBatch)))
             }
         }
-        let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 3 * threads,
+        let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 4 * threads,
                                        documentCount: documentCount, schema: schema, path: config.output)
         // Shards are finished (last block, index, fsync, rename, journal) on this queue, in order,
         // while the next shard is being produced.

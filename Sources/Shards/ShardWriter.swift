@@ -79,7 +79,7 @@ public final class ShardWriter {
     /// `freeJobs` are the jobs not in flight, `firstError` the first error a block met there.
     private let writes: DispatchQueue?
     private let compressors = DispatchQueue.global()
-    static let blocksInFlight = 3
+    static let blocksInFlight = 4
     /// Counts `freeJobs` (created at 0: libdispatch traps if a semaphore dies below its initial value).
     private let jobFree = DispatchSemaphore(value: 0)
     private let jobLock = NSLock()
