@@ -40,18 +40,35 @@ public struct DatasetInspector {
     }
 
     func jsonLine(_ fields: [String], _ record: ShardRecord) -> String {
+        if manifest.kind == "instances" { return instanceJSONLine(fields, record) }
         var s = "{"
         for (f, name) in fields.enumerated() {
             if f > 0 { s += ", " }
-            let column = record.columns[f]
-            if name == "next_sentence_label" {
-                if column.isEmpty { s.removeLast(2); continue }
-                s += "\"\(name)\": \(column[0])"
-            } else {
-                s += "\"\(name)\": [" + column.map(String.init).joined(separator: ", ") + "]"
-            }
+            s += "\"\(name)\": [" + record.columns[f].map(String.init).joined(separator: ", ") + "]"
         }
         return s + "}"
+    }
+
+    /// One instance in the same JSON for either instance layout (see `InstanceSchema`):
+    /// `input_ids`, `segment_ids` (one per token), `masked_positions`, `masked_labels`, and
+    /// `next_sentence_label` when pairs are on.
+    func instanceJSONLine(_ fields: [String], _ record: ShardRecord) -> String {
+        let column = { (name: String) -> [UInt32] in fields.firstIndex(of: name).map { record.columns[$0] } ?? [] }
+        let list = { (v: [UInt32]) in "[" + v.map(String.init).joined(separator: ", ") + "]" }
+        let ids = column("input_ids")
+        var s = "{\"input_ids\": " + list(ids) + ", \"segment_ids\": " + list(segmentIDs(fields, record, count: ids.count))
+        s += ", \"masked_positions\": " + list(column("masked_positions"))
+        s += ", \"masked_labels\": " + list(column("masked_labels"))
+        if let label = column("next_sentence_label").first { s += ", \"next_sentence_label\": \(label)" }
+        return s + "}"
+    }
+
+    /// Token type ids of an instance of `count` tokens: the `segment_ids` column (layout 1), or
+    /// 0 before `segment_b_start` and 1 from it on (layout 2), or all 0 (no pairs).
+    func segmentIDs(_ fields: [String], _ record: ShardRecord, count: Int) -> [UInt32] {
+        if let f = fields.firstIndex(of: "segment_ids") { return record.columns[f] }
+        let b = fields.firstIndex(of: "segment_b_start").flatMap { record.columns[$0].first }.map { min(Int($0), count) } ?? count
+        return Array(repeating: 0, count: b) + Array(repeating: 1, count: count - b)
     }
 
     func token(_ id: UInt32) -> String {
@@ -71,7 +88,7 @@ public struct DatasetInspector {
             }
             return out
         }
-        let ids = column("input_ids"), segments = column("segment_ids")
+        let ids = column("input_ids"), segments = segmentIDs(fields, record, count: ids.count)
         let labels = Dictionary(zip(column("masked_positions").map(Int.init), column("masked_labels")),
                                 uniquingKeysWith: { a, _ in a })
         var out = "instance \(n) (\(file) #\(i)): \(ids.count) tokens, \(labels.count) masked"

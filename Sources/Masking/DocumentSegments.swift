@@ -20,9 +20,12 @@ struct DocumentSegments {
         let vocabularySize = kind.count
         var split = 0
         return try doc.tokens.withUnsafeBufferPointer { tokens in
-            for (i, t) in tokens.enumerated() where Int(t) >= vocabularySize {
+            // A max over the document (vectorised) first; the position only when there is a bad id.
+            var largest: UInt32 = 0
+            for t in tokens { largest = max(largest, t) }
+            if Int(largest) >= vocabularySize, let i = tokens.firstIndex(where: { Int($0) >= vocabularySize }) {
                 throw DocumentDefect(document: index, detail:
-                    "token \(i) has id \(t), outside the vocabulary of \(vocabularySize)")
+                    "token \(i) has id \(tokens[i]), outside the vocabulary of \(vocabularySize)")
             }
             var s = 0
             for l in doc.sentenceLengths {

@@ -15,12 +15,15 @@ public struct TokenizedDocument: Sendable, Equatable {
 /// instances it holds, reused from batch to batch.
 public struct InstanceBatch: Sendable {
     public var inputIDs: [UInt32] = []
-    public var segmentIDs: [UInt32] = []
+    /// One per instance: the position of segment B's first token (token type 1 from there on);
+    /// the instance's length when it has no B. Segment ids are always 0…0 1…1, so this is all
+    /// of them (see `segmentIDs(_:)`).
+    public var segmentBStarts: [UInt32] = []
     public var maskedPositions: [UInt32] = []
     public var maskedLabels: [UInt32] = []
     /// One per instance: 0 = in order / next, 1 = swapped / random, `UInt32.max` = no pairs.
     public var nextSentenceLabels: [UInt32] = []
-    /// End offsets of each instance in `inputIDs`/`segmentIDs` and in the masked columns.
+    /// End offsets of each instance in `inputIDs` and in the masked columns.
     public var tokenEnds: [Int] = []
     public var maskEnds: [Int] = []
 
@@ -28,7 +31,7 @@ public struct InstanceBatch: Sendable {
     public var count: Int { tokenEnds.count }
 
     public mutating func removeAll() {
-        inputIDs.removeAll(keepingCapacity: true); segmentIDs.removeAll(keepingCapacity: true)
+        inputIDs.removeAll(keepingCapacity: true); segmentBStarts.removeAll(keepingCapacity: true)
         maskedPositions.removeAll(keepingCapacity: true); maskedLabels.removeAll(keepingCapacity: true)
         nextSentenceLabels.removeAll(keepingCapacity: true)
         tokenEnds.removeAll(keepingCapacity: true); maskEnds.removeAll(keepingCapacity: true)
@@ -36,4 +39,10 @@ public struct InstanceBatch: Sendable {
 
     public func tokenRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : tokenEnds[i - 1])..<tokenEnds[i] }
     public func maskRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : maskEnds[i - 1])..<maskEnds[i] }
+
+    /// Instance i's segment (token type) ids: 0 before `segmentBStarts[i]`, 1 from it on.
+    public func segmentIDs(_ i: Int) -> [UInt32] {
+        let n = tokenRange(i).count, b = min(Int(segmentBStarts[i]), n)
+        return Array(repeating: 0, count: b) + Array(repeating: 1, count: n - b)
+    }
 }

@@ -40,38 +40,31 @@ public struct Masker: Sendable {
                                                using random: inout R) {
         positions.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
-        let n = inputIDs.count
+        let m = inputIDs.withUnsafeMutableBufferPointer { mask($0, workspace: &ws, using: &random) }
+        positions.append(contentsOf: UnsafeBufferPointer(start: ws.gathered, count: m))
+        labels.append(contentsOf: UnsafeBufferPointer(start: ws.gatheredLabels, count: m))
+    }
+
+    /// The masking itself, on one sequence in place: returns how many positions were masked;
+    /// they are in `ws.gathered` (ascending) with their original ids in `ws.gatheredLabels`.
+    func mask<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, workspace ws: inout MaskingWorkspace,
+                                        using random: inout R) -> Int {
+        let n = ids.count
         let budget = predictionBudget(sequenceLength: n)
-        guard budget > 0 else { return }
+        guard budget > 0 else { return 0 }
         let wholeWords: Bool
         if case .token = options.strategy { wholeWords = false } else { wholeWords = true }
-        inputIDs.withUnsafeBufferPointer { ids in
-            ws.reset(ids)
-            tables.kind.withUnsafeBufferPointer { kind in
-                ws.collectUnits(ids, kind: kind, wholeWords: wholeWords)
-            }
+        ws.reset(count: n)
+        tables.kind.withUnsafeBufferPointer { kind in
+            ws.collectUnits(UnsafeBufferPointer(ids), kind: kind, wholeWords: wholeWords)
         }
-        guard ws.units > 0 else { return }
-
-        inputIDs.withUnsafeMutableBufferPointer { ids in
-            switch options.strategy {
-            case .token, .wholeWord: maskUnits(ids, budget: budget, ws: &ws, random: &random)
-            case .span: maskSpans(ids, budget: budget, ws: &ws, random: &random)
-            case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
-            }
+        guard ws.units > 0 else { return 0 }
+        switch options.strategy {
+        case .token, .wholeWord: maskUnits(ids, budget: budget, ws: &ws, random: &random)
+        case .span: maskSpans(ids, budget: budget, ws: &ws, random: &random)
+        case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
         }
-        // Ascending positions fall out of a scan of the covered flags: no sort needed. Gathered
-        // in scratch and appended in one go (array appends per element cost a uniqueness check each).
-        let covered = ws.tokenCovered, original = ws.original
-        let gathered = ws.gathered, gatheredLabels = ws.gatheredLabels
-        var m = 0
-        for i in 0..<n where covered[i] {
-            gathered[m] = UInt32(i)
-            gatheredLabels[m] = original[i]
-            m += 1
-        }
-        positions.append(contentsOf: UnsafeBufferPointer(start: gathered, count: m))
-        labels.append(contentsOf: UnsafeBufferPointer(start: gatheredLabels, count: m))
+        return ws.gatherMasked()
     }
 
     /// Google BERT's number of predictions for a sequence of `n` tokens.
@@ -80,13 +73,17 @@ public struct Masker: Sendable {
         return min(options.maxPredictions, max(1, Int(scaled)))
     }
 
-    /// One 80/10/10 outcome for the token at `i`, from a uniform draw `u`.
+    /// One 80/10/10 outcome for the token at `i`, from a uniform draw `u`; keeps the original id.
     @inline(__always)
     func replace<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, u: Double,
-                                           random: inout R) {
-        if u < options.maskTokenProbability {
-            ids[i] = tables.maskID
-        } else if u < options.maskTokenProbability + options.randomTokenProbability {
+                                           original: UnsafeMutablePointer<UInt32>, random: inout R) {
+        let id = ids[i]
+        original[i] = id
+        // [MASK] as a select, not a branch: the 80/10/10 outcome is a coin flip per token, and
+        // the mispredicted three-way branch was the most expensive line of the masking loop.
+        let masked = u < options.maskTokenProbability
+        ids[i] = masked ? tables.maskID : id
+        if !masked && u < options.maskTokenProbability + options.randomTokenProbability {
             ids[i] = tables.replacementIDs[random.drawInt(below: tables.replacementIDs.count)]
         }
     }
@@ -95,11 +92,10 @@ public struct Masker: Sendable {
     @inline(__always)
     func maskUnitPerToken<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, unit w: Int,
                                                     ws: inout MaskingWorkspace, random: inout R) {
-        ws.unitCovered[w] = true
-        let covered = ws.tokenCovered
+        ws.cover(w)
+        let original = ws.original
         for i in Int(ws.start[w])..<Int(ws.end[w]) {
-            covered[i] = true
-            replace(ids, at: i, u: random.drawUnit(), random: &random)
+            replace(ids, at: i, u: random.drawUnit(), original: original, random: &random)
         }
     }
 }

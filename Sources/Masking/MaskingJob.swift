@@ -14,8 +14,9 @@ import Tokenization
 /// renamed when complete; a journal records each finished shard's counts; the manifest
 /// comes last. A re-run keeps every shard that verifies and carries this config's hash.
 public enum MaskingJob {
-    /// Bumped when the instance or masking algorithm changes the bytes for the same config.
-    public static let algorithmVersion = "mask-1"
+    /// Bumped when the instance or masking algorithm, or the instance layout, changes the bytes
+    /// for the same config (mask-2: instance layout 2, see `InstanceSchema`; masks unchanged).
+    public static let algorithmVersion = "mask-2"
     static let journalName = ".mask-journal.json"
 
     struct Unit {
@@ -91,9 +92,10 @@ public enum MaskingJob {
                 "already holds a finished dataset made with other settings; remove it or choose another --output")
         }
         Dataset.removeTemporaries(in: config.output)
-        var journal = MaskingJournal.load(from: config.output, configHash: configHash)
+        let journal = MaskingJournal.load(from: config.output, configHash: configHash)
 
-        let schema = InstanceSchema.make(vocabularySize: vocabulary.count)
+        let schema = InstanceSchema.make(vocabularySize: vocabulary.count, maxSequenceLength: config.instances.maxSequenceLength,
+                                         pairs: config.instances.pairing != .none)
         let threads = config.threads
         func store(cacheBlocks: Int) -> DocumentStore {
             DocumentStore(directory: config.input, manifest: manifest, tokenColumn: tokenColumn,
@@ -107,59 +109,102 @@ public enum MaskingJob {
         let contexts = (0..<threads).map { _ in
             WorkerContext(config: config, vocabulary: vocabulary, store: documentStore, randomStore: randomStore)
         }
-        var summaries: [ShardSummary] = []
-        var statistics = InstanceStatistics()
+        // Plan: which units are kept from an earlier run, and the batches of the rest, in order.
+        var kept: [Int: ShardSummary] = [:]
+        var tasks: [MaskingPipeline.Task] = []
+        var unitMetadata: [[String: String]] = []
+        for (k, unit) in units.enumerated() {
+            let metadata = ["config_hash": configHash, "unit": "\(k)",
+                            "documents": "\(unit.documents.lowerBound)..<\(unit.documents.upperBound)"]
+            unitMetadata.append(metadata)
+            if journal.units["\(k)"] != nil,
+               let summary = Dataset.reusableShard(at: Dataset.shardPath(in: config.output, index: k), schema: schema,
+                                                   metadata: metadata) {
+                kept[k] = summary
+                continue
+            }
+            let perBatch = config.documentsPerBatch
+            for lo in stride(from: unit.documents.lowerBound, to: unit.documents.upperBound, by: perBatch) {
+                tasks.append(.init(unit: k, documents: lo..<min(unit.documents.upperBound, lo + perBatch)))
+            }
+        }
+        let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 4 * threads,
+                                       documentCount: documentCount, schema: schema, path: config.output)
+        // Shards are finished (last block, index, fsync, rename, journal) on this queue, in order,
+        // while the next shard is being produced.
+        let finisher = DispatchQueue(label: "MaskingJob.finish")
+        let ledger = Ledger(journal: journal, units: units.count)
+        pipeline.start()
+        defer {
+            pipeline.stop()
+            finisher.sync {}
+        }
+
         var reused = 0
         var written = 0
         var documentsDone = 0
-
+        var instancesDone = 0
+        var nextTask = 0
         for (k, unit) in units.enumerated() {
             let path = Dataset.shardPath(in: config.output, index: k)
-            let metadata = ["config_hash": configHash, "unit": "\(k)",
-                            "documents": "\(unit.documents.lowerBound)..<\(unit.documents.upperBound)"]
-            if let stats = journal.units["\(k)"],
-               let summary = Dataset.reusableShard(at: path, schema: schema, metadata: metadata) {
-                summaries.append(summary)
-                statistics += stats
+            if let summary = kept[k], let stats = journal.units["\(k)"] {
+                finisher.async { ledger.record(k, summary, stats, save: nil) }
                 reused += 1
                 documentsDone += unit.documents.count
+                instancesDone += stats.instances
                 continue
             }
             if let limit = config.interruptAfterShards, written >= limit {
+                finisher.sync {}
+                if let e = ledger.failure { throw wrap(e) }
                 // What `kill -9` leaves: a temporary file with part of a shard.
-                let w = try ShardWriter(path: path, schema: schema, metadata: metadata)
+                let w = try ShardWriter(path: path, schema: schema, metadata: unitMetadata[k])
                 _ = Unmanaged.passRetained(w)
                 throw MaskingError.interrupted(path: path)
             }
+            if let e = ledger.failure { throw wrap(e) }
             let writer: ShardWriter
-            do { writer = try ShardWriter(path: path, schema: schema, metadata: metadata, compressionLevel: config.compressionLevel,
-                                          backgroundCompression: true) } catch let e as ShardError {
+            do { writer = try ShardWriter(path: path, schema: schema, metadata: unitMetadata[k],
+                                          compressionLevel: config.compressionLevel, backgroundCompression: true) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
             documentStore.release()
             if k % 8 == 0 { randomStore.release() }
             var unitStats = InstanceStatistics()
             do {
-                try produce(unit, contexts: contexts, documentCount: documentCount) { batch, batchStats in
-                    unitStats += batchStats
-                    for i in 0..<batch.count { try append(batch, i, to: writer) }
+                while nextTask < tasks.count && tasks[nextTask].unit == k {
+                    let slot = pipeline.take(nextTask)
+                    if let e = slot.error { throw e }
+                    try writer.append(slot.records)
+                    unitStats += slot.statistics
+                    pipeline.release(nextTask)
+                    nextTask += 1
                     documentsDone += config.documentsPerBatch
                     config.progress?(MaskingProgress(
                         documentsDone: min(documentsDone, documentCount), documentsTotal: documentCount,
-                        instances: statistics.instances + unitStats.instances, shardsDone: k, shardsTotal: units.count,
+                        instances: instancesDone + unitStats.instances, shardsDone: k, shardsTotal: units.count,
                         seconds: seconds(since: started)))
                 }
-                summaries.append(try writer.finish())
             } catch {
                 writer.abandon()
                 throw wrap(error)
             }
             documentsDone = unit.documents.upperBound
-            statistics += unitStats
+            instancesDone += unitStats.instances
             written += 1
-            journal.units["\(k)"] = unitStats
-            try journal.save(to: config.output)
+            let output = config.output, stats = unitStats
+            finisher.async {
+                guard ledger.failure == nil else { writer.abandon(); return }
+                do { ledger.record(k, try writer.finish(), stats, save: output) } catch {
+                    writer.abandon()
+                    ledger.fail(error)
+                }
+            }
         }
+        finisher.sync {}
+        if let e = ledger.failure { throw wrap(e) }
+        let summaries = ledger.summaries.map { $0! }
+        let statistics = ledger.statistics
 
         // Shards from an earlier run with more units are not part of this dataset.
         let names = Set(summaries.map(\.file))
@@ -178,72 +223,6 @@ public enum MaskingJob {
                                  shardsReused: reused, configHash: configHash, seconds: seconds(since: started))
     }
 
-    /// Builds a unit's instances wave by wave: while the workers fill one wave of batch slots,
-    /// the calling thread hands the previous wave, in order, to `consume`.
-    static func produce(_ unit: Unit, contexts: [WorkerContext], documentCount: Int,
-                        consume: (InstanceBatch, InstanceStatistics) throws -> Void) throws {
-        let perBatch = contexts[0].config.documentsPerBatch
-        let batches: [Range<Int>] = stride(from: unit.documents.lowerBound, to: unit.documents.upperBound, by: perBatch)
-            .map { $0..<min(unit.documents.upperBound, $0 + perBatch) }
-        let threads = contexts.count
-        let waveSize = 2 * threads
-        let waves: [[BatchSlot]] = [(0..<waveSize).map { _ in BatchSlot() }, (0..<waveSize).map { _ in BatchSlot() }]
-        let group = DispatchGroup()
-        func launch(_ wave: Int, slots: [BatchSlot]) {
-            let base = wave * waveSize
-            for t in 0..<threads {
-                DispatchQueue.global().async(group: group) {
-                    let ctx = contexts[t]
-                    var j = t
-                    while j < waveSize, base + j < batches.count {
-                        ctx.fill(slots[j], documents: batches[base + j], documentCount: documentCount)
-                        j += threads
-                    }
-                }
-            }
-        }
-        let waveCount = (batches.count + waveSize - 1) / waveSize
-        guard waveCount > 0 else { return }
-        launch(0, slots: waves[0])
-        group.wait()
-        for w in 0..<waveCount {
-            let current = waves[w % 2]
-            if w + 1 < waveCount { launch(w + 1, slots: waves[(w + 1) % 2]) }
-            var failure: Error?
-            for j in 0..<waveSize where w * waveSize + j < batches.count {
-                if let e = current[j].error { failure = e; break }
-                do { try consume(current[j].batch, current[j].statistics) } catch { failure = error; break }
-            }
-            group.wait()
-            if let failure { throw failure }
-        }
-    }
-
-    /// Writes instance i straight from the batch's flat columns (no per-record arrays).
-    static func append(_ b: InstanceBatch, _ i: Int, to writer: ShardWriter) throws {
-        let t = b.tokenRange(i), m = b.maskRange(i)
-        let hasLabel = b.nextSentenceLabels[i] != .max
-        try b.inputIDs.withUnsafeBufferPointer { ids in
-            try b.segmentIDs.withUnsafeBufferPointer { segments in
-                try b.maskedPositions.withUnsafeBufferPointer { positions in
-                    try b.maskedLabels.withUnsafeBufferPointer { labels in
-                        try b.nextSentenceLabels.withUnsafeBufferPointer { pairLabels in
-                            try writer.append(columnCount: 5) { f in
-                                switch f {
-                                case 0: UnsafeBufferPointer(rebasing: ids[t])
-                                case 1: UnsafeBufferPointer(rebasing: segments[t])
-                                case 2: UnsafeBufferPointer(rebasing: positions[m])
-                                case 3: UnsafeBufferPointer(rebasing: labels[m])
-                                default: UnsafeBufferPointer(rebasing: pairLabels[i..<(hasLabel ? i + 1 : i)])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     static func wrap(_ error: Error) -> Error {
         if let e = error as? ShardError { return MaskingError.shard(e) }
         return error
@@ -252,13 +231,6 @@ public enum MaskingJob {
     static func seconds(since t: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
     }
-}
-
-/// One batch's output, filled by a worker and read by the writer.
-final class BatchSlot: @unchecked Sendable {
-    var batch = InstanceBatch()
-    var statistics = InstanceStatistics()
-    var error: Error?
 }
 
 /// A worker's own builder and scratch document, and the stores it reads through.
@@ -282,8 +254,10 @@ final class WorkerContext: @unchecked Sendable {
                                   seed: config.seed)
     }
 
+    /// Builds the instances of `documents` and encodes them into the slot's records.
     func fill(_ slot: BatchSlot, documents: Range<Int>, documentCount: Int) {
         slot.batch.removeAll()
+        slot.records.removeAll()
         slot.statistics = InstanceStatistics()
         slot.error = nil
         let store = self.store, randomStore = self.randomStore
@@ -296,11 +270,65 @@ final class WorkerContext: @unchecked Sendable {
                                       into: &slot.batch, statistics: &slot.statistics)
                 }
             }
+            try Self.encode(slot.batch, into: slot.records)
         } catch let defect as DocumentDefect {
             let (s, i) = store.locate(defect.document)
             slot.error = MaskingError.corruptDocument(path: store.shardPath(s), record: i, detail: defect.detail)
         } catch {
             slot.error = MaskingJob.wrap(error)
         }
+    }
+
+    /// The batch's instances as `InstanceSchema` records, straight from its flat columns.
+    static func encode(_ b: InstanceBatch, into records: EncodedRecords) throws {
+        let pairs = records.schema.fields.count > 3
+        try b.inputIDs.withUnsafeBufferPointer { ids in
+            try b.maskedPositions.withUnsafeBufferPointer { positions in
+                try b.maskedLabels.withUnsafeBufferPointer { labels in
+                    try b.nextSentenceLabels.withUnsafeBufferPointer { pairLabels in
+                        try b.segmentBStarts.withUnsafeBufferPointer { bStarts in
+                            for i in 0..<b.count {
+                                let t = b.tokenRange(i), m = b.maskRange(i)
+                                try records.append(column: UnsafeBufferPointer(rebasing: ids[t]))
+                                try records.append(column: UnsafeBufferPointer(rebasing: positions[m]))
+                                try records.append(column: UnsafeBufferPointer(rebasing: labels[m]))
+                                if pairs {
+                                    try records.append(column: UnsafeBufferPointer(rebasing: pairLabels[i..<(i + 1)]))
+                                    try records.append(column: UnsafeBufferPointer(rebasing: bStarts[i..<(i + 1)]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the finisher queue accumulates, in shard order: summaries, statistics, the journal,
+/// and the first error a shard's finish met. `failure` may be read from any thread.
+final class Ledger: @unchecked Sendable {
+    private(set) var summaries: [ShardSummary?]
+    private(set) var statistics = InstanceStatistics()
+    private var journal: MaskingJournal
+    private let lock = NSLock()
+    private var error: Error?
+
+    init(journal: MaskingJournal, units: Int) {
+        self.journal = journal
+        summaries = Array(repeating: nil, count: units)
+    }
+
+    var failure: Error? { lock.lock(); defer { lock.unlock() }; return error }
+
+    func fail(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+
+    /// Shard k is done: kept (`save` nil) or just finished (journal rewritten in `save`).
+    func record(_ k: Int, _ summary: ShardSummary, _ stats: InstanceStatistics, save directory: String?) {
+        summaries[k] = summary
+        statistics += stats
+        guard let directory else { return }
+        journal.units["\(k)"] = stats
+        do { try journal.save(to: directory) } catch { fail(error) }
     }
 }

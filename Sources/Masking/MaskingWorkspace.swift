@@ -3,44 +3,51 @@
 ///
 /// Raw buffers rather than arrays: the masking loops run per token of every instance, and
 /// array appends there cost a uniqueness check each (15% of `prep mask` in a profile).
+/// Only the unit scan touches every token; everything after it is per chosen unit
+/// (≈ 15% of the tokens), so a masked instance costs one pass over its tokens.
 public struct MaskingWorkspace {
     final class Storage {
         var capacity = 0
         /// Candidate units (whole words, or single tokens in per-token mode): token range
-        /// `start[w]..<end[w]`; `linked[w]` when unit w+1 follows with no special token between
-        /// (n-grams and spans never cross a [SEP]).
+        /// `start[w]..<end[w]`, ascending and disjoint.
         var start: UnsafeMutablePointer<Int32>
         var end: UnsafeMutablePointer<Int32>
-        var linked: UnsafeMutablePointer<Bool>
         var order: UnsafeMutablePointer<Int32>
         var unitCovered: UnsafeMutablePointer<Bool>
-        var tokenCovered: UnsafeMutablePointer<Bool>
+        /// Units masked so far, in the order they were chosen.
+        var chosen: UnsafeMutablePointer<Int32>
+        /// `original[i]`: the id at position i before masking, written for masked positions only.
         var original: UnsafeMutablePointer<UInt32>
         var gathered: UnsafeMutablePointer<UInt32>
         var gatheredLabels: UnsafeMutablePointer<UInt32>
+        /// One bit per unit: the chosen units, for reading them back in ascending order.
+        var chosenBits: UnsafeMutablePointer<UInt64>
 
         init() {
-            start = .allocate(capacity: 1); end = .allocate(capacity: 1); linked = .allocate(capacity: 1)
-            order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1)
-            tokenCovered = .allocate(capacity: 1); original = .allocate(capacity: 1)
+            chosenBits = .allocate(capacity: 1)
+            start = .allocate(capacity: 1); end = .allocate(capacity: 1)
+            order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1); chosen = .allocate(capacity: 1)
+            original = .allocate(capacity: 1)
             gathered = .allocate(capacity: 1); gatheredLabels = .allocate(capacity: 1)
         }
 
         func reserve(_ n: Int) {
             guard n > capacity else { return }
             free()
-            let c = max(n, 2 * capacity)
-            start = .allocate(capacity: c); end = .allocate(capacity: c); linked = .allocate(capacity: c)
-            order = .allocate(capacity: c); unitCovered = .allocate(capacity: c)
-            tokenCovered = .allocate(capacity: c); original = .allocate(capacity: c)
+            // One spare slot: the unit scan writes a speculative start one past the last unit.
+            let c = max(n, 2 * capacity) + 1
+            start = .allocate(capacity: c); end = .allocate(capacity: c)
+            order = .allocate(capacity: c); unitCovered = .allocate(capacity: c); chosen = .allocate(capacity: c)
+            original = .allocate(capacity: c)
             gathered = .allocate(capacity: c); gatheredLabels = .allocate(capacity: c)
-            capacity = c
+            chosenBits = .allocate(capacity: c / 64 + 1)
+            capacity = c - 1
         }
 
         func free() {
-            start.deallocate(); end.deallocate(); linked.deallocate(); order.deallocate()
-            unitCovered.deallocate(); tokenCovered.deallocate(); original.deallocate()
-            gathered.deallocate(); gatheredLabels.deallocate()
+            start.deallocate(); end.deallocate(); order.deallocate()
+            unitCovered.deallocate(); chosen.deallocate(); original.deallocate()
+            gathered.deallocate(); gatheredLabels.deallocate(); chosenBits.deallocate()
         }
 
         deinit { free() }
@@ -49,6 +56,8 @@ public struct MaskingWorkspace {
     let storage = Storage()
     /// Number of candidate units of the current sequence.
     var units = 0
+    /// Number of entries in `chosen`.
+    var chosenCount = 0
     /// Words per span (span masker) or per n-gram (n-gram masker) chosen, for tests and statistics.
     var spanWordCounts: [Int32] = []
 
@@ -56,45 +65,86 @@ public struct MaskingWorkspace {
 
     var start: UnsafeMutablePointer<Int32> { storage.start }
     var end: UnsafeMutablePointer<Int32> { storage.end }
-    var linked: UnsafeMutablePointer<Bool> { storage.linked }
     var order: UnsafeMutablePointer<Int32> { storage.order }
     var unitCovered: UnsafeMutablePointer<Bool> { storage.unitCovered }
-    var tokenCovered: UnsafeMutablePointer<Bool> { storage.tokenCovered }
+    var chosen: UnsafeMutablePointer<Int32> { storage.chosen }
     var original: UnsafeMutablePointer<UInt32> { storage.original }
     var gathered: UnsafeMutablePointer<UInt32> { storage.gathered }
     var gatheredLabels: UnsafeMutablePointer<UInt32> { storage.gatheredLabels }
 
-    mutating func reset(_ ids: UnsafeBufferPointer<UInt32>) {
-        let n = ids.count
+    /// Unit w+1 follows unit w with no special token between them (n-grams and spans never
+    /// cross a [SEP]). Every non-special token belongs to a unit, so "adjacent" says exactly that.
+    @inline(__always) func linked(_ w: Int) -> Bool {
+        w + 1 < units && storage.end[w] == storage.start[w + 1]
+    }
+
+    mutating func reset(count n: Int) {
         storage.reserve(n)
         units = 0
+        chosenCount = 0
         spanWordCounts.removeAll(keepingCapacity: true)
-        storage.tokenCovered.update(repeating: false, count: n)
-        if n > 0 { storage.original.update(from: ids.baseAddress!, count: n) }
+    }
+
+    /// Marks unit w masked (remembered for the position scan at the end).
+    @inline(__always) mutating func cover(_ w: Int) {
+        storage.unitCovered[w] = true
+        storage.chosen[chosenCount] = Int32(w)
+        chosenCount += 1
     }
 
     /// Groups positions into candidate units. With `wholeWords`, a `##` piece joins the unit
     /// before it when that unit ends right before it (Google BERT's rule, except that a `##`
     /// piece after a special token starts its own unit instead of joining a word across [SEP]).
+    ///
+    /// Written without a branch on "joins the previous word" (a coin flip per token on real
+    /// text, so a mispredicted branch each time): every non-special token stores itself as the
+    /// start of the next unit and as the end of the current one, and only a word start moves on.
     mutating func collectUnits(_ ids: UnsafeBufferPointer<UInt32>, kind: UnsafeBufferPointer<UInt8>, wholeWords: Bool) {
-        let start = storage.start, end = storage.end, linked = storage.linked
+        let start = storage.start, end = storage.end
+        let kindCount = kind.count
+        let joinKind: UInt8 = wholeWords ? VocabularyTables.continuation : 0xFF
         var u = 0
         var previousIsWord = false
         for i in 0..<ids.count {
             let id = Int(ids[i])
-            let k = id < kind.count ? kind[id] : VocabularyTables.special
+            let k = id < kindCount ? kind[id] : VocabularyTables.special
             if k == VocabularyTables.special { previousIsWord = false; continue }
-            if wholeWords && k == VocabularyTables.continuation && previousIsWord {
-                end[u - 1] = Int32(i + 1)
-            } else {
-                if previousIsWord { linked[u - 1] = true }
-                start[u] = Int32(i); end[u] = Int32(i + 1); linked[u] = false
-                u += 1
-            }
+            let joins = k == joinKind && previousIsWord
+            start[u] = Int32(i)
+            u &+= joins ? 0 : 1
+            end[u &- 1] = Int32(i &+ 1)
             previousIsWord = true
         }
         units = u
         for w in 0..<u { storage.order[w] = Int32(w) }
         storage.unitCovered.update(repeating: false, count: u)
+    }
+
+    /// Writes the masked positions, ascending, and their original ids to `gathered` /
+    /// `gatheredLabels`; returns how many. Units are disjoint and in token order, so reading the
+    /// chosen units back in unit order (a bit set, scanned a word at a time) sorts the positions.
+    mutating func gatherMasked() -> Int {
+        let chosen = storage.chosen, start = storage.start, end = storage.end, bits = storage.chosenBits
+        let words = (units + 63) >> 6
+        bits.update(repeating: 0, count: words)
+        for c in 0..<chosenCount {
+            let w = Int(chosen[c])
+            bits[w >> 6] |= 1 &<< UInt64(w & 63)
+        }
+        let gathered = storage.gathered, labels = storage.gatheredLabels, original = storage.original
+        var m = 0
+        for word in 0..<words {
+            var x = bits[word]
+            while x != 0 {
+                let w = word << 6 | x.trailingZeroBitCount
+                x &= x &- 1
+                for i in Int(start[w])..<Int(end[w]) {
+                    gathered[m] = UInt32(i)
+                    labels[m] = original[i]
+                    m += 1
+                }
+            }
+        }
+        return m
     }
 }

@@ -12,7 +12,7 @@ extension Masker {
             if masked >= budget { break }
             let first = random.drawNext(ws.order, k, count: units)
             var available = 1
-            while available < ngramLengths.maxN, ws.linked[first + available - 1] { available += 1 }
+            while available < ngramLengths.maxN, ws.linked(first + available - 1) { available += 1 }
             var n = ngramLengths.sample(upTo: available, using: &random)
             var tokens = Int(ws.end[first + n - 1] - ws.start[first])
             while masked + tokens > budget && n > 1 {

@@ -22,7 +22,7 @@ extension Masker {
             var tokens = Int(ws.end[anchor] - ws.start[anchor])
             if masked + tokens > budget { continue }
             var last = anchor
-            while last - anchor + 1 < wanted, ws.linked[last], !ws.unitCovered[last + 1] {
+            while last - anchor + 1 < wanted, ws.linked(last), !ws.unitCovered[last + 1] {
                 let next = Int(ws.end[last + 1] - ws.start[last + 1])
                 if masked + tokens + next > budget { break }
                 tokens += next
@@ -30,10 +30,9 @@ extension Masker {
             }
             let u = random.drawUnit()
             for w in anchor...last {
-                ws.unitCovered[w] = true
+                ws.cover(w)
                 for i in Int(ws.start[w])..<Int(ws.end[w]) {
-                    ws.tokenCovered[i] = true
-                    replace(ids, at: i, u: u, random: &random)
+                    replace(ids, at: i, u: u, original: ws.original, random: &random)
                 }
             }
             ws.spanWordCounts.append(Int32(last - anchor + 1))

@@ -11,13 +11,31 @@ public enum DocumentSchema {
 }
 
 /// Column layout of `prep mask` output: one record per pretraining instance.
+///
+/// `input_ids`; `masked_positions` (ascending; uint8 when `maxSequenceLength` ≤ 256, else
+/// uint16); `masked_labels` (the original ids); with sentence pairs also `next_sentence_label`
+/// (one value: 0 = B follows A / in order, 1 = random / swapped) and `segment_b_start` (one
+/// value: the position of B's first token, i.e. token type ids are 0 before it and 1 from it on;
+/// the instance length when it has no B).
+///
+/// Layout 2. Layout 1 (before 2026-11) stored one uint8 `segment_ids` value per token and
+/// always had a `next_sentence_label` column; the segment ids are always 0…0 1…1, so one
+/// position says the same in 1 value instead of ~100, and the column was ~26% of the bytes
+/// that were compressed. Readers accept both (they look columns up by name).
 public enum InstanceSchema {
-    /// `masked_positions` ascending; `next_sentence_label` holds 0 values when pairs
-    /// are off, else one value (0 = B follows A / in order, 1 = random / swapped).
-    public static func make(vocabularySize: Int) -> ShardSchema {
+    public static func make(vocabularySize: Int, maxSequenceLength: Int = 512, pairs: Bool = true) -> ShardSchema {
         let ids = ShardElementType.tokenIDs(vocabularySize: vocabularySize)
-        return ShardSchema([ShardField("input_ids", ids), ShardField("segment_ids", .uint8),
-                            ShardField("masked_positions", .uint16), ShardField("masked_labels", ids),
-                            ShardField("next_sentence_label", .uint8)])
+        let positions = positionType(maxSequenceLength: maxSequenceLength)
+        var fields = [ShardField("input_ids", ids), ShardField("masked_positions", positions),
+                      ShardField("masked_labels", ids)]
+        if pairs {
+            fields += [ShardField("next_sentence_label", .uint8), ShardField("segment_b_start", positions)]
+        }
+        return ShardSchema(fields)
+    }
+
+    /// The narrowest type for positions in sequences of at most `maxSequenceLength` tokens.
+    public static func positionType(maxSequenceLength: Int) -> ShardElementType {
+        maxSequenceLength <= 256 ? .uint8 : maxSequenceLength <= 65_536 ? .uint16 : .uint32
     }
 }

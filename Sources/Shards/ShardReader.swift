@@ -9,8 +9,9 @@ import Foundation
 /// Recently used blocks stay decompressed in a small LRU cache (`cacheBlocks`).
 ///
 /// Thread safety: `read` and `verifyBlock` take an internal lock, so one reader may be
-/// shared, but reads through it are serialised. For parallel decoding open one reader
-/// per thread (cheap: an mmap plus an index check).
+/// shared; records are decoded under it, but a block is decompressed outside it, so a thread
+/// reading a cached block is not held up by another decompressing a new one. For fully
+/// parallel decoding open one reader per thread (cheap: an mmap plus an index check).
 /// The file must not be truncated while open (the mapping would fault); writers never
 /// modify a finished shard, they replace it by rename.
 public final class ShardReader: @unchecked Sendable {
@@ -25,8 +26,13 @@ public final class ShardReader: @unchecked Sendable {
     private let blockTable: UnsafeRawPointer
     private let recordTable: UnsafeRawPointer
 
-    private let lock = NSLock()
+    /// Guards the cache, `loading` and `spareContexts`; waited on while another thread
+    /// decompresses a block this thread needs.
+    private let lock = NSCondition()
     private let dctx: OpaquePointer
+    /// Blocks being decompressed right now (outside the lock), and zstd contexts for that.
+    private var loading: Set<Int> = []
+    private var spareContexts: [OpaquePointer] = []
     private let cacheLimit: Int
     /// Most recently used last.
     private var cache: [(block: Int, buffer: ByteBuffer)] = []
@@ -110,6 +116,26 @@ public final class ShardReader: @unchecked Sendable {
     deinit {
         Self.release(base, fileBytes, storage)
         ZSTD_freeDCtx(dctx)
+        for c in spareContexts { ZSTD_freeDCtx(c) }
+        Self.spareBuffers.give(cache.map(\.buffer))
+    }
+
+    /// Block buffers of closed readers, for the next reader: `prep mask` reopens its input
+    /// readers at every output shard (so resident memory does not grow with the input), and
+    /// fresh ~1 MB buffers each time cost page faults. At most 8 are kept.
+    static let spareBuffers = SpareBuffers()
+
+    final class SpareBuffers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffers: [ByteBuffer] = []
+        func take() -> ByteBuffer {
+            lock.lock(); defer { lock.unlock() }
+            return buffers.popLast() ?? ByteBuffer(capacity: 1 << 16)
+        }
+        func give(_ returned: [ByteBuffer]) {
+            lock.lock(); defer { lock.unlock() }
+            buffers += returned.prefix(max(0, 8 - buffers.count))
+        }
     }
 
     /// Footer, index checksum and index structure. Returns (blocks, records, block table, record table).
@@ -222,20 +248,45 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// The decompressed bytes of block `b`, from the cache or verified and decompressed now.
+    /// Called with the lock held. The decompression itself runs outside the lock: threads that
+    /// share a reader (`prep mask`'s workers) would otherwise wait ~1 ms per new block even for
+    /// records of blocks already cached. A thread that needs a block another is decompressing
+    /// waits for it instead of decompressing it twice.
     private func block(_ b: Int, forRecord index: Int?) throws -> ByteBuffer {
-        if let last = cache.last, last.block == b { return last.buffer }
-        if let k = cache.firstIndex(where: { $0.block == b }) {
-            let hit = cache.remove(at: k)
-            cache.append(hit)
-            return hit.buffer
+        while true {
+            if let last = cache.last, last.block == b { return last.buffer }
+            if let k = cache.firstIndex(where: { $0.block == b }) {
+                let hit = cache.remove(at: k)
+                cache.append(hit)
+                return hit.buffer
+            }
+            if !loading.contains(b) { break }
+            lock.wait()
         }
-        let buffer = cache.count >= cacheLimit ? cache.removeFirst().buffer : ByteBuffer(capacity: 1 << 16)
-        try decompress(b, into: buffer, forRecord: index)
+        loading.insert(b)
+        let context = spareContexts.popLast() ?? ZSTD_createDCtx()
+        let buffer = Self.spareBuffers.take()
+        lock.unlock()
+        var failure: Error?
+        if let context {
+            do { try decompress(b, into: buffer, forRecord: index, context: context) } catch { failure = error }
+        } else {
+            failure = ShardError.io(path: path, detail: "cannot create a zstd decompression context")
+        }
+        lock.lock()
+        loading.remove(b)
+        if let context { spareContexts.append(context) }
+        lock.broadcast()
+        if let failure {
+            Self.spareBuffers.give([buffer])
+            throw failure
+        }
+        if cache.count >= cacheLimit { Self.spareBuffers.give([cache.removeFirst().buffer]) }
         cache.append((b, buffer))
         return buffer
     }
 
-    private func decompress(_ b: Int, into buffer: ByteBuffer, forRecord index: Int?) throws {
+    private func decompress(_ b: Int, into buffer: ByteBuffer, forRecord index: Int?, context: OpaquePointer? = nil) throws {
         let e = blockTable + b * ShardLayout.blockEntryBytes
         let offset = Int(e.le(0, UInt64.self)), first = Int(e.le(8, UInt64.self))
         let n = Int(e.le(16, UInt32.self)), rawBytes = Int(e.le(20, UInt32.self)), c = Int(e.le(24, UInt32.self))
@@ -256,7 +307,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         buffer.count = 0
         buffer.reserve(rawBytes)
-        let got = ZSTD_decompressDCtx(dctx, buffer.base, rawBytes, p + ShardLayout.blockHeaderBytes, c)
+        let got = ZSTD_decompressDCtx(context ?? dctx, buffer.base, rawBytes, p + ShardLayout.blockHeaderBytes, c)
         if ZSTD_isError(got) != 0 { throw bad("zstd: \(String(cString: ZSTD_getErrorName(got)))") }
         guard got == rawBytes else { throw bad("decompressed to \(got) bytes, index says \(rawBytes)") }
         buffer.count = rawBytes

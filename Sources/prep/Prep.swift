@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Training
 
 @main
 struct Prep: ParsableCommand {
@@ -26,6 +27,11 @@ struct Prep: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // Data preparation does no BLAS work: stop OpenBLAS's idle pool thread (it would spin
+            // ~70 ms of a core, see `stopIdlePool`). The model commands keep it.
+            if !(command is Train || command is Eval || command is Export || command is Compare) {
+                BLASThreads.stopIdlePool()
+            }
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -25,12 +25,14 @@ func unmaskedInstance(_ i: Int) -> [UInt32] {
 }
 
 /// Writes an instance dataset of `records` instances over `shards` shards. With
-/// `staticMasks`, positions 1 and 3 of each instance are replaced by [MASK] (103).
+/// `staticMasks`, positions 1 and 3 of each instance are replaced by [MASK] (103). Segment B
+/// starts after the middle token; `legacyLayout` stores it as instance layout 1 did (one
+/// `segment_ids` value per token) instead of layout 2's `segment_b_start`.
 @discardableResult
 func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks: Bool = true,
-                          blockBytes: Int = 2048) throws -> DatasetManifest {
+                          blockBytes: Int = 2048, legacyLayout: Bool = false) throws -> DatasetManifest {
     let vocab = Fixture.vocabulary
-    let schema = InstanceSchema.make(vocabularySize: vocab.count)
+    let schema = legacyLayout ? legacyInstanceSchema : InstanceSchema.make(vocabularySize: vocab.count)
     var summaries: [ShardSummary] = []
     var i = 0
     for s in 0..<shards {
@@ -39,7 +41,11 @@ func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks
         while i < end {
             var ids = unmaskedInstance(i)
             var r = ShardRecord(columnCount: schema.fields.count)
-            r.columns[schema.index(of: "segment_ids")!] = ids.indices.map { $0 > ids.count / 2 ? 1 : 0 }
+            if legacyLayout {
+                r.columns[schema.index(of: "segment_ids")!] = ids.indices.map { $0 > ids.count / 2 ? 1 : 0 }
+            } else {
+                r.columns[schema.index(of: "segment_b_start")!] = [UInt32(ids.count / 2 + 1)]
+            }
             if staticMasks {
                 r.columns[schema.index(of: "masked_positions")!] = [1, 3]
                 r.columns[schema.index(of: "masked_labels")!] = [ids[1], ids[3]]
@@ -64,3 +70,8 @@ func copyVocabulary(into dir: String) throws -> VocabularyIdentity {
     try FileManager.default.copyItem(atPath: Fixture.vocabularyPath, toPath: dir + "/vocab.txt")
     return VocabularyIdentity(file: "vocab.txt", size: Fixture.vocabulary.count, sha256: Fixture.vocabulary.sha256)
 }
+
+/// Instance layout 1 (`prep mask` before layout 2): per-token `segment_ids`, uint16 positions.
+let legacyInstanceSchema = ShardSchema([
+    ShardField("input_ids", .uint16), ShardField("segment_ids", .uint8), ShardField("masked_positions", .uint16),
+    ShardField("masked_labels", .uint16), ShardField("next_sentence_label", .uint8)])

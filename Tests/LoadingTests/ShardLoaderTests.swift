@@ -37,6 +37,34 @@ final class ShardLoaderTests: XCTestCase {
         XCTAssertGreaterThan(loader.statistics.blocksDecoded, 3, "several blocks per shard")
     }
 
+    /// Datasets of instance layout 1 (per-token `segment_ids`) still load, into the same samples.
+    /// (Batches group samples by block, and the layouts have different block boundaries, so
+    /// samples are compared by index.)
+    func testLegacyInstanceLayoutGivesTheSameSamples() throws {
+        func samples(_ dir: String) throws -> [Int: [Int32]] {
+            let loader = try StreamingLoader(directories: [dir], options: options())
+            var out: [Int: [Int32]] = [:]
+            while let b = try loader.next() {
+                for (row, i) in b.sampleIndices.enumerated() {
+                    let L = b.sequenceLength, P = b.maxPredictions
+                    let ids = b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }
+                    out[i] = Array(ids) + [-1] + Array(b.segmentIDs[row * L..<(row * L + ids.count)])
+                        + [-1] + Array(b.maskedPositions[row * P..<(row + 1) * P]) + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                        + [-1, Int32(b.nextSentenceLabels[row])]
+                }
+            }
+            return out
+        }
+        let current = try temporaryDirectory(self), legacy = try temporaryDirectory(self)
+        try writeInstanceDataset(at: current, records: 120, shards: 2)
+        try writeInstanceDataset(at: legacy, records: 120, shards: 2, legacyLayout: true)
+        XCTAssertNotEqual(try Dataset.readManifest(in: current).schema, try Dataset.readManifest(in: legacy).schema)
+        let a = try samples(current), b = try samples(legacy)
+        XCTAssertEqual(a.count, 120)
+        XCTAssertEqual(a, b)
+        XCTAssert(a[7]!.contains(1), "segment B present")
+    }
+
     func testMixingTwoDirectoriesNumbersSamplesAcrossThem() throws {
         let a = try temporaryDirectory(self), b = try temporaryDirectory(self)
         try writeInstanceDataset(at: a, records: 50, shards: 1)

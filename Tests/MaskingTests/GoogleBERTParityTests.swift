@@ -69,7 +69,7 @@ final class GoogleBERTParityTests: XCTestCase {
             length += Double(t.count)
             if t.count == 128 { full += 1 }
             if t.count < 64 { short += 1 }
-            let zeros = b.segmentIDs[t].filter { $0 == 0 }.count
+            let zeros = b.segmentIDs(i).filter { $0 == 0 }.count
             a += Double(zeros - 2); bLength += Double(t.count - zeros - 1)
             random += Double(b.nextSentenceLabels[i])
             let m = b.maskRange(i)

@@ -61,7 +61,8 @@ final class InstanceBuilderTests: XCTestCase {
                 XCTAssertLessThanOrEqual(ids.count, 128)
                 XCTAssertEqual(ids.first, cls); XCTAssertEqual(ids.last, sep)
                 XCTAssertEqual(b.nextSentenceLabels[i], .max)
-                XCTAssert(b.segmentIDs[b.tokenRange(i)].allSatisfy { $0 == 0 })
+                XCTAssertEqual(Int(b.segmentBStarts[i]), ids.count)
+                XCTAssert(b.segmentIDs(i).allSatisfy { $0 == 0 })
                 content += ids.dropFirst().dropLast()
             }
             XCTAssertEqual(content, docs[d].tokens, "document \(d) not reproduced exactly")
@@ -92,7 +93,7 @@ final class InstanceBuilderTests: XCTestCase {
         for (d, b) in batches.enumerated() {
             for i in 0..<b.count {
                 let ids = unmasked(b, i)
-                let segs = Array(b.segmentIDs[b.tokenRange(i)])
+                let segs = b.segmentIDs(i)
                 XCTAssertLessThanOrEqual(ids.count, 128)
                 let firstSep = ids.firstIndex(of: sep)!
                 XCTAssertEqual(ids.last, sep); XCTAssertEqual(ids.first, cls)

@@ -42,10 +42,18 @@ final class MaskingJobTests: XCTestCase {
                 manifests.append(try Dataset.readManifest(in: out))
                 let records = try DocumentDatasetFixture.records(in: out)
                 XCTAssertEqual(records.count, summary.statistics.instances)
+                // Instance layout 2: positions fit uint8 at length 128; pair columns only with pairs.
+                let schema = manifests.last!.schema
+                XCTAssertEqual(schema, InstanceSchema.make(vocabularySize: Synthetic.vocabulary.count, maxSequenceLength: 128, pairs: pairs != .none))
+                XCTAssertEqual(schema.fields[1].type, .uint8)
                 for r in records {
-                    XCTAssertEqual(r.columns[4].count, pairs == .none ? 0 : 1)
                     XCTAssertLessThanOrEqual(r.columns[0].count, 128)
-                    XCTAssertLessThanOrEqual(r.columns[2].count, 19)
+                    XCTAssertLessThanOrEqual(r.columns[1].count, 19)
+                    XCTAssertEqual(r.columns[1].count, r.columns[2].count)
+                    if pairs != .none {
+                        XCTAssertEqual(r.columns[3].count, 1); XCTAssertEqual(r.columns[4].count, 1)
+                        XCTAssert((2...r.columns[0].count).contains(Int(r.columns[4][0])), "segment B start in range")
+                    }
                 }
             }
             XCTAssertEqual(manifests[0].shards, manifests[1].shards, "\(pairs): 1 vs 3 threads")
@@ -66,7 +74,7 @@ final class MaskingJobTests: XCTestCase {
         var content: [UInt32] = []
         for r in try DocumentDatasetFixture.records(in: out) {
             var ids = r.columns[0]
-            for (p, l) in zip(r.columns[2], r.columns[3]) { ids[Int(p)] = l }
+            for (p, l) in zip(r.columns[1], r.columns[2]) { ids[Int(p)] = l }
             content += ids.dropFirst().dropLast()
         }
         XCTAssertEqual(content, documents.flatMap(\.tokens))
@@ -199,9 +207,13 @@ final class MaskingJobTests: XCTestCase {
         for (line, record) in zip(lines, records).prefix(50) {
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             XCTAssertEqual((o["input_ids"] as! [Int]).map(UInt32.init), record.columns[0])
-            XCTAssertEqual((o["masked_positions"] as! [Int]).map(UInt32.init), record.columns[2])
-            XCTAssertEqual(o["next_sentence_label"] as? Int, Int(record.columns[4][0]))
-            XCTAssertNotNil(o["segment_ids"]); XCTAssertNotNil(o["masked_labels"])
+            XCTAssertEqual((o["masked_positions"] as! [Int]).map(UInt32.init), record.columns[1])
+            XCTAssertEqual((o["masked_labels"] as! [Int]).map(UInt32.init), record.columns[2])
+            XCTAssertEqual(o["next_sentence_label"] as? Int, Int(record.columns[3][0]))
+            // segment_ids are printed per token, as stored by layout 1: 0…0 up to segment_b_start, then 1…1.
+            let segments = (o["segment_ids"] as! [Int]).map(UInt32.init)
+            let b = Int(record.columns[4][0])
+            XCTAssertEqual(segments, Array(repeating: 0, count: b) + Array(repeating: 1, count: record.columns[0].count - b))
         }
         var text: [String] = []
         try inspector.render(json: false, limit: 3) { text.append($0) }

@@ -107,13 +107,18 @@ final class ShardRoundTripTests: XCTestCase {
         let meta = ["config_sha256": String(repeating: "ab", count: 32), "kind": "instances", "ünïcode": "väl=ue\n", "": "empty key"]
         let schema = InstanceSchema.make(vocabularySize: 30_522)
         var r = ShardRecord(columnCount: 5)
-        r.columns = [[101, 2023, 102], [0, 0, 0], [1], [2023], []]
+        r.columns = [[101, 2023, 102], [1], [2023], [0], [3]]
         try writeShard(dir + "/m.drbs", [r], schema: schema, metadata: meta)
         let reader = try ShardReader(path: dir + "/m.drbs")
         XCTAssertEqual(reader.metadata, meta)
         XCTAssertEqual(reader.schema, schema)
         XCTAssertEqual(reader.schema.fields[0].type, .uint16)
-        XCTAssertEqual(InstanceSchema.make(vocabularySize: 70_000).fields[3].type, .uint32)
+        XCTAssertEqual(InstanceSchema.make(vocabularySize: 70_000).fields[2].type, .uint32)
+        XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 256).fields.map(\.type),
+                       [.uint16, .uint8, .uint16, .uint8, .uint8])
+        XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 257, pairs: false).fields.map(\.name),
+                       ["input_ids", "masked_positions", "masked_labels"])
+        XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 257).fields[1].type, .uint16)
     }
 
     func testSameInputGivesIdenticalBytes() throws {

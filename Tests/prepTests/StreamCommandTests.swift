@@ -17,8 +17,8 @@ final class StreamCommandTests: XCTestCase {
             for i in (s * records / 2)..<((s + 1) * records / 2) {
                 var r = ShardRecord(columnCount: schema.fields.count)
                 r.columns[0] = [101] + (0..<(5 + i % 20)).map { UInt32(2000 + ($0 + i) % 5000) } + [102]
-                r.columns[1] = Array(repeating: 0, count: r.columns[0].count)
-                r.columns[2] = [1]; r.columns[3] = [1999]
+                r.columns[1] = [1]; r.columns[2] = [1999]
+                r.columns[4] = [UInt32(r.columns[0].count)]   // no segment B; no pair label
                 try w.append(r)
             }
             summaries.append(try w.finish())

@@ -16,7 +16,7 @@ final class VerifyCommandTests: XCTestCase {
             let w = try ShardWriter(path: Dataset.shardPath(in: dir, index: k), schema: schema, targetBlockBytes: 256)
             for i in 0..<50 {
                 var r = ShardRecord(columnCount: 5)
-                r.columns = [(0..<20).map { UInt32(($0 * 7 + i) % 30_522) }, Array(repeating: 0, count: 20), [3, 5], [7, 9], []]
+                r.columns = [(0..<20).map { UInt32(($0 * 7 + i) % 30_522) }, [3, 5], [7, 9], [0], [12]]
                 try w.append(r)
             }
             shards.append(try w.finish())

@@ -36,6 +36,22 @@ final class DecodedBlock: @unchecked Sendable {
         nextSentenceLabels.append(nextSentenceLabel)
     }
 
+    /// Appends one row whose segment B starts at token `segmentBStart` (instance layout 2:
+    /// token types 0 before it, 1 from it on; the row's length or more means no B).
+    func append<T: Collection, P: Collection, L: Collection>(
+        tokens t: T, segmentBStart: Int, maskedPositions p: P, maskedLabels l: L, nextSentenceLabel: Int8
+    ) where T.Element == UInt32, P.Element == UInt32, L.Element == UInt32 {
+        let b = min(max(segmentBStart, 0), t.count)
+        segments.append(contentsOf: repeatElement(0, count: b))
+        segments.append(contentsOf: repeatElement(1, count: t.count - b))
+        tokens.append(contentsOf: t)
+        tokenStarts.append(tokens.count)
+        maskedPositions.append(contentsOf: p)
+        maskedLabels.append(contentsOf: l)
+        maskStarts.append(maskedPositions.count)
+        nextSentenceLabels.append(nextSentenceLabel)
+    }
+
 }
 
 /// A dataset of records grouped in blocks: all the loader's ordering, sharding and

@@ -86,7 +86,7 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         for i in 0..<batch.count {
             let t = batch.tokenRange(i), m = batch.maskRange(i)
             let label = batch.nextSentenceLabels[i]
-            out.append(tokens: batch.inputIDs[t], segments: batch.segmentIDs[t], maskedPositions: batch.maskedPositions[m],
+            out.append(tokens: batch.inputIDs[t], segmentBStart: Int(batch.segmentBStarts[i]), maskedPositions: batch.maskedPositions[m],
                        maskedLabels: batch.maskedLabels[m], nextSentenceLabel: label == .max ? -1 : Int8(truncatingIfNeeded: label))
         }
         return out

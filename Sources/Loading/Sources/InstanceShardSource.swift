@@ -9,7 +9,9 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
     let blockSizes: [Int]
     private let blocks: [ShardBlock]
     private let pools: [ShardReaderPool]
-    private let columns: (ids: Int, segments: Int?, positions: Int?, labels: Int?, pair: Int?)
+    /// Column indices; `segments` (layout 1, one per token) or `segmentBStart` (layout 2, one
+    /// per instance) give the token types, see `InstanceSchema`.
+    private let columns: (ids: Int, segments: Int?, segmentBStart: Int?, positions: Int?, labels: Int?, pair: Int?)
 
     init(directory: String, manifest: DatasetManifest, maxBlockRecords: Int?, skipCorrupt: Bool) throws {
         self.directory = directory
@@ -17,7 +19,7 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
         guard let ids = schema.index(of: "input_ids") else {
             throw LoaderError.badDataset(path: directory, detail: "instance schema has no input_ids column")
         }
-        columns = (ids, schema.index(of: "segment_ids"), schema.index(of: "masked_positions"),
+        columns = (ids, schema.index(of: "segment_ids"), schema.index(of: "segment_b_start"), schema.index(of: "masked_positions"),
                    schema.index(of: "masked_labels"), schema.index(of: "next_sentence_label"))
         pools = manifest.shards.map {
             ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
@@ -43,9 +45,15 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
                     try reader.read(i, into: &record)
                     let c = record.columns
                     let pair = columns.pair.flatMap { c[$0].first }.map { Int8(truncatingIfNeeded: $0) } ?? -1
-                    out.append(tokens: c[columns.ids], segments: columns.segments.map { c[$0] },
-                               maskedPositions: columns.positions.map { c[$0] } ?? empty,
-                               maskedLabels: columns.labels.map { c[$0] } ?? empty, nextSentenceLabel: pair)
+                    if let s = columns.segmentBStart {
+                        out.append(tokens: c[columns.ids], segmentBStart: c[s].first.map { Int($0) } ?? Int.max,
+                                   maskedPositions: columns.positions.map { c[$0] } ?? empty,
+                                   maskedLabels: columns.labels.map { c[$0] } ?? empty, nextSentenceLabel: pair)
+                    } else {
+                        out.append(tokens: c[columns.ids], segments: columns.segments.map { c[$0] },
+                                   maskedPositions: columns.positions.map { c[$0] } ?? empty,
+                                   maskedLabels: columns.labels.map { c[$0] } ?? empty, nextSentenceLabel: pair)
+                    }
                 }
             }
         } catch {
