@@ -28,12 +28,7 @@ final class DecodedBlock: @unchecked Sendable {
             written = min(s.count, t.count)
         }
         if written < t.count { segments.append(contentsOf: repeatElement(0, count: t.count - written)) }
-        tokens.append(contentsOf: t)
-        tokenStarts.append(tokens.count)
-        maskedPositions.append(contentsOf: p)
-        maskedLabels.append(contentsOf: l)
-        maskStarts.append(maskedPositions.count)
-        nextSentenceLabels.append(nextSentenceLabel)
+        appendColumns(tokens: t, maskedPositions: p, maskedLabels: l, nextSentenceLabel: nextSentenceLabel)
     }
 
     /// Appends one row whose segment B starts at token `segmentBStart` (instance layout 2:
@@ -44,6 +39,13 @@ final class DecodedBlock: @unchecked Sendable {
         let b = min(max(segmentBStart, 0), t.count)
         segments.append(contentsOf: repeatElement(0, count: b))
         segments.append(contentsOf: repeatElement(1, count: t.count - b))
+        appendColumns(tokens: t, maskedPositions: p, maskedLabels: l, nextSentenceLabel: nextSentenceLabel)
+    }
+
+    /// The columns both layouts store the same way; the caller has appended the row's segments.
+    private func appendColumns<T: Collection, P: Collection, L: Collection>(
+        tokens t: T, maskedPositions p: P, maskedLabels l: L, nextSentenceLabel: Int8
+    ) where T.Element == UInt32, P.Element == UInt32, L.Element == UInt32 {
         tokens.append(contentsOf: t)
         tokenStarts.append(tokens.count)
         maskedPositions.append(contentsOf: p)
@@ -51,7 +53,6 @@ final class DecodedBlock: @unchecked Sendable {
         maskStarts.append(maskedPositions.count)
         nextSentenceLabels.append(nextSentenceLabel)
     }
-
 }
 
 /// A dataset of records grouped in blocks: all the loader's ordering, sharding and
