@@ -36,6 +36,10 @@ final class RandomDocumentFile: @unchecked Sendable {
         var data = ScratchWriter(fd: fd, path: path, at: 8 * (documentCount + 1))
         let width = tokenWidth
         for d in 0..<documentCount {
+            // The shards are memory-mapped: pages read stay resident until unmapped, so the
+            // readers are closed every few thousand documents (else the pass would map the
+            // whole compressed input into our resident memory).
+            if d % 4096 == 0 { store.release() }
             try index.append(UInt64(data.end))
             _ = try store.withDocument(d) { view in
                 let lengths = view.sentenceLengths, tokens = view.tokens
