@@ -82,6 +82,16 @@ final class DocumentStore: @unchecked Sendable {
         swap(&document.sentenceLengths, &scratch.columns[sentenceColumn])
     }
 
+    /// Runs `body` on global document `index` in place in its decompressed block, under the
+    /// shard reader's lock (NSP's random next segment copies a few sentences of it).
+    func withDocument(_ index: Int, _ body: (DocumentView) throws -> Bool) throws -> Bool {
+        let (s, i) = locate(index)
+        let tokenColumn = self.tokenColumn, sentenceColumn = self.sentenceColumn
+        return try reader(s).withRecord(i) { record in
+            try body(DocumentView(tokens: record.column(tokenColumn), sentenceLengths: record.column(sentenceColumn)))
+        }
+    }
+
     /// Single-thread convenience: the store's own scratch record.
     func read(_ index: Int, into document: inout TokenizedDocument) throws {
         try read(index, into: &document, scratch: &record)

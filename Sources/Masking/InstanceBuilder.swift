@@ -16,10 +16,21 @@ public struct InstanceBuilder {
     var segments = DocumentSegments()
     var randomSegments = DocumentSegments()
     var randomDocument = TokenizedDocument()
+    /// NSP's random next segment, copied out of the random document (`randomNextSegment`).
+    var randomSpan: [UInt32] = []
     var workspace = MaskingWorkspace()
 
     /// Fetches document `index` of the whole dataset (for NSP's random next segment).
     public typealias DocumentFetcher = (_ index: Int, _ into: inout TokenizedDocument) throws -> Void
+    /// Runs `body` on document `index` of the whole dataset read in place, and returns its result
+    /// (NSP's random next segment without decoding the whole document; see `DocumentView`).
+    public typealias DocumentViewer = (_ index: Int, _ body: (DocumentView) throws -> Bool) throws -> Bool
+
+    /// Where NSP's random documents come from.
+    enum RandomDocuments {
+        case fetch(DocumentFetcher)
+        case view(DocumentViewer)
+    }
 
     public init(options: InstanceOptions, masking: MaskingOptions, vocabulary: Vocabulary, seed: UInt64) {
         precondition(options.maxSequenceLength >= 8, "max sequence length must be at least 8")
@@ -37,6 +48,25 @@ public struct InstanceBuilder {
     public mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
                                fetch: DocumentFetcher, into batch: inout InstanceBatch,
                                statistics: inout InstanceStatistics) throws {
+        try withoutActuallyEscaping(fetch) { fetch in
+            try build(document, index: index, copy: copy, documentCount: documentCount, random: .fetch(fetch),
+                      into: &batch, statistics: &statistics)
+        }
+    }
+
+    /// As above, reading NSP's random documents in place through `viewer` (same instances).
+    public mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+                               viewer: DocumentViewer, into batch: inout InstanceBatch,
+                               statistics: inout InstanceStatistics) throws {
+        try withoutActuallyEscaping(viewer) { viewer in
+            try build(document, index: index, copy: copy, documentCount: documentCount, random: .view(viewer),
+                      into: &batch, statistics: &statistics)
+        }
+    }
+
+    mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+                        random fetch: RandomDocuments, into batch: inout InstanceBatch,
+                        statistics: inout InstanceStatistics) throws {
         let split = try segments.load(document, index: index, pieceLimit: options.sentencePieceLimit,
                                       kind: masker.tables.kind)
         let before = batch.count

@@ -106,9 +106,6 @@ public enum MaskingJob {
         // batches of a wave lie in the same few input blocks, and a store per worker made each
         // worker decompress every block (a shared reader decompresses it once, under its lock).
         let documentStore = store(cacheBlocks: 2 * threads)
-        let contexts = (0..<threads).map { _ in
-            WorkerContext(config: config, vocabulary: vocabulary, store: documentStore, randomStore: randomStore)
-        }
         // Plan: which units are kept from an earlier run, and the batches of the rest, in order.
         var kept: [Int: ShardSummary] = [:]
         var tasks: [MaskingPipeline.Task] = []
@@ -127,6 +124,17 @@ public enum MaskingJob {
             for lo in stride(from: unit.documents.lowerBound, to: unit.documents.upperBound, by: perBatch) {
                 tasks.append(.init(unit: k, documents: lo..<min(unit.documents.upperBound, lo + perBatch)))
             }
+        }
+        // NSP reads random documents from an uncompressed scratch copy (see `RandomDocumentFile`).
+        var randomFile: RandomDocumentFile?
+        if config.instances.pairing == .nsp && !tasks.isEmpty {
+            do { randomFile = try RandomDocumentFile(store: store(cacheBlocks: 2), directory: config.output) } catch {
+                throw wrap(error)
+            }
+        }
+        let contexts = (0..<threads).map { _ in
+            WorkerContext(config: config, vocabulary: vocabulary, store: documentStore, randomStore: randomStore,
+                          randomFile: randomFile)
         }
         let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 4 * threads,
                                        documentCount: documentCount, schema: schema, path: config.output)
@@ -239,13 +247,17 @@ final class WorkerContext: @unchecked Sendable {
     var builder: InstanceBuilder
     let store: DocumentStore
     let randomStore: DocumentStore
+    let randomFile: RandomDocumentFile?
+    let randomScratch = ScratchBuffer()
     var document = TokenizedDocument()
     var scratch: ShardRecord
     /// For reads from the shared `store` (its own scratch record is for single-thread use).
     var documentScratch: ShardRecord
 
-    init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore) {
+    init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore,
+         randomFile: RandomDocumentFile?) {
         self.config = config
+        self.randomFile = randomFile
         self.store = store
         self.randomStore = randomStore
         scratch = ShardRecord(columnCount: store.manifest.schema.fields.count)
@@ -260,13 +272,17 @@ final class WorkerContext: @unchecked Sendable {
         slot.records.removeAll()
         slot.statistics = InstanceStatistics()
         slot.error = nil
-        let store = self.store, randomStore = self.randomStore
+        let store = self.store, randomStore = self.randomStore, randomFile = self.randomFile
+        let randomScratch = self.randomScratch
         do {
             for d in documents {
                 try store.read(d, into: &document, scratch: &documentScratch)
                 for c in 0..<config.instances.dupeFactor {
                     try builder.build(document, index: d, copy: c, documentCount: documentCount,
-                                      fetch: { i, out in try randomStore.read(i, into: &out, scratch: &self.scratch) },
+                                      viewer: { i, body in
+                                          if let randomFile { return try randomFile.withDocument(i, scratch: randomScratch, body) }
+                                          return try randomStore.withDocument(i, body)
+                                      },
                                       into: &slot.batch, statistics: &slot.statistics)
                 }
             }

@@ -3,7 +3,7 @@
 /// (google-research/albert, create_pretraining_data.py with `random_next_sentence=False`).
 extension InstanceBuilder {
     mutating func buildPairs(_ document: TokenizedDocument, index: Int, documentCount: Int,
-                             fetch: DocumentFetcher, random: inout InstanceRandom,
+                             fetch: RandomDocuments, random: inout InstanceRandom,
                              batch: inout InstanceBatch, statistics: inout InstanceStatistics) throws {
         let maxTokens = options.contentLimit
         let target = targetLength(random: &random)
@@ -31,7 +31,7 @@ extension InstanceBuilder {
                         b = Int(segments.start[chunkFirst + aEnd])..<Int(segments.end[i])
                     }
                     statistics.tokensTruncated += truncatePair(&a, &b, maxTokens: maxTokens, random: &random)
-                    emitPair(document.tokens, a, bFromOther ? randomDocument.tokens : document.tokens, b,
+                    emitPair(document.tokens, a, bFromOther ? randomSpan : document.tokens, b,
                              label: isRandomNext ? 1 : 0, random: &random, batch: &batch, statistics: &statistics)
                 } else {
                     var b: Range<Int>
@@ -67,20 +67,48 @@ extension InstanceBuilder {
     /// (we also pass over empty documents), then sentences from a random start until
     /// `targetLength` tokens. With nowhere else to go it falls back to this document, as the
     /// reference does after 10 failed draws. Returns the token range and whether it lies in
-    /// `randomDocument` (else in the current document).
-    mutating func randomNextSegment(targetLength: Int, index: Int, documentCount: Int, fetch: DocumentFetcher,
+    /// `randomSpan` (else in the current document).
+    ///
+    /// Only the chosen span of the random document is copied (into `randomSpan`): its sentence
+    /// lengths are read in place, its tokens only where a span starts or an over-long sentence is cut.
+    mutating func randomNextSegment(targetLength: Int, index: Int, documentCount: Int, fetch: RandomDocuments,
                                     random: inout InstanceRandom) throws -> (Range<Int>, Bool) {
-        var chosen = -1
+        let pieceLimit = options.sentencePieceLimit, kind = masker.tables.kind
+        /// Segments of document r; when it has any, draws the start, copies the span, returns true.
+        func take(_ view: DocumentView, _ r: Int) throws -> Bool {
+            try randomSegments.load(view, index: r, pieceLimit: pieceLimit, kind: kind)
+            guard randomSegments.count > 0 else { return false }
+            let (first, last) = spanEnds(randomSegments, targetLength: targetLength, random: &random)
+            let lo = Int(randomSegments.start[first])
+            view.tokens.copy(lo..<Int(randomSegments.end[last]), into: &randomSpan)
+            var largest: UInt32 = 0
+            for t in randomSpan { largest = max(largest, t) }
+            if Int(largest) >= kind.count, let i = randomSpan.firstIndex(where: { Int($0) >= kind.count }) {
+                throw DocumentDefect(document: r, detail:
+                    "token \(lo + i) has id \(randomSpan[i]), outside the vocabulary of \(kind.count)")
+            }
+            return true
+        }
         for _ in 0..<10 {
             let r = random.nextInt(below: documentCount)
             if r == index { continue }
-            try fetch(r, &randomDocument)
-            _ = try randomSegments.load(randomDocument, index: r, pieceLimit: options.sentencePieceLimit,
-                                        kind: masker.tables.kind)
-            if randomSegments.count > 0 { chosen = r; break }
+            let found: Bool
+            switch fetch {
+            case .fetch(let fetch):
+                try fetch(r, &randomDocument)
+                let document = randomDocument
+                found = try document.withView { try take($0, r) }
+            case .view(let viewer):
+                found = try viewer(r) { try take($0, r) }
+            }
+            if found { return (0..<randomSpan.count, true) }
         }
-        let other = chosen >= 0
-        let source = other ? randomSegments : segments
+        let (first, last) = spanEnds(segments, targetLength: targetLength, random: &random)
+        return (Int(segments.start[first])..<Int(segments.end[last]), false)
+    }
+
+    /// Google BERT's span: a uniformly drawn first segment, then more until `targetLength` tokens.
+    func spanEnds(_ source: DocumentSegments, targetLength: Int, random: inout InstanceRandom) -> (Int, Int) {
         let first = random.nextInt(below: source.count)
         var last = first
         var length = source.length(first)
@@ -88,7 +116,7 @@ extension InstanceBuilder {
             last += 1
             length += source.length(last)
         }
-        return (Int(source.start[first])..<Int(source.end[last]), other)
+        return (first, last)
     }
 
     /// Google BERT `truncate_seq_pair`: while too long, drop a token from the longer segment

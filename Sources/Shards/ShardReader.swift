@@ -211,6 +211,43 @@ public final class ShardReader: @unchecked Sendable {
         try decode(UnsafeRawPointer(buffer.base), from: start, to: end, into: &record, block: b, index: index)
     }
 
+    /// Runs `body` on record `index` in place in its decompressed block (no copy), under the
+    /// reader's lock: keep `body` short, and do not let the view escape it. For records of at
+    /// most `ShardRecordView.maxColumns` columns.
+    public func withRecord<R>(_ index: Int, _ body: (ShardRecordView) throws -> R) throws -> R {
+        guard index >= 0, index < records else {
+            throw ShardError.io(path: path, detail: "record \(index) is out of range (shard has \(records) records)")
+        }
+        precondition(types.count <= ShardRecordView.maxColumns, "withRecord supports up to 4 columns")
+        lock.lock()
+        defer { lock.unlock() }
+        let r = recordTable + index * ShardLayout.recordEntryBytes
+        let b = Int(r.le(0, UInt32.self))
+        let start = Int(r.le(4, UInt32.self))
+        let buffer = try block(b, forRecord: index)
+        let e = blockTable + b * ShardLayout.blockEntryBytes
+        let lastInBlock = Int(e.le(8, UInt64.self)) + Int(e.le(16, UInt32.self)) - 1
+        let end = index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+        let p = UnsafeRawPointer(buffer.base)
+        // The same structural checks as `decode`; column bounds on the stack (no allocation).
+        return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * ShardRecordView.maxColumns) { bounds in
+            bounds.initialize(repeating: 0)
+            var o = start
+            for f in 0..<types.count {
+                let w = ShardLayout.width(types[f])
+                guard o + 4 <= end else { throw overrun(b, index) }
+                let n = Int(p.le(o, UInt32.self))
+                o += 4
+                guard n <= (end - o) / w else { throw overrun(b, index) }
+                bounds[f] = o; bounds[4 + f] = n
+                o += n * w
+            }
+            guard o == end else { throw overrun(b, index) }
+            return try body(ShardRecordView(base: p, types: types, starts: (bounds[0], bounds[1], bounds[2], bounds[3]),
+                                            counts: (bounds[4], bounds[5], bounds[6], bounds[7])))
+        }
+    }
+
     private func decode(_ p: UnsafeRawPointer, from start: Int, to end: Int, into record: inout ShardRecord,
                         block b: Int, index: Int) throws {
         var o = start
