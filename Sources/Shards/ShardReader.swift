@@ -193,13 +193,14 @@ public final class ShardReader: @unchecked Sendable {
         return (blocks, records, blockTable, recordTable)
     }
 
-    /// Decodes record `index` into `record`, reusing its arrays' storage.
-    public func read(_ index: Int, into record: inout ShardRecord) throws {
+    private func checkInRange(_ index: Int) throws {
         guard index >= 0, index < records else {
             throw ShardError.io(path: path, detail: "record \(index) is out of range (shard has \(records) records)")
         }
-        lock.lock()
-        defer { lock.unlock() }
+    }
+
+    /// Record `index`'s block (decompressed, cached) and its byte range in it. Call with `lock` held.
+    private func locate(_ index: Int) throws -> (buffer: ByteBuffer, block: Int, start: Int, end: Int) {
         let r = recordTable + index * ShardLayout.recordEntryBytes
         let b = Int(r.le(0, UInt32.self))
         let start = Int(r.le(4, UInt32.self))
@@ -207,6 +208,15 @@ public final class ShardReader: @unchecked Sendable {
         let e = blockTable + b * ShardLayout.blockEntryBytes
         let lastInBlock = Int(e.le(8, UInt64.self)) + Int(e.le(16, UInt32.self)) - 1
         let end = index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+        return (buffer, b, start, end)
+    }
+
+    /// Decodes record `index` into `record`, reusing its arrays' storage.
+    public func read(_ index: Int, into record: inout ShardRecord) throws {
+        try checkInRange(index)
+        lock.lock()
+        defer { lock.unlock() }
+        let (buffer, b, start, end) = try locate(index)
         if record.columns.count != types.count { record = ShardRecord(columnCount: types.count) }
         try decode(UnsafeRawPointer(buffer.base), from: start, to: end, into: &record, block: b, index: index)
     }
@@ -215,19 +225,11 @@ public final class ShardReader: @unchecked Sendable {
     /// reader's lock: keep `body` short, and do not let the view escape it. For records of at
     /// most `ShardRecordView.maxColumns` columns.
     public func withRecord<R>(_ index: Int, _ body: (ShardRecordView) throws -> R) throws -> R {
-        guard index >= 0, index < records else {
-            throw ShardError.io(path: path, detail: "record \(index) is out of range (shard has \(records) records)")
-        }
+        try checkInRange(index)
         precondition(types.count <= ShardRecordView.maxColumns, "withRecord supports up to 4 columns")
         lock.lock()
         defer { lock.unlock() }
-        let r = recordTable + index * ShardLayout.recordEntryBytes
-        let b = Int(r.le(0, UInt32.self))
-        let start = Int(r.le(4, UInt32.self))
-        let buffer = try block(b, forRecord: index)
-        let e = blockTable + b * ShardLayout.blockEntryBytes
-        let lastInBlock = Int(e.le(8, UInt64.self)) + Int(e.le(16, UInt32.self)) - 1
-        let end = index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+        let (buffer, b, start, end) = try locate(index)
         let p = UnsafeRawPointer(buffer.base)
         // The same structural checks as `decode`; column bounds on the stack (no allocation).
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * ShardRecordView.maxColumns) { bounds in
