@@ -234,9 +234,17 @@ public final class ShardReader: @unchecked Sendable {
         // The same structural checks as `decode`; column bounds on the stack (no allocation).
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * ShardRecordView.maxColumns) { bounds in
             bounds.initialize(repeating: 0)
-            try scanColumns(p, from: start, to: end, block: b, index: index) { f, o, n in
+            var o = start
+            for f in 0..<types.count {
+                let w = ShardLayout.width(types[f])
+                guard o + 4 <= end else { throw overrun(b, index) }
+                let n = Int(p.le(o, UInt32.self))
+                o += 4
+                guard n <= (end - o) / w else { throw overrun(b, index) }
                 bounds[f] = o; bounds[4 + f] = n
+                o += n * w
             }
+            guard o == end else { throw overrun(b, index) }
             return try body(ShardRecordView(base: p, types: types, starts: (bounds[0], bounds[1], bounds[2], bounds[3]),
                                             counts: (bounds[4], bounds[5], bounds[6], bounds[7])))
         }
@@ -244,16 +252,6 @@ public final class ShardReader: @unchecked Sendable {
 
     private func decode(_ p: UnsafeRawPointer, from start: Int, to end: Int, into record: inout ShardRecord,
                         block b: Int, index: Int) throws {
-        try scanColumns(p, from: start, to: end, block: b, index: index) { f, o, n in
-            Self.fill(&record.columns[f], count: n, from: p + o, type: types[f])
-        }
-    }
-
-    /// Walks the record's columns (a uint32 count, then the elements), checking each against the
-    /// record's end, and hands `visit` the column's index, element offset and count.
-    @inline(__always)
-    private func scanColumns(_ p: UnsafeRawPointer, from start: Int, to end: Int, block b: Int, index: Int,
-                             _ visit: (_ column: Int, _ offset: Int, _ count: Int) -> Void) throws {
         var o = start
         for f in 0..<types.count {
             let w = ShardLayout.width(types[f])
@@ -261,7 +259,7 @@ public final class ShardReader: @unchecked Sendable {
             let n = Int(p.le(o, UInt32.self))
             o += 4
             guard n <= (end - o) / w else { throw overrun(b, index) }
-            visit(f, o, n)
+            Self.fill(&record.columns[f], count: n, from: p + o, type: types[f])
             o += n * w
         }
         guard o == end else { throw overrun(b, index) }
