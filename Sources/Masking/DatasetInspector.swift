@@ -67,8 +67,8 @@ public struct DatasetInspector {
     /// 0 before `segment_b_start` and 1 from it on (layout 2), or all 0 (no pairs).
     func segmentIDs(_ fields: [String], _ record: ShardRecord, count: Int) -> [UInt32] {
         if let f = fields.firstIndex(of: "segment_ids") { return record.columns[f] }
-        let b = fields.firstIndex(of: "segment_b_start").flatMap { record.columns[$0].first }.map { min(Int($0), count) } ?? count
-        return Array(repeating: 0, count: b) + Array(repeating: 1, count: count - b)
+        let b = fields.firstIndex(of: "segment_b_start").flatMap { record.columns[$0].first }.map { Int($0) } ?? count
+        return InstanceSchema.segmentIDs(count: count, segmentBStart: b)
     }
 
     func token(_ id: UInt32) -> String {

@@ -1,3 +1,5 @@
+import Shards
+
 /// A document as `prep tokenize` stores it: tokens of all sentences, concatenated, and
 /// each sentence's token count.
 public struct TokenizedDocument: Sendable, Equatable {
@@ -42,7 +44,6 @@ public struct InstanceBatch: Sendable {
 
     /// Instance i's segment (token type) ids: 0 before `segmentBStarts[i]`, 1 from it on.
     public func segmentIDs(_ i: Int) -> [UInt32] {
-        let n = tokenRange(i).count, b = min(Int(segmentBStarts[i]), n)
-        return Array(repeating: 0, count: b) + Array(repeating: 1, count: n - b)
+        InstanceSchema.segmentIDs(count: tokenRange(i).count, segmentBStart: Int(segmentBStarts[i]))
     }
 }

@@ -34,6 +34,13 @@ public enum InstanceSchema {
         return ShardSchema(fields)
     }
 
+    /// The token type ids of an instance of `count` tokens whose segment B starts at
+    /// `segmentBStart`: 0 before it, 1 from it on (all 0 when it is `count` or more).
+    public static func segmentIDs(count: Int, segmentBStart: Int) -> [UInt32] {
+        let b = min(max(segmentBStart, 0), count)
+        return Array(repeating: 0, count: b) + Array(repeating: 1, count: count - b)
+    }
+
     /// The narrowest type for positions in sequences of at most `maxSequenceLength` tokens.
     public static func positionType(maxSequenceLength: Int) -> ShardElementType {
         maxSequenceLength <= 256 ? .uint8 : maxSequenceLength <= 65_536 ? .uint16 : .uint32
