@@ -70,10 +70,11 @@ public final class AdamW {
 
     /// `clipGradientNorm` then `update` with one pass over the gradients fewer: the clip
     /// coefficient is applied as the optimizer reads each gradient, so `arena.gradients` are
-    /// left unscaled. Returns the norm before clipping.
+    /// left unscaled. `norm`, when given, is the gradients' global norm already computed (the
+    /// trainer checks it is finite first). Returns the norm before clipping.
     @discardableResult
-    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float) -> Double {
-        let norm = arena.gradientNorm()
+    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil) -> Double {
+        let norm = norm ?? arena.gradientNorm()
         update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm))
         return norm
     }

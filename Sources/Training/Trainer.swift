@@ -145,7 +145,7 @@ public final class Trainer {
             let norm = model.parameters.gradientNorm()
             guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
             let lr = schedule.rate(at: next)
-            optimizer.update(model.parameters, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: o.maxGradNorm))
+            optimizer.clipAndUpdate(model.parameters, lr: lr, maxGradNorm: o.maxGradNorm, norm: norm)
             step = next
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
             var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
