@@ -173,7 +173,8 @@ public enum MaskingJob {
             if let e = ledger.failure { throw wrap(e) }
             let writer: ShardWriter
             do { writer = try ShardWriter(path: path, schema: schema, metadata: unitMetadata[k],
-                                          compressionLevel: config.compressionLevel, backgroundCompression: true) } catch let e as ShardError {
+                                          compressionLevel: config.compressionLevel, huffmanLiterals: true,
+                                          backgroundCompression: true) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
             documentStore.release()
