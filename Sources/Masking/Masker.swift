@@ -72,7 +72,7 @@ public struct Masker: Sendable {
         case .span: maskSpans(ids, budget: budget, ws: &ws, random: &random)
         case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
         }
-        return ws.gatherMasked()
+        return ws.gatherMasked(count: n)
     }
 
     /// Google BERT's number of predictions for a sequence of `n` tokens.
@@ -115,6 +115,7 @@ public struct Masker: Sendable {
         let original = ws.original
         for i in Int(ws.start[w])..<Int(ws.end[w]) {
             replace(ids, at: i, draw: random.next() >> 11, original: original, random: &random)
+            ws.markMasked(i)
         }
     }
 }

@@ -33,6 +33,7 @@ extension Masker {
                 ws.cover(w)
                 for i in Int(ws.start[w])..<Int(ws.end[w]) {
                     replace(ids, at: i, draw: r, original: ws.original, random: &random)
+                    ws.markMasked(i)
                 }
             }
             ws.spanWordCounts.append(Int32(last - anchor + 1))
