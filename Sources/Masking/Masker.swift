@@ -102,7 +102,8 @@ public struct Masker: Sendable {
         let select = 0 &- UInt32(truncatingIfNeeded: (r &- maskBound) >> 63)
         var out = id ^ ((id ^ tables.maskID) & select)
         if r &- maskBound < randomWidth {
-            out = tables.replacementIDs[random.drawInt(below: tables.replacementIDs.count)]
+            let k = random.drawInt(below: tables.replacementIDs.count)
+            if let base = tables.replacementBase { out = base &+ UInt32(truncatingIfNeeded: k) } else { out = tables.replacementIDs[k] }
         }
         ids[i] = out
     }
