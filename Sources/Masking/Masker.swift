@@ -11,6 +11,12 @@ public struct Masker: Sendable {
     let tables: VocabularyTables
     let spanLengths = SpanLengthDistribution()
     let ngramLengths: NgramLengthDistribution
+    /// The 80/10/10 split as bounds on a 53-bit draw `r` (the integer behind `drawUnit()`, whose
+    /// value is `r × 2⁻⁵³`): `u < p` ⟺ `r < ⌈p × 2⁵³⌉` exactly, so comparing integers decides the
+    /// same outcomes as comparing doubles, without a conversion and a multiply per token.
+    let maskBound: UInt64
+    /// Width of the "random token" interval `maskBound..<⌈(p_mask + p_random) × 2⁵³⌉`.
+    let randomWidth: UInt64
 
     public init(options: MaskingOptions, vocabulary: Vocabulary) {
         precondition(options.maskTokenProbability >= 0 && options.randomTokenProbability >= 0
@@ -18,6 +24,8 @@ public struct Masker: Sendable {
                      "80/10/10 split must be probabilities summing to at most 1")
         self.options = options
         self.tables = VocabularyTables(vocabulary: vocabulary)
+        maskBound = Self.drawBound(options.maskTokenProbability)
+        randomWidth = Self.drawBound(options.maskTokenProbability + options.randomTokenProbability) - maskBound
         if case let .ngram(n) = options.strategy {
             precondition(n >= 1, "n-gram length must be at least 1")
             ngramLengths = NgramLengthDistribution(maxN: n)
@@ -64,7 +72,7 @@ public struct Masker: Sendable {
         case .span: maskSpans(ids, budget: budget, ws: &ws, random: &random)
         case .ngram: maskNgrams(ids, budget: budget, ws: &ws, random: &random)
         }
-        return ws.gatherMasked()
+        return ws.gatherMasked(count: n)
     }
 
     /// Google BERT's number of predictions for a sequence of `n` tokens.
@@ -73,19 +81,31 @@ public struct Masker: Sendable {
         return min(options.maxPredictions, max(1, Int(scaled)))
     }
 
-    /// One 80/10/10 outcome for the token at `i`, from a uniform draw `u`; keeps the original id.
+    /// `⌈p × 2⁵³⌉` for a probability p (0...1): a 53-bit draw r is below it exactly when
+    /// `Double(r) × 2⁻⁵³ < p` (the scaling by 2⁵³ is exact, and r is an integer).
+    static func drawBound(_ p: Double) -> UInt64 {
+        UInt64((min(max(p, 0), 1) * 0x1p53).rounded(.up))
+    }
+
+    /// One 80/10/10 outcome for the token at `i`, from a uniform 53-bit draw `r` (what
+    /// `drawUnit()` scales to [0, 1)); keeps the original id.
     @inline(__always)
-    func replace<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, u: Double,
+    func replace<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, draw r: UInt64,
                                            original: UnsafeMutablePointer<UInt32>, random: inout R) {
         let id = ids[i]
         original[i] = id
-        // [MASK] as a select, not a branch: the 80/10/10 outcome is a coin flip per token, and
-        // the mispredicted three-way branch was the most expensive line of the masking loop.
-        let masked = u < options.maskTokenProbability
-        ids[i] = masked ? tables.maskID : id
-        if !masked && u < options.maskTokenProbability + options.randomTokenProbability {
-            ids[i] = tables.replacementIDs[random.drawInt(below: tables.replacementIDs.count)]
+        // [MASK] as a select and the random-token test as one unsigned compare: the 80/10/10
+        // outcome is a coin flip per token, so every branch on it is mispredicted often; only
+        // the rare (10%) random-token case, which must draw again, keeps a branch.
+        // All ones when r < maskBound (r and maskBound are ≤ 2⁵³, so the difference's sign bit
+        // says which is smaller); a `?:` here compiles to a branch.
+        let select = 0 &- UInt32(truncatingIfNeeded: (r &- maskBound) >> 63)
+        var out = id ^ ((id ^ tables.maskID) & select)
+        if r &- maskBound < randomWidth {
+            let k = random.drawInt(below: tables.replacementIDs.count)
+            if let base = tables.replacementBase { out = base &+ UInt32(truncatingIfNeeded: k) } else { out = tables.replacementIDs[k] }
         }
+        ids[i] = out
     }
 
     /// Masks unit `w` with one decision per token (Google BERT, Megatron).
@@ -95,7 +115,8 @@ public struct Masker: Sendable {
         ws.cover(w)
         let original = ws.original
         for i in Int(ws.start[w])..<Int(ws.end[w]) {
-            replace(ids, at: i, u: random.drawUnit(), original: original, random: &random)
+            replace(ids, at: i, draw: random.next() >> 11, original: original, random: &random)
+            ws.markMasked(i)
         }
     }
 }

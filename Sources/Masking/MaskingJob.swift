@@ -173,7 +173,8 @@ public enum MaskingJob {
             if let e = ledger.failure { throw wrap(e) }
             let writer: ShardWriter
             do { writer = try ShardWriter(path: path, schema: schema, metadata: unitMetadata[k],
-                                          compressionLevel: config.compressionLevel, backgroundCompression: true) } catch let e as ShardError {
+                                          compressionLevel: config.compressionLevel, huffmanLiterals: true,
+                                          backgroundCompression: true) } catch let e as ShardError {
                 throw MaskingError.shard(e)
             }
             documentStore.release()
@@ -266,7 +267,8 @@ final class WorkerContext: @unchecked Sendable {
                                   seed: config.seed)
     }
 
-    /// Builds the instances of `documents` and encodes them into the slot's records.
+    /// Builds the instances of `documents` and encodes them into the slot's records (`slot.batch`
+    /// is scratch: it holds one document's instances at a time).
     func fill(_ slot: BatchSlot, documents: Range<Int>, documentCount: Int) {
         slot.batch.removeAll()
         slot.records.removeAll()
@@ -285,8 +287,11 @@ final class WorkerContext: @unchecked Sendable {
                                       },
                                       into: &slot.batch, statistics: &slot.statistics)
                 }
+                // Encoded document by document, while its instances are still in the cache (the
+                // records' bytes are the same as encoding the whole batch at the end).
+                try Self.encode(slot.batch, into: slot.records)
+                slot.batch.removeAll()
             }
-            try Self.encode(slot.batch, into: slot.records)
         } catch let defect as DocumentDefect {
             let (s, i) = store.locate(defect.document)
             slot.error = MaskingError.corruptDocument(path: store.shardPath(s), record: i, detail: defect.detail)

@@ -14,19 +14,17 @@ public struct MaskingWorkspace {
         var end: UnsafeMutablePointer<Int32>
         var order: UnsafeMutablePointer<Int32>
         var unitCovered: UnsafeMutablePointer<Bool>
-        /// Units masked so far, in the order they were chosen.
-        var chosen: UnsafeMutablePointer<Int32>
         /// `original[i]`: the id at position i before masking, written for masked positions only.
         var original: UnsafeMutablePointer<UInt32>
         var gathered: UnsafeMutablePointer<UInt32>
         var gatheredLabels: UnsafeMutablePointer<UInt32>
-        /// One bit per unit: the chosen units, for reading them back in ascending order.
-        var chosenBits: UnsafeMutablePointer<UInt64>
+        /// One bit per token position: the masked ones, for reading them back in ascending order.
+        var maskedBits: UnsafeMutablePointer<UInt64>
 
         init() {
-            chosenBits = .allocate(capacity: 1)
+            maskedBits = .allocate(capacity: 1)
             start = .allocate(capacity: 1); end = .allocate(capacity: 1)
-            order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1); chosen = .allocate(capacity: 1)
+            order = .allocate(capacity: 1); unitCovered = .allocate(capacity: 1)
             original = .allocate(capacity: 1)
             gathered = .allocate(capacity: 1); gatheredLabels = .allocate(capacity: 1)
         }
@@ -37,17 +35,17 @@ public struct MaskingWorkspace {
             // One spare slot: the unit scan writes a speculative start one past the last unit.
             let c = max(n, 2 * capacity) + 1
             start = .allocate(capacity: c); end = .allocate(capacity: c)
-            order = .allocate(capacity: c); unitCovered = .allocate(capacity: c); chosen = .allocate(capacity: c)
+            order = .allocate(capacity: c); unitCovered = .allocate(capacity: c)
             original = .allocate(capacity: c)
             gathered = .allocate(capacity: c); gatheredLabels = .allocate(capacity: c)
-            chosenBits = .allocate(capacity: c / 64 + 1)
+            maskedBits = .allocate(capacity: c / 64 + 1)
             capacity = c - 1
         }
 
         func free() {
             start.deallocate(); end.deallocate(); order.deallocate()
-            unitCovered.deallocate(); chosen.deallocate(); original.deallocate()
-            gathered.deallocate(); gatheredLabels.deallocate(); chosenBits.deallocate()
+            unitCovered.deallocate(); original.deallocate()
+            gathered.deallocate(); gatheredLabels.deallocate(); maskedBits.deallocate()
         }
 
         deinit { free() }
@@ -56,8 +54,6 @@ public struct MaskingWorkspace {
     let storage = Storage()
     /// Number of candidate units of the current sequence.
     var units = 0
-    /// Number of entries in `chosen`.
-    var chosenCount = 0
     /// Words per span (span masker) or per n-gram (n-gram masker) chosen, for tests and statistics.
     var spanWordCounts: [Int32] = []
 
@@ -67,7 +63,6 @@ public struct MaskingWorkspace {
     var end: UnsafeMutablePointer<Int32> { storage.end }
     var order: UnsafeMutablePointer<Int32> { storage.order }
     var unitCovered: UnsafeMutablePointer<Bool> { storage.unitCovered }
-    var chosen: UnsafeMutablePointer<Int32> { storage.chosen }
     var original: UnsafeMutablePointer<UInt32> { storage.original }
     var gathered: UnsafeMutablePointer<UInt32> { storage.gathered }
     var gatheredLabels: UnsafeMutablePointer<UInt32> { storage.gatheredLabels }
@@ -81,15 +76,18 @@ public struct MaskingWorkspace {
     mutating func reset(count n: Int) {
         storage.reserve(n)
         units = 0
-        chosenCount = 0
+        storage.maskedBits.update(repeating: 0, count: (n + 63) >> 6)
         spanWordCounts.removeAll(keepingCapacity: true)
     }
 
-    /// Marks unit w masked (remembered for the position scan at the end).
+    /// Marks unit w masked (the span and n-gram maskers ask before extending over a unit).
     @inline(__always) mutating func cover(_ w: Int) {
         storage.unitCovered[w] = true
-        storage.chosen[chosenCount] = Int32(w)
-        chosenCount += 1
+    }
+
+    /// Marks position i masked (read back by `gatherMasked`).
+    @inline(__always) func markMasked(_ i: Int) {
+        storage.maskedBits[i >> 6] |= 1 &<< UInt64(i & 63)
     }
 
     /// Groups positions into candidate units. With `wholeWords`, a `##` piece joins the unit
@@ -121,28 +119,20 @@ public struct MaskingWorkspace {
     }
 
     /// Writes the masked positions, ascending, and their original ids to `gathered` /
-    /// `gatheredLabels`; returns how many. Units are disjoint and in token order, so reading the
-    /// chosen units back in unit order (a bit set, scanned a word at a time) sorts the positions.
-    mutating func gatherMasked() -> Int {
-        let chosen = storage.chosen, start = storage.start, end = storage.end, bits = storage.chosenBits
-        let words = (units + 63) >> 6
-        bits.update(repeating: 0, count: words)
-        for c in 0..<chosenCount {
-            let w = Int(chosen[c])
-            bits[w >> 6] |= 1 &<< UInt64(w & 63)
-        }
+    /// `gatheredLabels`; returns how many. The masked positions are a bit set over the `count`
+    /// tokens, scanned a word at a time: no per-unit loop with an unpredictable trip count.
+    mutating func gatherMasked(count n: Int) -> Int {
+        let bits = storage.maskedBits
         let gathered = storage.gathered, labels = storage.gatheredLabels, original = storage.original
         var m = 0
-        for word in 0..<words {
+        for word in 0..<((n + 63) >> 6) {
             var x = bits[word]
             while x != 0 {
-                let w = word << 6 | x.trailingZeroBitCount
+                let i = word << 6 | x.trailingZeroBitCount
                 x &= x &- 1
-                for i in Int(start[w])..<Int(end[w]) {
-                    gathered[m] = UInt32(i)
-                    labels[m] = original[i]
-                    m += 1
-                }
+                gathered[m] = UInt32(i)
+                labels[m] = original[i]
+                m += 1
             }
         }
         return m

@@ -28,11 +28,12 @@ extension Masker {
                 tokens += next
                 last += 1
             }
-            let u = random.drawUnit()
+            let r = random.next() >> 11  // one 80/10/10 draw for the span (`drawUnit()`'s bits)
             for w in anchor...last {
                 ws.cover(w)
                 for i in Int(ws.start[w])..<Int(ws.end[w]) {
-                    replace(ids, at: i, u: u, original: ws.original, random: &random)
+                    replace(ids, at: i, draw: r, original: ws.original, random: &random)
+                    ws.markMasked(i)
                 }
             }
             ws.spanWordCounts.append(Int32(last - anchor + 1))

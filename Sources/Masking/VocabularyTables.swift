@@ -9,6 +9,10 @@ final class VocabularyTables: @unchecked Sendable {
     /// (Google BERT draws from the whole vocabulary, [CLS]/[PAD]/[unused] included; we don't).
     let replacementIDs: [UInt32]
     let maskID: UInt32
+    /// `replacementIDs[k] == replacementBase + k` for every k, when that holds (BERT vocabularies:
+    /// [PAD], [unusedN], [UNK], [CLS], [SEP], [MASK] come first), else `nil`. Lets the masker
+    /// compute a random token instead of loading it from a 100+ KB table (a cache miss each).
+    let replacementBase: UInt32?
 
     static let special: UInt8 = 1
     static let continuation: UInt8 = 2
@@ -27,6 +31,8 @@ final class VocabularyTables: @unchecked Sendable {
         }
         self.kind = kind
         self.replacementIDs = pool
+        let base = pool.first ?? 0
+        replacementBase = pool.enumerated().allSatisfy({ $0.element == base &+ UInt32($0.offset) }) ? base : nil
         guard let mask = vocabulary.special.mask else {
             preconditionFailure("\(vocabulary.path): vocabulary has no [MASK] token")
         }

@@ -28,6 +28,10 @@ public final class ShardWriter {
     private var state = State.open
     private var fd: Int32
     private let level: Int32
+    /// Huffman-code the literals at every level. zstd skips that at negative levels for speed,
+    /// but on token ids it is cheaper than matching harder: `prep mask`'s instance blocks are the
+    /// same size at level −12 with it as at −2 without it, and compress ~20% faster.
+    private let huffmanLiterals: Bool
     private let targetBlockBytes: Int
     private let types: [ShardElementType]
 
@@ -95,7 +99,7 @@ public final class ShardWriter {
     public private(set) var recordCount = 0
 
     public init(path: String, schema: ShardSchema, metadata: [String: String] = [:],
-                targetBlockBytes: Int = 1 << 20, compressionLevel: Int = 3,
+                targetBlockBytes: Int = 1 << 20, compressionLevel: Int = 3, huffmanLiterals: Bool = false,
                 backgroundCompression: Bool = false) throws {
         try ShardHeader.validate(schema, metadata: metadata, path: path)
         self.path = path
@@ -103,6 +107,7 @@ public final class ShardWriter {
         self.types = schema.fields.map(\.type)
         self.targetBlockBytes = max(1, min(targetBlockBytes, Int(UInt32.max) / 2))
         self.level = Int32(compressionLevel)
+        self.huffmanLiterals = huffmanLiterals
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
@@ -259,7 +264,7 @@ public final class ShardWriter {
         blockCount += 1
         blockFirstRecord = recordCount
         guard let writes else {
-            try Self.compress(full, level: level, path: path)
+            try Self.compress(full, level: level, huffmanLiterals: huffmanLiterals, path: path)
             try writeBlock(full)
             raw.count = 0
             return
@@ -272,9 +277,9 @@ public final class ShardWriter {
         jobLock.unlock()
         if let failed { jobFree.signal(); throw failed }
         job = next!
-        let level = self.level, path = self.path
+        let level = self.level, huffmanLiterals = self.huffmanLiterals, path = self.path
         compressors.async {
-            do { try Self.compress(full, level: level, path: path) } catch { full.error = error }
+            do { try Self.compress(full, level: level, huffmanLiterals: huffmanLiterals, path: path) } catch { full.error = error }
             full.compressedSignal.signal()
         }
         writes.async { [self] in
@@ -306,12 +311,21 @@ public final class ShardWriter {
 
     /// Compresses one block of raw records and frames it (header, zstd frame, checksum) in
     /// `job.out`. Touches only the job, so blocks compress concurrently.
-    private static func compress(_ job: BlockJob, level: Int32, path: String) throws {
+    private static func compress(_ job: BlockJob, level: Int32, huffmanLiterals: Bool, path: String) throws {
         let raw = job.raw, out = job.out
         out.count = 0
         let bound = ZSTD_compressBound(raw.count)
         out.reserve(ShardLayout.blockHeaderBytes + bound + ShardLayout.checksumBytes)
-        let c = ZSTD_compressCCtx(job.cctx, out.base + ShardLayout.blockHeaderBytes, bound, raw.base, raw.count, level)
+        // Parameters set per block: pooled jobs move between writers with different settings.
+        ZSTD_CCtx_reset(job.cctx, ZSTD_reset_session_and_parameters)
+        ZSTD_CCtx_setParameter(job.cctx, ZSTD_c_compressionLevel, level)
+        if huffmanLiterals {
+            // Refused only by a library without the parameter: then the block is compressed as zstd
+            // would by default (still a plain frame), so the error is deliberately ignored.
+            _ = ZSTD_CCtx_setParameter(job.cctx, ZSTD_c_experimentalParam5 /* literalCompressionMode */,
+                                       Int32(ZSTD_ps_enable.rawValue))
+        }
+        let c = ZSTD_compress2(job.cctx, out.base + ShardLayout.blockHeaderBytes, bound, raw.base, raw.count)
         if ZSTD_isError(c) != 0 {
             throw ShardError.io(path: path, detail: "zstd compression of block \(job.block) failed: \(String(cString: ZSTD_getErrorName(c)))")
         }

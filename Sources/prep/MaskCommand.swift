@@ -31,7 +31,7 @@ struct MaskCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores); output does not depend on it.") var threads: Int?
     @Option(help: "Vocabulary file (default: the one the input manifest names, in the input directory).") var vocab: String?
     @Option(help: "Documents per output shard (fixed boundaries make resume possible).") var documentsPerShard = 8192
-    @Option(help: "zstd level of the output shards (-7...19); -2 is fast, 1 or 3 give ~12-20% smaller shards.") var zstdLevel = -2
+    @Option(help: "zstd level of the output shards (-50...19, literals always Huffman-coded; write a negative level as --zstd-level=-4); -12 is fast, 1 or 3 give ~12-20% smaller shards.") var zstdLevel = -12
     @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
 
     func validate() throws {
