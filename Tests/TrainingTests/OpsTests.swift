@@ -153,6 +153,59 @@ final class OpsTests: XCTestCase {
             XCTAssertTrue(split.enumerated().allSatisfy { $0.offset % ld < dh || $0.element == 0 }, "wrote outside the head")
         }
     }
+
+    /// The MLM head's input gradient as two vocabulary halves: equal to one whole call up to
+    /// float rounding, and the same bits with one thread or two.
+    func testVocabularyHalvesGEMMMatchesWholeCallForAnyThreadCount() {
+        let m = 13, n = 40, k = 1001, ldc = 45
+        let a = randoms(m * k, seed: 18), b = randoms(k * n, seed: 19)
+        var whole = [Float](repeating: 0, count: m * n)
+        sgemm(false, false, m, n, k, 1, a, k, b, n, 0, &whole, n)
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var c = [Float](repeating: .nan, count: m * ldc), scratch = [Float](repeating: .nan, count: m * n)
+            kHalvesSgemm(m, n, k, a, k, b, n, &c, ldc, scratch: &scratch)
+            results.append(c)
+            let scale = whole.map(abs).max()!
+            for r in 0..<m {
+                for j in 0..<n { XCTAssertEqual(c[r * ldc + j], whole[r * n + j], accuracy: 1e-5 * scale) }
+                for j in n..<ldc { XCTAssertTrue(c[r * ldc + j].isNaN, "wrote past n in row \(r)") }
+            }
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
+
+    /// The cross-entropy's fused bias partials against a `ColumnSum` of its gradient, and the
+    /// same bits with one thread or two.
+    func testCrossEntropyBiasPartialsMatchColumnSum() {
+        let m = 7, v = 1003
+        let logits = randoms(m * v, seed: 20, scale: 3)
+        let labels: [Int32] = [0, 5, 1002, 17, 500, 3, 999]
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var fused = logits, plain = logits
+            var losses = [Float](repeating: 0, count: m), hits = losses, partials = [Float](repeating: .nan, count: 2 * v)
+            CrossEntropy.forwardBackward(logits: &fused, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                                         losses: &losses, hits: &hits, biasPartials: &partials)
+            var plainLosses = losses, plainHits = hits
+            CrossEntropy.forwardBackward(logits: &plain, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                                         losses: &plainLosses, hits: &plainHits)
+            XCTAssertEqual(fused, plain)
+            XCTAssertEqual(losses, plainLosses)
+            var bias = randoms(v, seed: 21), ref = bias
+            CrossEntropy.addBiasGradient(&bias, partials: partials, vocabulary: v)
+            ColumnSum.accumulate(into: &ref, plain, rows: m, columns: v)
+            for j in 0..<v { XCTAssertEqual(bias[j], ref[j], accuracy: 1e-6) }
+            results.append(bias)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }
