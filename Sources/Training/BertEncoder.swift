@@ -63,7 +63,10 @@ struct EncoderLayerActivations {
         probs = a.take(scores)
         droppedProbs = a.take(c.attentionProbsDropoutProb > 0 ? scores : 0)
         context = a.take(n * h); residual1 = a.take(n * h); mean1 = a.take(n); rstd1 = a.take(n)
-        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = a.take(n * i); ffnDerivative = a.take(n * i)
+        // GELU runs in place: its backward needs only the stored derivative and the output, so
+        // the pre-activation buffer is reused, and the [rows, I] output lands on cache lines
+        // the forward has just read instead of a fresh buffer's (one [rows, I] pass less).
+        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = ffnPre; ffnDerivative = a.take(n * i)
         residual2 = a.take(n * h); mean2 = a.take(n); rstd2 = a.take(n); output = a.take(n * h)
     }
 }
