@@ -76,11 +76,26 @@ struct TransformerBlock {
         // the residual-sum gradient `dResidual` (which becomes ∂L/∂attended), and the attention
         // LayerNorm's input gradient is written into `dHidden` (free once the output LayerNorm
         // has read it), to which the QKV projection's input gradient is then added.
-        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
-                           dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
-                           gamma: P + w.outputNormWeight, rows: n, columns: h)
+        /// The LayerNorm backward and its branch's dropout backward, fused when dropout is on.
+        func normBackward(dinp: UnsafeMutablePointer<Float>, weight: Int, bias: Int, dout: UnsafePointer<Float>,
+                          inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                          site: Int, branchBias: Int) -> UnsafePointer<Float> {
+            guard d.hidden > 0 else {
+                LayerNorm.backward(dinp: dinp, dgamma: G + weight, dbeta: G + bias, dout: dout, inp: inp, mean: mean,
+                                   rstd: rstd, gamma: P + weight, rows: n, columns: h)
+                return branchGradient(dinp, site: site, dbias: G + branchBias)
+            }
+            LayerNorm.backwardThroughDropout(dinp: dinp, dgamma: G + weight, dbeta: G + bias, dout: dout, inp: inp,
+                                             mean: mean, rstd: rstd, gamma: P + weight, rows: n, columns: h,
+                                             branch: g.dTemp, p: d.hidden, key: d.key(site: site),
+                                             biasGradient: G + branchBias, partials: g.normPartials)
+            return UnsafePointer(g.dTemp)
+        }
+        let dOutputBranch = normBackward(dinp: g.dResidual, weight: w.outputNormWeight, bias: w.outputNormBias,
+                                         dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
+                                         site: sites.2, branchBias: w.outputBias)
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: nil,
-                        dout: branchGradient(g.dResidual, site: sites.2, dbias: G + w.outputBias),
+                        dout: dOutputBranch,
                         inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
         GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, rows: n, columns: i,
                       biasGradient: G + w.intermediateBias)
@@ -88,11 +103,11 @@ struct TransformerBlock {
         Linear.backward(dinp: dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
                         dbias: nil, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
                         rows: n, inputs: h, outputs: i)
-        LayerNorm.backward(dinp: g.dHidden, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
-                           dout: dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
-                           gamma: P + w.attentionNormWeight, rows: n, columns: h)
+        let dAttentionBranch = normBackward(dinp: g.dHidden, weight: w.attentionNormWeight, bias: w.attentionNormBias,
+                                            dout: dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
+                                            site: sites.1, branchBias: w.attentionOutBias)
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: nil,
-                        dout: branchGradient(g.dHidden, site: sites.1, dbias: G + w.attentionOutBias),
+                        dout: dAttentionBranch,
                         inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
                                 dropped: d.attention > 0 ? a.droppedProbs : nil,

@@ -206,6 +206,41 @@ final class OpsTests: XCTestCase {
         }
         XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
     }
+
+    /// The fused LayerNorm + dropout backward against the two unfused ops: the same input and
+    /// branch gradients, the sums equal up to their order, and the same bits on 1 or 2 threads.
+    func testLayerNormBackwardThroughDropoutMatchesUnfusedOps() {
+        let n = 11, c = 40, p: Float = 0.25, key: UInt64 = 0xABCDEF
+        let x = randoms(n * c, seed: 22), dy = randoms(n * c, seed: 23), gamma = randoms(c, seed: 24)
+        var mean = [Float](repeating: 0, count: n), rstd = mean, y = x
+        LayerNorm.forward(out: &y, mean: &mean, rstd: &rstd, inp: x, gamma: gamma, beta: gamma, rows: n, columns: c, eps: 1e-12)
+        let start = randoms(3 * c, seed: 25)
+        var ref = start, dxRef = [Float](repeating: 0, count: n * c), branchRef = dxRef
+        ref.withUnsafeMutableBufferPointer { r in
+            LayerNorm.backward(dinp: dxRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, dgamma: r.baseAddress!,
+                               dbeta: r.baseAddress! + c, dout: dy, inp: x, mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c)
+            Dropout.apply(into: branchRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, from: dxRef, rows: n, columns: c,
+                          p: p, key: key, biasGradient: r.baseAddress! + 2 * c)
+        }
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var sums = start, dx = [Float](repeating: .nan, count: n * c), branch = dx
+            var partials = [Float](repeating: .nan, count: 6 * c)
+            sums.withUnsafeMutableBufferPointer { r in
+                LayerNorm.backwardThroughDropout(dinp: &dx, dgamma: r.baseAddress!, dbeta: r.baseAddress! + c, dout: dy, inp: x,
+                                                 mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c, branch: &branch,
+                                                 p: p, key: key, biasGradient: r.baseAddress! + 2 * c, partials: &partials)
+            }
+            XCTAssertEqual(dx, dxRef)
+            XCTAssertEqual(branch, branchRef)
+            for j in 0..<(3 * c) { XCTAssertEqual(sums[j], ref[j], accuracy: 1e-5 * max(1, abs(ref[j]))) }
+            results.append(sums)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }
