@@ -42,16 +42,16 @@ struct TransformerBlock {
                                relative: c.relative, layer: w, P)
         Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
                        rows: n, inputs: h, outputs: h)
-        Dropout.applyAdding(a.residual1, residual: x, count: n * h, p: d.hidden, key: d.key(site: sites.1))
-        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, inp: a.residual1,
+        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, sum: a.residual1, adding: x,
+                          dropout: d.hidden, key: d.key(site: sites.1),
                           gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: config.layerNormEps)
         Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
                        rows: n, inputs: h, outputs: i)
         GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
         Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
                        rows: n, inputs: i, outputs: h)
-        Dropout.applyAdding(a.residual2, residual: a.attended, count: n * h, p: d.hidden, key: d.key(site: sites.2))
-        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, inp: a.residual2,
+        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, sum: a.residual2, adding: a.attended,
+                          dropout: d.hidden, key: d.key(site: sites.2),
                           gamma: P + w.outputNormWeight, beta: P + w.outputNormBias, rows: n, columns: h, eps: config.layerNormEps)
     }
 

@@ -9,20 +9,53 @@ enum LayerNorm {
                         rows n: Int, columns c: Int, eps: Float) {
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
-                let x = inp + row * c, y = out + row * c
-                let m = FastMath.sum(x, c) / Float(c)
-                var acc = FastMath.V(), j = 0
-                while j < c {
-                    let d = FastMath.load(x + j, c - j) - m
-                    acc += (j + 8 <= c) ? d * d : (d * d).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
-                    j += 8
-                }
-                let v = acc.sum()
-                let rs = 1 / (v / Float(c) + eps).squareRoot()
-                for j in 0..<c { y[j] = (x[j] - m) * rs * gamma[j] + beta[j] }
-                mean[row] = m; rstd[row] = rs
+                normalize(row: row, out: out, mean: mean, rstd: rstd, inp: inp, gamma: gamma, beta: beta, columns: c, eps: eps)
             }
         }
+    }
+
+    /// The post-LN layer's residual step and its LayerNorm in one pass over the rows:
+    /// `sum` holds the branch output and becomes dropout(branch) + `residual` (kept for the
+    /// backward), then `out` = LayerNorm(`sum`) while the row is in cache. The same bits as
+    /// `Dropout.applyAdding` then `forward`, which read `sum` twice.
+    static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                        rstd: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+                        adding residual: UnsafePointer<Float>, dropout p: Float, key: UInt64,
+                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                        rows n: Int, columns c: Int, eps: Float) {
+        let t = Dropout.threshold(p), scale = 1 / (1 - p)
+        Parallel.chunks(n, minimumPerThread: 16) { _, r in
+            for row in r {
+                let y = sum + row * c, z = residual + row * c
+                if p > 0 {
+                    Dropout.forEachLanes(key: key, first: row * c, count: c, threshold: t, { i, keep in
+                        let v = FastMath.load(y + i, 8) * scale
+                        FastMath.store(v.replacing(with: 0, where: .!keep) + FastMath.load(z + i, 8), y + i, 8)
+                    }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
+                } else {
+                    for i in 0..<c { y[i] += z[i] }
+                }
+                normalize(row: row, out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, columns: c, eps: eps)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func normalize(row: Int, out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                          rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, columns c: Int, eps: Float) {
+        let x = inp + row * c, y = out + row * c
+        let m = FastMath.sum(x, c) / Float(c)
+        var acc = FastMath.V(), j = 0
+        while j < c {
+            let d = FastMath.load(x + j, c - j) - m
+            acc += (j + 8 <= c) ? d * d : (d * d).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
+            j += 8
+        }
+        let v = acc.sum()
+        let rs = 1 / (v / Float(c) + eps).squareRoot()
+        for j in 0..<c { y[j] = (x[j] - m) * rs * gamma[j] + beta[j] }
+        mean[row] = m; rstd[row] = rs
     }
 
     /// dinp = ∂L/∂inp (overwritten); dgamma, dbeta accumulate.
