@@ -76,12 +76,14 @@ struct EncoderGradientScratch {
     var dHidden, dResidual, dTemp, dFFN, dQKV, dContext, attention: UnsafeMutablePointer<Float>
     /// Row-group partial sums of `LayerNorm.backwardThroughDropout`.
     var normPartials: UnsafeMutablePointer<Float>
+    /// Per-batch-row column sums of the QKV gradient (`Attention.backward`), [B, 3H].
+    var qkvBiasPartials: UnsafeMutablePointer<Float>
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
         let n = cap.rows, h = c.hiddenSize
         dHidden = a.take(n * h); dResidual = a.take(n * h); dTemp = a.take(n * h)
         dFFN = a.take(n * c.intermediateSize); dQKV = a.take(n * 3 * h)
-        dContext = a.take(n * h); normPartials = a.take(6 * h)
+        dContext = a.take(n * h); normPartials = a.take(6 * h); qkvBiasPartials = a.take(cap.batchSize * 3 * h)
         attention = a.take(Parallel.threads * Attention.scratchPerThread(length: cap.sequenceLength))
     }
 }

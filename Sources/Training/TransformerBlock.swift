@@ -109,22 +109,26 @@ struct TransformerBlock {
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: nil,
                         dout: dAttentionBranch,
                         inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
+        // Absolute attention sums the QKV bias gradient per batch row as it writes dQKV.
+        let biasSums = c.relative == nil ? g.qkvBiasPartials : nil
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
                                 dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
                                 dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
-                                relative: c.relative, layer: w, P, G)
+                                relative: c.relative, layer: w, P, G, biasPartials: biasSums)
         if let kv, let dKeyValue {
             // Query rows of the fused weight read `x`; key/value rows read `kv`.
             parallelSgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
             parallelSgemm(false, false, n, h, 2 * h, 1, g.dQKV + h, 3 * h, P + w.qkvWeight + h * h, h, 1, dKeyValue, h)
             parallelSgemm(true, false, h, h, n, 1, g.dQKV, 3 * h, x, h, 1, G + w.qkvWeight, h)
             parallelSgemm(true, false, 2 * h, h, n, 1, g.dQKV + h, 3 * h, kv, h, 1, G + w.qkvWeight + h * h, h)
-            ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h)
+            if biasSums == nil { ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h) }
         } else {
-            Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
+            Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight,
+                            dbias: biasSums == nil ? G + w.qkvBias : nil,
                             dout: g.dQKV, inp: x, weight: P + w.qkvWeight, rows: n, inputs: h, outputs: 3 * h)
         }
+        if let biasSums { Attention.addBiasGradient(G + w.qkvBias, partials: biasSums, batch: c.batch, columns: 3 * h) }
     }
 }
 

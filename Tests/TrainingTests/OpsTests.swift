@@ -241,6 +241,30 @@ final class OpsTests: XCTestCase {
         }
         XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
     }
+
+    /// The QKV bias sums taken inside the attention backward against a `ColumnSum` of dQKV.
+    func testAttentionBackwardBiasPartialsMatchColumnSum() {
+        let shape = Attention.Shape(batch: 3, length: 9, hidden: 24, heads: 3)
+        let n = shape.batch * shape.length, ld = 3 * shape.hidden, tt = shape.length * shape.length
+        let qkv = randoms(n * ld, seed: 26), dcontext = randoms(n * shape.hidden, seed: 27)
+        let mask = [Int32](repeating: 1, count: n)
+        var context = [Float](repeating: 0, count: n * shape.hidden)
+        var probs = [Float](repeating: 0, count: shape.batch * shape.heads * tt)
+        var scratch = [Float](repeating: 0, count: Parallel.threads * Attention.scratchPerThread(length: shape.length))
+        Attention.forward(context: &context, probs: &probs, dropped: nil, qkv: qkv, mask: mask, shape: shape,
+                          dropout: 0, key: 0, scratch: &scratch)
+        var plain = [Float](repeating: 0, count: n * ld), fused = plain
+        var partials = [Float](repeating: .nan, count: shape.batch * ld)
+        Attention.backward(dqkv: &plain, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+                           dropout: 0, scratch: &scratch)
+        Attention.backward(dqkv: &fused, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+                           dropout: 0, scratch: &scratch, biasPartials: &partials)
+        XCTAssertEqual(fused, plain)
+        var bias = randoms(ld, seed: 28), ref = bias
+        Attention.addBiasGradient(&bias, partials: partials, batch: shape.batch, columns: ld)
+        ColumnSum.accumulate(into: &ref, plain, rows: n, columns: ld)
+        for j in 0..<ld { XCTAssertEqual(bias[j], ref[j], accuracy: 1e-5) }
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }
