@@ -1,7 +1,7 @@
 """A/B of two `prep` binaries on `mini` (B=32, T=128, 20 masked/row, vocab 30522, 2 threads):
 both run as live processes and take turns step by step (train_bench.Contender, SIGSTOP/SIGCONT),
 the order swapping every cycle, so the host's slow phases hit both alike. Prints the median of
-the per-cycle ratios A/B (> 1: B is faster) with its quartiles. On this VM the quartiles are
+the per-cycle ratios A/B (> 1: B is faster) with its quartiles, for wall time and for CPU time. On this VM the quartiles are
 about ±5-8% apart, so 40 cycles resolve a whole-step change of a few per cent, not 1%.
 
 Usage: python3 Scripts/bench/train_ab.py OLD_PREP NEW_PREP [CYCLES]   (about 1 s per cycle)"""
@@ -24,6 +24,7 @@ def main():
     if core and "OPENBLAS_CORETYPE" not in env:
         env["OPENBLAS_CORETYPE"] = core
     times = {"A": [], "B": []}
+    cpu = {"A": [], "B": []}
     with tempfile.TemporaryDirectory() as scratch:
         contenders = []
         try:
@@ -37,7 +38,9 @@ def main():
                 c.turn(); c.turn()  # warm-up steps
             for k in range(cycles):
                 for c in (contenders if k % 2 == 0 else contenders[::-1]):
-                    times[c.name].append(c.turn()[0])
+                    wall, used = c.turn()
+                    times[c.name].append(wall)
+                    cpu[c.name].append(used)
         finally:
             for c in contenders:
                 c.stop()
@@ -45,6 +48,9 @@ def main():
     print(f"A = {a}\nB = {b}\n{cycles} cycles: A/B per cycle median {statistics.median(r):.3f} "
           f"(quartiles {r[len(r) // 4]:.3f}-{r[3 * len(r) // 4]:.3f}); median ms/step A {statistics.median(times['A']):.0f}, "
           f"B {statistics.median(times['B']):.0f}; fastest A {min(times['A']):.0f}, B {min(times['B']):.0f}")
+    rc = sorted(x / y for x, y in zip(cpu["A"], cpu["B"]))
+    print(f"CPU ms/step per cycle A/B: median {statistics.median(rc):.3f} (quartiles {rc[len(rc) // 4]:.3f}-"
+          f"{rc[3 * len(rc) // 4]:.3f}); median CPU ms A {statistics.median(cpu['A']):.0f}, B {statistics.median(cpu['B']):.0f}")
 
 
 if __name__ == "__main__":
