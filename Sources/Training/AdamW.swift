@@ -28,7 +28,11 @@ public final class AdamW {
     /// One update of `arena.values` from `arena.gradients` at learning rate `lr`; each gradient
     /// is multiplied by `gradientScale` as it is read (the clipping coefficient, see
     /// `clipAndUpdate`), which rounds exactly as scaling the gradients in place first would.
-    public func update(_ arena: ParameterArena, lr: Float, gradientScale: Float = 1) {
+    ///
+    /// With `zeroingGradients` it also clears each gradient once read, instead of the
+    /// trainer's separate `zeroGradients` pass before the next step (one pass over all
+    /// gradients fewer: 45 MB for `mini`); the gradients are then no longer readable.
+    public func update(_ arena: ParameterArena, lr: Float, gradientScale: Float = 1, zeroingGradients: Bool = false) {
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
         let c1 = 1 - Float(pow(Double(b1), Double(step)))
@@ -48,6 +52,7 @@ public final class AdamW {
                 let end = o + r.upperBound
                 while i + 8 <= end {
                     var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                    if zeroingGradients { UnsafeMutableRawPointer(g + i).storeBytes(of: V(), as: V.self) }
                     if scaled { gi = gi * gs }
                     let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + (1 - b1) * gi
                     let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + (1 - b2) * gi * gi
@@ -59,6 +64,7 @@ public final class AdamW {
                 }
                 while i < end {
                     let gi = scaled ? g[i] * gs : g[i]
+                    if zeroingGradients { g[i] = 0 }
                     m[i] = b1 * m[i] + (1 - b1) * gi
                     v[i] = b2 * v[i] + (1 - b2) * gi * gi
                     p[i] = p[i] * decay - stepSize * m[i] / (v[i].squareRoot() / c2 + eps)
@@ -73,9 +79,10 @@ public final class AdamW {
     /// left unscaled. `norm`, when given, is the gradients' global norm already computed (the
     /// trainer checks it is finite first). Returns the norm before clipping.
     @discardableResult
-    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil) -> Double {
+    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil,
+                              zeroingGradients: Bool = false) -> Double {
         let norm = norm ?? arena.gradientNorm()
-        update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm))
+        update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm), zeroingGradients: zeroingGradients)
         return norm
     }
 

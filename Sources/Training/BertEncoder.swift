@@ -63,7 +63,10 @@ struct EncoderLayerActivations {
         probs = a.take(scores)
         droppedProbs = a.take(c.attentionProbsDropoutProb > 0 ? scores : 0)
         context = a.take(n * h); residual1 = a.take(n * h); mean1 = a.take(n); rstd1 = a.take(n)
-        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = a.take(n * i); ffnDerivative = a.take(n * i)
+        // GELU runs in place: its backward needs only the stored derivative and the output, so
+        // the pre-activation buffer is reused, and the [rows, I] output lands on cache lines
+        // the forward has just read instead of a fresh buffer's (one [rows, I] pass less).
+        attended = a.take(n * h); ffnPre = a.take(n * i); ffnAct = ffnPre; ffnDerivative = a.take(n * i)
         residual2 = a.take(n * h); mean2 = a.take(n); rstd2 = a.take(n); output = a.take(n * h)
     }
 }
@@ -71,12 +74,16 @@ struct EncoderLayerActivations {
 /// Gradient scratch shared by all layers (the backward walks one layer at a time).
 struct EncoderGradientScratch {
     var dHidden, dResidual, dTemp, dFFN, dQKV, dContext, attention: UnsafeMutablePointer<Float>
+    /// Row-group partial sums of `LayerNorm.backwardThroughDropout`.
+    var normPartials: UnsafeMutablePointer<Float>
+    /// Per-batch-row column sums of the QKV gradient (`Attention.backward`), [B, 3H].
+    var qkvBiasPartials: UnsafeMutablePointer<Float>
 
     init(_ a: ActivationArena, _ c: ModelConfig, _ cap: BatchCapacity) {
         let n = cap.rows, h = c.hiddenSize
         dHidden = a.take(n * h); dResidual = a.take(n * h); dTemp = a.take(n * h)
         dFFN = a.take(n * c.intermediateSize); dQKV = a.take(n * 3 * h)
-        dContext = a.take(n * h)
+        dContext = a.take(n * h); normPartials = a.take(6 * h); qkvBiasPartials = a.take(cap.batchSize * 3 * h)
         attention = a.take(Parallel.threads * Attention.scratchPerThread(length: cap.sequenceLength))
     }
 }

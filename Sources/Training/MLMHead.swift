@@ -22,6 +22,8 @@ public struct MLMHead: Sendable {
 final class MLMHeadState {
     let rows, labels: IndexBuffer
     let gathered, pre, act, actDerivative, mean, rstd, transformed, logits, losses, hits, dTransformed, dAct: UnsafeMutablePointer<Float>
+    /// Two partial column sums of the logits gradient (`CrossEntropy`), [2, V].
+    let biasPartials: UnsafeMutablePointer<Float>
     var count = 0
 
     init(_ a: ActivationArena, hidden h: Int, vocabulary v: Int, maskedRows m: Int) {
@@ -30,6 +32,7 @@ final class MLMHeadState {
         mean = a.take(m); rstd = a.take(m); transformed = a.take(m * h)
         logits = a.take(m * v); losses = a.take(m); hits = a.take(m)
         dTransformed = a.take(m * h); dAct = a.take(m * h)
+        biasPartials = a.take(2 * v)
     }
 }
 
@@ -51,7 +54,8 @@ extension MLMHead {
         Linear.forward(out: s.logits, inp: s.transformed, weight: P + wordEmbeddings, bias: P + outputBias,
                        rows: m, inputs: H, outputs: vocabulary)
         CrossEntropy.forwardBackward(logits: s.logits, labels: s.labels.pointer, rows: m, vocabulary: vocabulary,
-                                     gradientScale: gradientScale, losses: s.losses, hits: s.hits)
+                                     gradientScale: gradientScale, losses: s.losses, hits: s.hits,
+                                     biasPartials: s.biasPartials)
         var loss = 0.0, hits = 0
         for i in 0..<m { loss += Double(s.losses[i]); hits += s.hits[i] > 0 ? 1 : 0 }
         return (loss, hits)
@@ -63,8 +67,12 @@ extension MLMHead {
         let m = s.count, H = hidden
         dHidden.update(repeating: 0, count: hiddenRows * H)
         guard m > 0 else { return }
-        Linear.backward(dinp: s.dTransformed, dweight: G + wordEmbeddings, dbias: G + outputBias, dout: s.logits,
-                        inp: s.transformed, weight: P + wordEmbeddings, rows: m, inputs: H, outputs: vocabulary)
+        // The tied output layer's `Linear.backward`, with its input gradient as two halves of
+        // the vocabulary (`kHalvesSgemm`; `dAct` is free until the LayerNorm backward) and its
+        // bias gradient from the partial sums the cross-entropy took.
+        kHalvesSgemm(m, H, vocabulary, s.logits, vocabulary, P + wordEmbeddings, H, s.dTransformed, H, scratch: s.dAct)
+        parallelSgemm(true, false, vocabulary, H, m, 1, s.logits, vocabulary, s.transformed, H, 1, G + wordEmbeddings, H)
+        CrossEntropy.addBiasGradient(G + outputBias, partials: s.biasPartials, vocabulary: vocabulary)
         LayerNorm.backward(dinp: s.dAct, dgamma: G + normWeight, dbeta: G + normBias, dout: s.dTransformed,
                            inp: s.act, mean: s.mean, rstd: s.rstd, gamma: P + normWeight, rows: m, columns: H)
         GELU.backward(dinp: s.dAct, dout: s.dAct, derivative: s.actDerivative, rows: m, columns: H, biasGradient: G + denseBias)

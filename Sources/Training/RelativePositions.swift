@@ -114,12 +114,14 @@ enum LayerAttention {
     static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                          probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?, shape: Attention.Shape, dropout p: Float, key: UInt64,
                          scratch: UnsafeMutablePointer<Float>, relative: (RelativePositionWeights, RelativeState)?,
-                         layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>) {
+                         layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>,
+                         biasPartials: UnsafeMutablePointer<Float>? = nil) {
         guard let (r, s) = relative else {
             Attention.backward(dqkv: dqkv, dcontext: dcontext, qkv: qkv, probs: probs, dropped: dropped, shape: shape,
-                               dropout: p, scratch: scratch)
+                               dropout: p, scratch: scratch, biasPartials: biasPartials)
             return
         }
+        precondition(biasPartials == nil, "disentangled attention does not take the QKV bias sums")
         let h = shape.hidden, n = s.span.count, lo = s.span.lowerBound, threads = Parallel.threads
         r.project(s, layer: w, hidden: h, P)
         s.dProjected.update(repeating: 0, count: threads * n * 2 * h)

@@ -121,6 +121,9 @@ public final class Trainer {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let k = max(1, o.gradientAccumulation)
+        // The optimizer clears the gradients as it reads them (`zeroingGradients`), so only
+        // the first step of this call needs the separate pass.
+        var gradientsAreZero = false
         while step < last {
             if stopSignal != 0 {
                 lastCheckpoint = try save()
@@ -129,7 +132,8 @@ public final class Trainer {
             let begin = DispatchTime.now().uptimeNanoseconds
             let cpuBegin = processCPUSeconds()
             let next = step + 1
-            model.parameters.zeroGradients()
+            if !gradientsAreZero { model.parameters.zeroGradients() }
+            gradientsAreZero = false
             var loss = 0.0, predictions = 0, correct = 0, positions = 0, flops = 0.0
             for micro in 0..<k {
                 let batch = try source.next()
@@ -145,7 +149,8 @@ public final class Trainer {
             let norm = model.parameters.gradientNorm()
             guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
             let lr = schedule.rate(at: next)
-            optimizer.clipAndUpdate(model.parameters, lr: lr, maxGradNorm: o.maxGradNorm, norm: norm)
+            optimizer.clipAndUpdate(model.parameters, lr: lr, maxGradNorm: o.maxGradNorm, norm: norm, zeroingGradients: true)
+            gradientsAreZero = true
             step = next
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
             var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,

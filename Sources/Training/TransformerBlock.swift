@@ -42,16 +42,16 @@ struct TransformerBlock {
                                relative: c.relative, layer: w, P)
         Linear.forward(out: a.residual1, inp: a.context, weight: P + w.attentionOutWeight, bias: P + w.attentionOutBias,
                        rows: n, inputs: h, outputs: h)
-        Dropout.applyAdding(a.residual1, residual: x, count: n * h, p: d.hidden, key: d.key(site: sites.1))
-        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, inp: a.residual1,
+        LayerNorm.forward(out: a.attended, mean: a.mean1, rstd: a.rstd1, sum: a.residual1, adding: x,
+                          dropout: d.hidden, key: d.key(site: sites.1),
                           gamma: P + w.attentionNormWeight, beta: P + w.attentionNormBias, rows: n, columns: h, eps: config.layerNormEps)
         Linear.forward(out: a.ffnPre, inp: a.attended, weight: P + w.intermediateWeight, bias: P + w.intermediateBias,
                        rows: n, inputs: h, outputs: i)
         GELU.forward(out: a.ffnAct, derivative: a.ffnDerivative, inp: a.ffnPre, count: n * i)
         Linear.forward(out: a.residual2, inp: a.ffnAct, weight: P + w.outputWeight, bias: P + w.outputBias,
                        rows: n, inputs: i, outputs: h)
-        Dropout.applyAdding(a.residual2, residual: a.attended, count: n * h, p: d.hidden, key: d.key(site: sites.2))
-        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, inp: a.residual2,
+        LayerNorm.forward(out: a.output, mean: a.mean2, rstd: a.rstd2, sum: a.residual2, adding: a.attended,
+                          dropout: d.hidden, key: d.key(site: sites.2),
                           gamma: P + w.outputNormWeight, beta: P + w.outputNormBias, rows: n, columns: h, eps: config.layerNormEps)
     }
 
@@ -76,11 +76,26 @@ struct TransformerBlock {
         // the residual-sum gradient `dResidual` (which becomes ∂L/∂attended), and the attention
         // LayerNorm's input gradient is written into `dHidden` (free once the output LayerNorm
         // has read it), to which the QKV projection's input gradient is then added.
-        LayerNorm.backward(dinp: g.dResidual, dgamma: G + w.outputNormWeight, dbeta: G + w.outputNormBias,
-                           dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
-                           gamma: P + w.outputNormWeight, rows: n, columns: h)
+        /// The LayerNorm backward and its branch's dropout backward, fused when dropout is on.
+        func normBackward(dinp: UnsafeMutablePointer<Float>, weight: Int, bias: Int, dout: UnsafePointer<Float>,
+                          inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                          site: Int, branchBias: Int) -> UnsafePointer<Float> {
+            guard d.hidden > 0 else {
+                LayerNorm.backward(dinp: dinp, dgamma: G + weight, dbeta: G + bias, dout: dout, inp: inp, mean: mean,
+                                   rstd: rstd, gamma: P + weight, rows: n, columns: h)
+                return branchGradient(dinp, site: site, dbias: G + branchBias)
+            }
+            LayerNorm.backwardThroughDropout(dinp: dinp, dgamma: G + weight, dbeta: G + bias, dout: dout, inp: inp,
+                                             mean: mean, rstd: rstd, gamma: P + weight, rows: n, columns: h,
+                                             branch: g.dTemp, p: d.hidden, key: d.key(site: site),
+                                             biasGradient: G + branchBias, partials: g.normPartials)
+            return UnsafePointer(g.dTemp)
+        }
+        let dOutputBranch = normBackward(dinp: g.dResidual, weight: w.outputNormWeight, bias: w.outputNormBias,
+                                         dout: g.dHidden, inp: a.residual2, mean: a.mean2, rstd: a.rstd2,
+                                         site: sites.2, branchBias: w.outputBias)
         Linear.backward(dinp: g.dFFN, dweight: G + w.outputWeight, dbias: nil,
-                        dout: branchGradient(g.dResidual, site: sites.2, dbias: G + w.outputBias),
+                        dout: dOutputBranch,
                         inp: a.ffnAct, weight: P + w.outputWeight, rows: n, inputs: i, outputs: h)
         GELU.backward(dinp: g.dFFN, dout: g.dFFN, derivative: a.ffnDerivative, rows: n, columns: i,
                       biasGradient: G + w.intermediateBias)
@@ -88,28 +103,32 @@ struct TransformerBlock {
         Linear.backward(dinp: dAttended, accumulateInput: true, dweight: G + w.intermediateWeight,
                         dbias: nil, dout: g.dFFN, inp: a.attended, weight: P + w.intermediateWeight,
                         rows: n, inputs: h, outputs: i)
-        LayerNorm.backward(dinp: g.dHidden, dgamma: G + w.attentionNormWeight, dbeta: G + w.attentionNormBias,
-                           dout: dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
-                           gamma: P + w.attentionNormWeight, rows: n, columns: h)
+        let dAttentionBranch = normBackward(dinp: g.dHidden, weight: w.attentionNormWeight, bias: w.attentionNormBias,
+                                            dout: dAttended, inp: a.residual1, mean: a.mean1, rstd: a.rstd1,
+                                            site: sites.1, branchBias: w.attentionOutBias)
         Linear.backward(dinp: g.dContext, dweight: G + w.attentionOutWeight, dbias: nil,
-                        dout: branchGradient(g.dHidden, site: sites.1, dbias: G + w.attentionOutBias),
+                        dout: dAttentionBranch,
                         inp: a.context, weight: P + w.attentionOutWeight, rows: n, inputs: h, outputs: h)
+        // Absolute attention sums the QKV bias gradient per batch row as it writes dQKV.
+        let biasSums = c.relative == nil ? g.qkvBiasPartials : nil
         LayerAttention.backward(dqkv: g.dQKV, dcontext: g.dContext, qkv: a.qkv, probs: a.probs,
                                 dropped: d.attention > 0 ? a.droppedProbs : nil,
                                 shape: .init(batch: c.batch, length: c.length, hidden: h, heads: config.numAttentionHeads),
                                 dropout: d.attention, key: d.key(site: sites.0), scratch: g.attention,
-                                relative: c.relative, layer: w, P, G)
+                                relative: c.relative, layer: w, P, G, biasPartials: biasSums)
         if let kv, let dKeyValue {
             // Query rows of the fused weight read `x`; key/value rows read `kv`.
             parallelSgemm(false, false, n, h, h, 1, g.dQKV, 3 * h, P + w.qkvWeight, h, 1, g.dHidden, h)
             parallelSgemm(false, false, n, h, 2 * h, 1, g.dQKV + h, 3 * h, P + w.qkvWeight + h * h, h, 1, dKeyValue, h)
             parallelSgemm(true, false, h, h, n, 1, g.dQKV, 3 * h, x, h, 1, G + w.qkvWeight, h)
             parallelSgemm(true, false, 2 * h, h, n, 1, g.dQKV + h, 3 * h, kv, h, 1, G + w.qkvWeight + h * h, h)
-            ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h)
+            if biasSums == nil { ColumnSum.accumulate(into: G + w.qkvBias, g.dQKV, rows: n, columns: 3 * h) }
         } else {
-            Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight, dbias: G + w.qkvBias,
+            Linear.backward(dinp: g.dHidden, accumulateInput: true, dweight: G + w.qkvWeight,
+                            dbias: biasSums == nil ? G + w.qkvBias : nil,
                             dout: g.dQKV, inp: x, weight: P + w.qkvWeight, rows: n, inputs: h, outputs: 3 * h)
         }
+        if let biasSums { Attention.addBiasGradient(G + w.qkvBias, partials: biasSums, batch: c.batch, columns: 3 * h) }
     }
 }
 

@@ -153,6 +153,118 @@ final class OpsTests: XCTestCase {
             XCTAssertTrue(split.enumerated().allSatisfy { $0.offset % ld < dh || $0.element == 0 }, "wrote outside the head")
         }
     }
+
+    /// The MLM head's input gradient as two vocabulary halves: equal to one whole call up to
+    /// float rounding, and the same bits with one thread or two.
+    func testVocabularyHalvesGEMMMatchesWholeCallForAnyThreadCount() {
+        let m = 13, n = 40, k = 1001, ldc = 45
+        let a = randoms(m * k, seed: 18), b = randoms(k * n, seed: 19)
+        var whole = [Float](repeating: 0, count: m * n)
+        sgemm(false, false, m, n, k, 1, a, k, b, n, 0, &whole, n)
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var c = [Float](repeating: .nan, count: m * ldc), scratch = [Float](repeating: .nan, count: m * n)
+            kHalvesSgemm(m, n, k, a, k, b, n, &c, ldc, scratch: &scratch)
+            results.append(c)
+            let scale = whole.map(abs).max()!
+            for r in 0..<m {
+                for j in 0..<n { XCTAssertEqual(c[r * ldc + j], whole[r * n + j], accuracy: 1e-5 * scale) }
+                for j in n..<ldc { XCTAssertTrue(c[r * ldc + j].isNaN, "wrote past n in row \(r)") }
+            }
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
+
+    /// The cross-entropy's fused bias partials against a `ColumnSum` of its gradient, and the
+    /// same bits with one thread or two.
+    func testCrossEntropyBiasPartialsMatchColumnSum() {
+        let m = 7, v = 1003
+        let logits = randoms(m * v, seed: 20, scale: 3)
+        let labels: [Int32] = [0, 5, 1002, 17, 500, 3, 999]
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var fused = logits, plain = logits
+            var losses = [Float](repeating: 0, count: m), hits = losses, partials = [Float](repeating: .nan, count: 2 * v)
+            CrossEntropy.forwardBackward(logits: &fused, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                                         losses: &losses, hits: &hits, biasPartials: &partials)
+            var plainLosses = losses, plainHits = hits
+            CrossEntropy.forwardBackward(logits: &plain, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                                         losses: &plainLosses, hits: &plainHits)
+            XCTAssertEqual(fused, plain)
+            XCTAssertEqual(losses, plainLosses)
+            var bias = randoms(v, seed: 21), ref = bias
+            CrossEntropy.addBiasGradient(&bias, partials: partials, vocabulary: v)
+            ColumnSum.accumulate(into: &ref, plain, rows: m, columns: v)
+            for j in 0..<v { XCTAssertEqual(bias[j], ref[j], accuracy: 1e-6) }
+            results.append(bias)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
+
+    /// The fused LayerNorm + dropout backward against the two unfused ops: the same input and
+    /// branch gradients, the sums equal up to their order, and the same bits on 1 or 2 threads.
+    func testLayerNormBackwardThroughDropoutMatchesUnfusedOps() {
+        let n = 11, c = 40, p: Float = 0.25, key: UInt64 = 0xABCDEF
+        let x = randoms(n * c, seed: 22), dy = randoms(n * c, seed: 23), gamma = randoms(c, seed: 24)
+        var mean = [Float](repeating: 0, count: n), rstd = mean, y = x
+        LayerNorm.forward(out: &y, mean: &mean, rstd: &rstd, inp: x, gamma: gamma, beta: gamma, rows: n, columns: c, eps: 1e-12)
+        let start = randoms(3 * c, seed: 25)
+        var ref = start, dxRef = [Float](repeating: 0, count: n * c), branchRef = dxRef
+        ref.withUnsafeMutableBufferPointer { r in
+            LayerNorm.backward(dinp: dxRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, dgamma: r.baseAddress!,
+                               dbeta: r.baseAddress! + c, dout: dy, inp: x, mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c)
+            Dropout.apply(into: branchRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, from: dxRef, rows: n, columns: c,
+                          p: p, key: key, biasGradient: r.baseAddress! + 2 * c)
+        }
+        var results: [[Float]] = []
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for t in [1, 2] {
+            Parallel.threads = t
+            var sums = start, dx = [Float](repeating: .nan, count: n * c), branch = dx
+            var partials = [Float](repeating: .nan, count: 6 * c)
+            sums.withUnsafeMutableBufferPointer { r in
+                LayerNorm.backwardThroughDropout(dinp: &dx, dgamma: r.baseAddress!, dbeta: r.baseAddress! + c, dout: dy, inp: x,
+                                                 mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c, branch: &branch,
+                                                 p: p, key: key, biasGradient: r.baseAddress! + 2 * c, partials: &partials)
+            }
+            XCTAssertEqual(dx, dxRef)
+            XCTAssertEqual(branch, branchRef)
+            for j in 0..<(3 * c) { XCTAssertEqual(sums[j], ref[j], accuracy: 1e-5 * max(1, abs(ref[j]))) }
+            results.append(sums)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+    }
+
+    /// The QKV bias sums taken inside the attention backward against a `ColumnSum` of dQKV.
+    func testAttentionBackwardBiasPartialsMatchColumnSum() {
+        let shape = Attention.Shape(batch: 3, length: 9, hidden: 24, heads: 3)
+        let n = shape.batch * shape.length, ld = 3 * shape.hidden, tt = shape.length * shape.length
+        let qkv = randoms(n * ld, seed: 26), dcontext = randoms(n * shape.hidden, seed: 27)
+        let mask = [Int32](repeating: 1, count: n)
+        var context = [Float](repeating: 0, count: n * shape.hidden)
+        var probs = [Float](repeating: 0, count: shape.batch * shape.heads * tt)
+        var scratch = [Float](repeating: 0, count: Parallel.threads * Attention.scratchPerThread(length: shape.length))
+        Attention.forward(context: &context, probs: &probs, dropped: nil, qkv: qkv, mask: mask, shape: shape,
+                          dropout: 0, key: 0, scratch: &scratch)
+        var plain = [Float](repeating: 0, count: n * ld), fused = plain
+        var partials = [Float](repeating: .nan, count: shape.batch * ld)
+        Attention.backward(dqkv: &plain, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+                           dropout: 0, scratch: &scratch)
+        Attention.backward(dqkv: &fused, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+                           dropout: 0, scratch: &scratch, biasPartials: &partials)
+        XCTAssertEqual(fused, plain)
+        var bias = randoms(ld, seed: 28), ref = bias
+        Attention.addBiasGradient(&bias, partials: partials, batch: shape.batch, columns: ld)
+        ColumnSum.accumulate(into: &ref, plain, rows: n, columns: ld)
+        for j in 0..<ld { XCTAssertEqual(bias[j], ref[j], accuracy: 1e-5) }
+    }
 }
 
 private extension Double { var f: Float { Float(self) } }

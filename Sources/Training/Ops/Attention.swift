@@ -55,10 +55,15 @@ enum Attention {
         }
     }
 
-    /// dqkv (overwritten) from dcontext.
+    /// dqkv (overwritten) from dcontext. With `biasPartials` ([B, 3H]) it also writes, per
+    /// batch row b, the column sums of dqkv over that row's T positions, taken from each
+    /// (batch, head) pair's slices while they are in cache: the QKV bias gradient is their sum
+    /// over b (`addBiasGradient`), which saves a `ColumnSum` pass over the [B·T, 3H] gradient.
+    /// Each pair writes only its own columns of its batch row, so threads never share one.
     static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>,
                          qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?,
-                         shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>) {
+                         shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>,
+                         biasPartials: UnsafeMutablePointer<Float>? = nil) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
         Parallel.headPairs(s.batch * a) { thread, pairs in
@@ -90,6 +95,38 @@ enum Attention {
                 // dQ = scale · dS · K ; dK = scale · dSᵀ · Q
                 attentionSgemm(false, t, dh, t, scale, dP, t, k, ld, dq, ld)
                 attentionSgemm(true, t, dh, t, scale, dP, t, q, ld, dk, ld)
+                if let biasPartials {
+                    let row = biasPartials + b * ld + head * dh
+                    sumColumns(dq, into: row, rows: t, columns: dh, stride: ld)
+                    sumColumns(dk, into: row + h, rows: t, columns: dh, stride: ld)
+                    sumColumns(dv, into: row + 2 * h, rows: t, columns: dh, stride: ld)
+                }
+            }
+        }
+    }
+
+    /// acc = column sums of a [rows, columns] slice with row stride `stride`, rows in order.
+    @inline(__always)
+    static func sumColumns(_ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, rows: Int, columns c: Int, stride: Int) {
+        acc.update(repeating: 0, count: c)
+        for i in 0..<rows {
+            let src = x + i * stride
+            var j = 0
+            while j + 8 <= c {
+                FastMath.store(FastMath.load(acc + j, 8) + FastMath.load(src + j, 8), acc + j, 8)
+                j += 8
+            }
+            while j < c { acc[j] += src[j]; j += 1 }
+        }
+    }
+
+    /// bias += Σ_b biasPartials[b] (b in order), over column blocks.
+    static func addBiasGradient(_ bias: UnsafeMutablePointer<Float>, partials: UnsafePointer<Float>, batch: Int, columns c: Int) {
+        Parallel.chunks(c, minimumPerThread: 256) { _, cols in
+            for j in cols {
+                var sum: Float = 0
+                for b in 0..<batch { sum += partials[b * c + j] }
+                bias[j] += sum
             }
         }
     }

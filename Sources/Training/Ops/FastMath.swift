@@ -151,6 +151,19 @@ enum FastMath {
         return acc.sum()
     }
 
+    /// a *= k, and acc += the scaled a.
+    @inline(__always)
+    static func scaleAccumulating(_ a: UnsafeMutablePointer<Float>, _ n: Int, by k: Float,
+                                  into acc: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j < n {
+            let c = n - j, x = load(a + j, c) * k
+            store(x, a + j, c)
+            store(load(acc + j, c) + x, acc + j, c)
+            j += width
+        }
+    }
+
     @inline(__always)
     static func scale(_ a: UnsafeMutablePointer<Float>, _ n: Int, by k: Float) {
         var j = 0
