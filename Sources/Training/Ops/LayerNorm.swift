@@ -58,6 +58,29 @@ enum LayerNorm {
         mean[row] = m; rstd[row] = rs
     }
 
+    /// One row of ∂L/∂inp (overwritten): rs·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)), x̂ = (x − m)·rs.
+    @inline(__always)
+    static func inputGradient(row: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                              inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                              gamma: UnsafePointer<Float>, columns c: Int) {
+        let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
+        let m = mean[row], rs = rstd[row]
+        // Σ dy·γ and Σ dy·γ·x̂, in SIMD lanes; padding lanes load 0 for dy.
+        var aD = FastMath.V(), aDX = FastMath.V(), j = 0
+        while j < c {
+            let k = c - j
+            let d = FastMath.load(dy + j, k) * FastMath.load(gamma + j, k)
+            aD += d
+            aDX += d * (FastMath.load(x + j, k) - m)
+            j += 8
+        }
+        let meanD = aD.sum() / Float(c), meanDX = aDX.sum() * rs / Float(c)
+        for j in 0..<c {
+            let xhat = (x[j] - m) * rs
+            dx[j] = rs * (dy[j] * gamma[j] - meanD - xhat * meanDX)
+        }
+    }
+
     /// dinp = ∂L/∂inp (overwritten); dgamma, dbeta accumulate.
     static func backward(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
                          dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
@@ -65,22 +88,7 @@ enum LayerNorm {
                          gamma: UnsafePointer<Float>, rows n: Int, columns c: Int) {
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
-                let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
-                let m = mean[row], rs = rstd[row]
-                // Σ dy·γ and Σ dy·γ·x̂ (x̂ = (x − m)·rs), in SIMD lanes; padding lanes load 0 for dy.
-                var aD = FastMath.V(), aDX = FastMath.V(), j = 0
-                while j < c {
-                    let n = c - j
-                    let d = FastMath.load(dy + j, n) * FastMath.load(gamma + j, n)
-                    aD += d
-                    aDX += d * (FastMath.load(x + j, n) - m)
-                    j += 8
-                }
-                let meanD = aD.sum() / Float(c), meanDX = aDX.sum() * rs / Float(c)
-                for j in 0..<c {
-                    let xhat = (x[j] - m) * rs
-                    dx[j] = rs * (dy[j] * gamma[j] - meanD - xhat * meanDX)
-                }
+                inputGradient(row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
             }
         }
         // Parameter gradients over column blocks: deterministic and race-free.
@@ -121,22 +129,10 @@ enum LayerNorm {
                 for row in (n * group / 2)..<(n * (group + 1) / 2) {
                     let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c, br = branch + row * c
                     let m = mean[row], rs = rstd[row]
-                    var aD = V(), aDX = V(), j = 0
-                    while j < c {
-                        let k = c - j
-                        let d = FastMath.load(dy + j, k) * FastMath.load(gamma + j, k)
-                        aD += d
-                        aDX += d * (FastMath.load(x + j, k) - m)
-                        j += 8
-                    }
-                    let meanD = aD.sum() / Float(c), meanDX = aDX.sum() * rs / Float(c)
-                    for j in 0..<c {
-                        let xhat = (x[j] - m) * rs
-                        dx[j] = rs * (dy[j] * gamma[j] - meanD - xhat * meanDX)
-                    }
+                    inputGradient(row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
                     Dropout.dropRow(into: br, from: dx, count: c, first: row * c, key: key, threshold: t, scale: scale)
                     let mv = V(repeating: m), rv = V(repeating: rs)
-                    j = 0
+                    var j = 0
                     while j + 8 <= c {
                         let d = FastMath.load(dy + j, 8)
                         FastMath.store(FastMath.load(pg + j, 8) + d * (FastMath.load(x + j, 8) - mv) * rv, pg + j, 8)
