@@ -19,31 +19,10 @@ def main():
         sys.exit(__doc__)
     a, b = sys.argv[1], sys.argv[2]
     cycles = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-    env = dict(os.environ)
-    core = tb.tuned_coretype()
-    if core and "OPENBLAS_CORETYPE" not in env:
-        env["OPENBLAS_CORETYPE"] = core
-    times = {"A": [], "B": []}
-    cpu = {"A": [], "B": []}
+    env, _ = tb.blas_env()
     with tempfile.TemporaryDirectory() as scratch:
-        contenders = []
-        try:
-            for name, binary in (("A", a), ("B", b)):
-                run = os.path.join(scratch, "run" + name)
-                argv = [binary, "train", "--synthetic-vocab", str(tb.VOCAB), "--model", "mini", "--steps", "1000000",
-                        "--batch-size", str(tb.B), "--max-length", str(tb.T), "--max-predictions", str(tb.P),
-                        "--threads", "2", "--lr", "1e-4", "--out", run]
-                c = tb.Contender(name, argv, env, scratch, os.path.join(run, "metrics.jsonl"))
-                contenders.append(c)
-                c.turn(); c.turn()  # warm-up steps
-            for k in range(cycles):
-                for c in (contenders if k % 2 == 0 else contenders[::-1]):
-                    wall, used = c.turn()
-                    times[c.name].append(wall)
-                    cpu[c.name].append(used)
-        finally:
-            for c in contenders:
-                c.stop()
+        specs = [(name, *tb.prep_train(binary, "mini", scratch, name)) for name, binary in (("A", a), ("B", b))]
+        times, cpu = tb.take_turns(specs, env, scratch, cycles)
     r = sorted(x / y for x, y in zip(times["A"], times["B"]))
     print(f"A = {a}\nB = {b}\n{cycles} cycles: A/B per cycle median {statistics.median(r):.3f} "
           f"(quartiles {r[len(r) // 4]:.3f}-{r[3 * len(r) // 4]:.3f}); median ms/step A {statistics.median(times['A']):.0f}, "

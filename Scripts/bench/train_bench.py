@@ -109,22 +109,27 @@ class Contender:
         self.proc.wait()
 
 
-def bench_model(args, name, scratch):
-    h, l, a, i = PRESETS[name]
-    fl = flops_per_step(h, l, i, B * P)
+def blas_env():
+    """Our environment plus the OpenBLAS kernel `prep` would pick, for the sgemm contender too."""
     env = dict(os.environ)
     core = tuned_coretype()
     if core and "OPENBLAS_CORETYPE" not in env:
         env["OPENBLAS_CORETYPE"] = core
-    run = os.path.join(scratch, "run-" + name)
-    py = [sys.executable, os.path.join(HERE, "train_contenders.py")]
-    specs = [("ours", [args.prep, "train", "--synthetic-vocab", str(VOCAB), "--model", name, "--steps", "1000000",
-                       "--batch-size", str(B), "--max-length", str(T), "--max-predictions", str(P),
-                       "--threads", "2", "--lr", "1e-4", "--out", run], os.path.join(run, "metrics.jsonl")),
-             ("PyTorch masked-only loop", py + ["masked-only", name], None)]
-    if not args.skip_transformers:
-        specs.append(("transformers.BertForMaskedLM", py + ["transformers", name], None))
-    specs.append(("sgemm", py + ["sgemm", name], None))
+    return env, core
+
+
+def prep_train(prep, model, scratch, tag):
+    """A `prep train` contender on synthetic batches: (argv, its metrics.jsonl)."""
+    run = os.path.join(scratch, "run-" + tag)
+    return ([prep, "train", "--synthetic-vocab", str(VOCAB), "--model", model, "--steps", "1000000",
+             "--batch-size", str(B), "--max-length", str(T), "--max-predictions", str(P),
+             "--threads", "2", "--lr", "1e-4", "--out", run], os.path.join(run, "metrics.jsonl"))
+
+
+def take_turns(specs, env, scratch, cycles):
+    """Starts each (name, argv, metrics or None) contender, warms it up, then runs `cycles`
+    cycles of one step each, rotating who goes first. Returns ({name: wall ms per cycle},
+    {name: CPU ms per cycle})."""
     contenders = []
     try:
         for who, argv, metrics in specs:
@@ -132,22 +137,36 @@ def bench_model(args, name, scratch):
             c = Contender(who, argv, env, scratch, metrics)
             contenders.append(c)
             c.turn(); c.turn()
-        times = {c.name: [] for c in contenders}      # per cycle: the timed steps' wall ms
+        times = {c.name: [] for c in contenders}
         cpu = {c.name: [] for c in contenders}
-        for cycle in range(args.cycles):
+        for cycle in range(cycles):
             k = cycle % len(contenders)
-            for c in contenders[k:] + contenders[:k]:   # rotate who goes first
+            for c in contenders[k:] + contenders[:k]:
                 w, u = c.turn()
                 times[c.name].append(w)
                 cpu[c.name].append(u)
+        return times, cpu
     finally:
         for c in contenders:
             c.stop()
+
+
+def bench_model(args, name, scratch):
+    h, l, a, i = PRESETS[name]
+    fl = flops_per_step(h, l, i, B * P)
+    env, core = blas_env()
+    py = [sys.executable, os.path.join(HERE, "train_contenders.py")]
+    specs = [("ours", *prep_train(args.prep, name, scratch, name)),
+             ("PyTorch masked-only loop", py + ["masked-only", name], None)]
+    if not args.skip_transformers:
+        specs.append(("transformers.BertForMaskedLM", py + ["transformers", name], None))
+    specs.append(("sgemm", py + ["sgemm", name], None))
+    times, cpu = take_turns(specs, env, scratch, args.cycles)
     per_cycle = every = times
     ours = per_cycle["ours"]
     sgemm_gflops = [24 * 2.0 * B * T * i * h / ms / 1e6 for ms in per_cycle["sgemm"]]
     print(f"\n{name} (L{l} H{h} A{a} I{i}): {args.cycles} cycles, one step per contender in each")
-    for other in [c.name for c in contenders if c.name not in ("ours", "sgemm")]:
+    for other in [n for n in times if n not in ("ours", "sgemm")]:
         r = [o / u for o, u in zip(per_cycle[other], ours)]
         print(f"  {other} / ours, per cycle: " + ", ".join(f"{x:.2f}" for x in r))
         s = sorted(r)
