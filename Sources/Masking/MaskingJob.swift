@@ -250,10 +250,10 @@ final class WorkerContext: @unchecked Sendable {
     let randomStore: DocumentStore
     let randomFile: RandomDocumentFile?
     let randomScratch = ScratchBuffer()
-    var document = TokenizedDocument()
-    var scratch: ShardRecord
-    /// For reads from the shared `store` (its own scratch record is for single-thread use).
-    var documentScratch: ShardRecord
+    /// The batch's documents, read from the shared `store` in one go (its lock taken once per
+    /// batch, not per document), and the scratch records they are decoded into.
+    var documents: [TokenizedDocument] = []
+    var documentScratch: [ShardRecord] = []
 
     init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore,
          randomFile: RandomDocumentFile?) {
@@ -261,8 +261,6 @@ final class WorkerContext: @unchecked Sendable {
         self.randomFile = randomFile
         self.store = store
         self.randomStore = randomStore
-        scratch = ShardRecord(columnCount: store.manifest.schema.fields.count)
-        documentScratch = scratch
         builder = InstanceBuilder(options: config.instances, masking: config.masking, vocabulary: vocabulary,
                                   seed: config.seed)
     }
@@ -277,8 +275,9 @@ final class WorkerContext: @unchecked Sendable {
         let store = self.store, randomStore = self.randomStore, randomFile = self.randomFile
         let randomScratch = self.randomScratch
         do {
+            try store.read(documents, into: &self.documents, scratch: &documentScratch)
             for d in documents {
-                try store.read(d, into: &document, scratch: &documentScratch)
+                let document = self.documents[d - documents.lowerBound]
                 for c in 0..<config.instances.dupeFactor {
                     try builder.build(document, index: d, copy: c, documentCount: documentCount,
                                       viewer: { i, body in
