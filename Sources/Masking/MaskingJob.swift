@@ -136,7 +136,7 @@ public enum MaskingJob {
             WorkerContext(config: config, vocabulary: vocabulary, store: documentStore, randomStore: randomStore,
                           randomFile: randomFile)
         }
-        let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 4 * threads,
+        let pipeline = MaskingPipeline(tasks: tasks, contexts: contexts, slots: 16 * threads,
                                        documentCount: documentCount, schema: schema, path: config.output)
         // Shards are finished (last block, index, fsync, rename, journal) on this queue, in order,
         // while the next shard is being produced.
