@@ -82,6 +82,9 @@ final class DocumentStore: @unchecked Sendable {
         swap(&document.sentenceLengths, &scratch.columns[sentenceColumn])
     }
 
+    /// Token buffers above this capacity are not kept for reuse by batch reads (see `read(_:into:scratch:)`).
+    static let keptCapacity = 1 << 20
+
     /// Reads global documents `range` into `documents[0..<range.count]` (grown as needed,
     /// storage reused) with the caller's scratch records: one lock per input shard touched
     /// instead of two per document (see `ShardReader.read(_:into:)` with a range).
@@ -96,6 +99,7 @@ final class DocumentStore: @unchecked Sendable {
                 let d = lo - range.lowerBound + k
                 swap(&documents[d].tokens, &scratch[k].columns[tokenColumn])
                 swap(&documents[d].sentenceLengths, &scratch[k].columns[sentenceColumn])
+                if scratch[k].columns[tokenColumn].capacity > Self.keptCapacity { scratch[k].columns[tokenColumn] = [] }
             }
             lo = hi
         }

@@ -294,11 +294,20 @@ final class WorkerContext: @unchecked Sendable {
                 try Self.encode(slot.batch, into: slot.records)
                 slot.batch.removeAll()
             }
+            Self.trim(&self.documents)
         } catch let defect as DocumentDefect {
             let (s, i) = store.locate(defect.document)
             slot.error = MaskingError.corruptDocument(path: store.shardPath(s), record: i, detail: defect.detail)
         } catch {
             slot.error = MaskingJob.wrap(error)
+        }
+    }
+
+    /// Drops the storage of giant documents (over 1 M tokens), so that the 64 kept buffers hold
+    /// ordinary documents: memory stays bounded by one giant document, not 64 of them.
+    static func trim(_ documents: inout [TokenizedDocument]) {
+        for k in documents.indices where documents[k].tokens.capacity > DocumentStore.keptCapacity {
+            documents[k] = TokenizedDocument()
         }
     }
 
