@@ -82,6 +82,29 @@ final class DocumentStore: @unchecked Sendable {
         swap(&document.sentenceLengths, &scratch.columns[sentenceColumn])
     }
 
+    /// Token buffers above this capacity are not kept for reuse by batch reads (see `read(_:into:scratch:)`).
+    static let keptCapacity = 1 << 20
+
+    /// Reads global documents `range` into `documents[0..<range.count]` (grown as needed,
+    /// storage reused) with the caller's scratch records: one lock per input shard touched
+    /// instead of two per document (see `ShardReader.read(_:into:)` with a range).
+    func read(_ range: Range<Int>, into documents: inout [TokenizedDocument], scratch: inout [ShardRecord]) throws {
+        while documents.count < range.count { documents.append(TokenizedDocument()) }
+        var lo = range.lowerBound
+        while lo < range.upperBound {
+            let (s, i) = locate(lo)
+            let hi = min(range.upperBound, firstDocument[s + 1])
+            try reader(s).read(i..<(i + hi - lo), into: &scratch, prefetch: true)
+            for k in 0..<(hi - lo) {
+                let d = lo - range.lowerBound + k
+                swap(&documents[d].tokens, &scratch[k].columns[tokenColumn])
+                swap(&documents[d].sentenceLengths, &scratch[k].columns[sentenceColumn])
+                if scratch[k].columns[tokenColumn].capacity > Self.keptCapacity { scratch[k].columns[tokenColumn] = [] }
+            }
+            lo = hi
+        }
+    }
+
     /// Runs `body` on global document `index` in place in its decompressed block, under the
     /// shard reader's lock (NSP's random next segment copies a few sentences of it).
     func withDocument(_ index: Int, _ body: (DocumentView) throws -> Bool) throws -> Bool {
