@@ -216,9 +216,15 @@ public final class ShardReader: @unchecked Sendable {
         try checkInRange(index)
         lock.lock()
         defer { lock.unlock() }
+        _ = try readLocked(index, into: &record)
+    }
+
+    /// Decodes record `index` into `record` with the lock held; returns the record's block.
+    private func readLocked(_ index: Int, into record: inout ShardRecord) throws -> Int {
         let (buffer, b, start, end) = try locate(index)
         if record.columns.count != types.count { record = ShardRecord(columnCount: types.count) }
         try decode(UnsafeRawPointer(buffer.base), from: start, to: end, into: &record, block: b, index: index)
+        return b
     }
 
     /// Decodes records `indices` into `records[0..<indices.count]` (grown as needed, storage
@@ -234,16 +240,12 @@ public final class ShardReader: @unchecked Sendable {
         while records.count < indices.count { records.append(ShardRecord(columnCount: types.count)) }
         lock.lock()
         defer { lock.unlock() }
-        for (k, index) in indices.enumerated() {
-            let (buffer, b, start, end) = try locate(index)
-            if records[k].columns.count != types.count { records[k] = ShardRecord(columnCount: types.count) }
-            try decode(UnsafeRawPointer(buffer.base), from: start, to: end, into: &records[k], block: b, index: index)
-        }
+        var last = 0
+        for (k, index) in indices.enumerated() { last = try readLocked(index, into: &records[k]) }
         guard prefetch else { return }
         // Read-ahead: the first reader of a block decompresses the next one now, so the threads
         // reading in order find it cached instead of one decompressing it (~1 ms) while the
         // others wait idle. A failure here is left for the read that needs the block to report.
-        let last = Int((recordTable + (indices.upperBound - 1) * ShardLayout.recordEntryBytes).le(0, UInt32.self))
         let next = last + 1
         if next < blockCount, cacheLimit > 2, !loading.contains(next), !cache.contains(where: { $0.block == next }) {
             _ = try? block(next, forRecord: nil)

@@ -109,15 +109,7 @@ enum Attention {
     @inline(__always)
     static func sumColumns(_ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, rows: Int, columns c: Int, stride: Int) {
         acc.update(repeating: 0, count: c)
-        for i in 0..<rows {
-            let src = x + i * stride
-            var j = 0
-            while j + 8 <= c {
-                FastMath.store(FastMath.load(acc + j, 8) + FastMath.load(src + j, 8), acc + j, 8)
-                j += 8
-            }
-            while j < c { acc[j] += src[j]; j += 1 }
-        }
+        for i in 0..<rows { FastMath.add(x + i * stride, into: acc, c) }
     }
 
     /// bias += Σ_b biasPartials[b] (b in order), over column blocks.

@@ -151,6 +151,14 @@ enum FastMath {
         return acc.sum()
     }
 
+    /// acc += a, element by element (the same bits as a scalar loop).
+    @inline(__always)
+    static func add(_ a: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, _ n: Int) {
+        var j = 0
+        while j + 8 <= n { store(load(acc + j, 8) + load(a + j, 8), acc + j, 8); j += 8 }
+        while j < n { acc[j] += a[j]; j += 1 }
+    }
+
     /// a *= k, and acc += the scaled a.
     @inline(__always)
     static func scaleAccumulating(_ a: UnsafeMutablePointer<Float>, _ n: Int, by k: Float,

@@ -129,11 +129,6 @@ func kHalvesSgemm(_ m: Int, _ n: Int, _ k: Int,
         }
     }
     Parallel.chunks(m, minimumPerThread: 64) { _, rows in
-        for r in rows {
-            let dst = c + r * ldc, src = scratch + r * n
-            var j = 0
-            while j + 8 <= n { FastMath.store(FastMath.load(dst + j, 8) + FastMath.load(src + j, 8), dst + j, 8); j += 8 }
-            while j < n { dst[j] += src[j]; j += 1 }
-        }
+        for r in rows { FastMath.add(scratch + r * n, into: c + r * ldc, n) }
     }
 }
