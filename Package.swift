@@ -26,9 +26,11 @@ let package = Package(
     products: [
         .executable(name: "prep", targets: ["prep"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Corpus", targets: ["Corpus"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Masking", targets: ["Masking"]),
         .library(name: "Loading", targets: ["Loading"]),
+        .library(name: "Batches", targets: ["Batches"]),
         .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
@@ -42,25 +44,30 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "Tokenization", dependencies: ["CICU", "CZstd", "Shards"], swiftSettings: fast),
+        // The pipeline, in the order data flows through it. Each stage names exactly the
+        // modules it imports (docs/architecture.md draws the graph).
+        .target(name: "Tokenization", dependencies: ["CICU"], swiftSettings: fast),
         .target(name: "Shards", dependencies: ["CZstd"], swiftSettings: fast),
-        .target(name: "Masking", dependencies: ["Shards", "Tokenization"], swiftSettings: fast),
-        .target(name: "Loading", dependencies: ["Shards", "Masking"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["COpenBLAS", "Loading", "Shards"], swiftSettings: fastTraining),
+        .target(name: "Corpus", dependencies: ["Tokenization", "Shards", "CZstd"], swiftSettings: fast),
+        .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
+        .target(name: "Batches", swiftSettings: fast),
+        .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Batches", "COpenBLAS"], swiftSettings: fastTraining),
         .executableTarget(
             name: "prep",
             dependencies: [
-                "Tokenization", "Shards", "Masking", "Loading", "Training",
+                "Tokenization", "Corpus", "Shards", "Masking", "Batches", "Loading", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
         ),
 
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Shards", "Tokenization"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
-        .testTarget(name: "MaskingTests", dependencies: ["Masking", "Shards", "Tokenization"]),
-        .testTarget(name: "LoadingTests", dependencies: ["Loading", "Masking", "Shards"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
+        .testTarget(name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
         .testTarget(name: "prepTests", dependencies: ["prep"]),
     ],
     swiftLanguageModes: [.v5]

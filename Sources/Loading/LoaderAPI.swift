@@ -1,5 +1,6 @@
 // CONTRACT (owned by the loader helper): what the trainer and `prep stream` use.
 // Additions over the first stub are marked "added"; the original signatures are kept.
+import Batches
 import Foundation
 import Shards
 import Masking

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Shards
 import Tokenization
@@ -18,15 +19,19 @@ public enum VocabularyLocator {
                     "the manifest's vocabulary '\(identity.file)' is not in the dataset directory; pass --vocab")
             }
         }
-        let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(path: path) } catch {
+        let file: VocabularyFile
+        do { file = try VocabularyFile(path: path) } catch {
             throw MaskingError.badInput(path: path, detail: "cannot load vocabulary: \(error)")
         }
+        let vocabulary = file.vocabulary
         guard vocabulary.count == identity.size else {
             throw MaskingError.badInput(path: path, detail:
                 "vocabulary has \(vocabulary.count) tokens; the dataset in \(dataset) was made with \(identity.size)")
         }
-        try checkDigest(vocabulary, path: path, identity: identity, dataset: dataset)
+        guard identity.sha256.isEmpty || file.identity.sha256 == identity.sha256 else {
+            throw MaskingError.badInput(path: path, detail:
+                "vocabulary SHA-256 \(file.identity.sha256.prefix(16))… differs from the one \(dataset) was made with (\(identity.sha256.prefix(16))…)")
+        }
         return (vocabulary, path)
     }
 

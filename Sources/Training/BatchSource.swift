@@ -1,5 +1,5 @@
 import Foundation
-import Loading
+import Batches
 
 /// Where training batches come from. The state is opaque bytes stored in checkpoints, so
 /// a resumed run continues with exactly the batch an uninterrupted run would have seen.
@@ -8,39 +8,6 @@ public protocol BatchSource: AnyObject {
     /// The next batch; sources that run out start their next epoch themselves.
     func next() throws -> Batch
     func checkpointState() throws -> Data
-}
-
-/// The streaming dataloader as a training source: endless, epoch after epoch, with the
-/// `LoaderState` (epoch, samples consumed) as its checkpoint state.
-public final class LoaderBatchSource: BatchSource {
-    let directories: [String]
-    var options: LoaderOptions
-    var loader: StreamingLoader
-
-    public init(directories: [String], options: LoaderOptions, resumeState: Data? = nil) throws {
-        self.directories = directories
-        self.options = options
-        var state: LoaderState? = nil
-        if let resumeState {
-            state = try JSONDecoder().decode(LoaderState.self, from: resumeState)
-            self.options.epoch = state!.epoch
-        }
-        loader = try StreamingLoader(directories: directories, options: self.options, resumeFrom: state)
-    }
-
-    public var vocabularySize: Int { loader.vocabularySize }
-
-    public func next() throws -> Batch {
-        if let b = try loader.next() { return b }
-        options.epoch += 1
-        loader = try StreamingLoader(directories: directories, options: options, resumeFrom: nil)
-        guard let b = try loader.next() else {
-            throw TrainingError.noData("\(directories.joined(separator: ", ")) yields no batch of size \(options.batchSize)")
-        }
-        return b
-    }
-
-    public func checkpointState() throws -> Data { try JSONEncoder().encode(loader.state) }
 }
 
 /// Deterministic random MLM batches for tests and benchmarks: batch k depends only on

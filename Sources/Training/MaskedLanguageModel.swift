@@ -1,4 +1,4 @@
-import Loading
+import Batches
 
 /// Result of one forward pass over a batch.
 public struct StepOutput: Sendable, Equatable {

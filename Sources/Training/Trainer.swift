@@ -1,5 +1,5 @@
 import Foundation
-import Loading
+import Batches
 
 /// Set from SIGINT/SIGTERM; the loop checkpoints and stops after the current step.
 nonisolated(unsafe) var stopSignal: sig_atomic_t = 0
@@ -221,8 +221,4 @@ public func evaluate(_ model: MaskedLanguageModel, source: BatchSource, maxBatch
 /// A source with a defined end (one pass over held-out data).
 public protocol EpochSource: BatchSource {
     func nextInEpoch() throws -> Batch?
-}
-
-extension LoaderBatchSource: EpochSource {
-    public func nextInEpoch() throws -> Batch? { try loader.next() }
 }

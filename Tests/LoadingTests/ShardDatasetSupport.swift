@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import XCTest
 import Shards
@@ -68,7 +69,7 @@ func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks
 /// Puts the test vocabulary into a dataset directory, as `prep tokenize`/`prep mask` do.
 func copyVocabulary(into dir: String) throws -> VocabularyIdentity {
     try FileManager.default.copyItem(atPath: Fixture.vocabularyPath, toPath: dir + "/vocab.txt")
-    return VocabularyIdentity(file: "vocab.txt", size: Fixture.vocabulary.count, sha256: Fixture.vocabulary.sha256)
+    return try VocabularyFile(path: Fixture.vocabularyPath).identity
 }
 
 /// Instance layout 1 (`prep mask` before layout 2): per-token `segment_ids`, uint16 positions.

@@ -1,3 +1,4 @@
+import Batches
 import XCTest
 @testable import Loading
 

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 @testable import Masking
 import Shards
@@ -41,7 +42,7 @@ enum DocumentDatasetFixture {
         let size = (try FileManager.default.attributesOfItem(atPath: vocab.path)[.size] as? Int) ?? 0
         let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
                                 config: ["command": "test fixture", "vocab_bytes": "\(size)"],
-                                vocab: vocab.identity,
+                                vocab: try VocabularyFile(path: vocab.path).identity,
                                 shards: summaries)
         try Dataset.writeManifest(m, to: dir)
         return m

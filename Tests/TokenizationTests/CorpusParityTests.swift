@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+@testable import Corpus
 
 /// Every line of `Corpora/` against `corpus-<vocab>-<lower|cased>.jsonl.zst`, produced by
 /// HF tokenizers 0.23.3 (Scripts/reference/tokenizer_fixtures.py). Lines are read the way

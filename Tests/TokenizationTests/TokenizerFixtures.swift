@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+@testable import Corpus
 
 /// Paths and cached tokenizers shared by the fixture-driven tests.
 enum Fixtures {

@@ -1,5 +1,5 @@
 import XCTest
-import Loading
+import Batches
 @testable import Training
 
 /// Our encoder + MLM head against the PyTorch twin: loss, masked logits, every gradient,

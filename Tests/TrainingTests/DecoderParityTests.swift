@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-import Loading
+import Batches
 @testable import Training
 
 /// A fixture written by `decoders_reference.py fixture KIND`.

@@ -1,5 +1,5 @@
 import XCTest
-import Loading
+import Batches
 @testable import Training
 
 /// The decoders inside the training loop: loss falls, and resuming reproduces an

@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-import Loading
+import Batches
 @testable import Training
 
 /// `prep export` and our encoder forward against `transformers.BertModel`.

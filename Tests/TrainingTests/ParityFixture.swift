@@ -1,5 +1,5 @@
 import Foundation
-import Loading
+import Batches
 @testable import Training
 
 /// The fixture written by `Scripts/reference/bert_reference.py fixture` (PyTorch twin,

@@ -1,5 +1,5 @@
 import XCTest
-import Loading
+import Batches
 @testable import Training
 
 final class TrainerTests: XCTestCase {

@@ -1,3 +1,4 @@
+import Batches
 import Masking
 
 /// Re-masks each sample on the fly: the stored masks (if any) are undone, then the

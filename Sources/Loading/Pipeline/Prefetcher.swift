@@ -1,3 +1,4 @@
+import Batches
 import Foundation
 
 /// Builds batches 0..<count on background threads, at most `depth` ahead of the

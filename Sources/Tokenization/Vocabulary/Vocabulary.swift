@@ -1,8 +1,5 @@
-// CONTRACT (public API used by the masking stage): `tokens`, `count`, `id(for:)`,
-// `token(for:)`, `isContinuation`, `isSpecial`, `special`. Loading follows HF
-// `tokenizers` 0.23.3 (`WordPiece::read_file`, `BertWordPieceTokenizer`).
+// Loading follows HF `tokenizers` 0.23.3 (`WordPiece::read_file`, `BertWordPieceTokenizer`).
 import Foundation
-import Shards
 
 /// Ids of the special tokens BERT needs; `nil` where the vocabulary lacks one.
 public struct SpecialTokenIDs: Sendable, Equatable {
@@ -50,10 +47,6 @@ public final class Vocabulary: @unchecked Sendable {
     public let normalizer: NormalizerOptions?
     /// Tokens that occur more than once, with every line (0-based) they occur on.
     public let duplicates: [(token: String, lines: [Int])]
-    /// SHA-256 (hex) and size of the file's bytes, for manifests.
-    public let sha256: String
-    public let fileSize: Int
-
     private let index: [String: Int32]
     private let continuationFlags: [Bool]
     private let specialFlags: [Bool]
@@ -62,23 +55,33 @@ public final class Vocabulary: @unchecked Sendable {
     /// (chosen by a `.json` extension). Throws `TokenizationError.vocabulary` naming the
     /// file when it is missing, unreadable, not UTF-8, or has no unknown token.
     public convenience init(path: String) throws {
+        try self.init(fileBytes: try Self.readFile(path), path: path)
+    }
+
+    /// The bytes of a vocabulary file, or the error that names why it cannot be read.
+    public static func readFile(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw TokenizationError.vocabulary(path: path, detail: exists ? "cannot read vocabulary file" : "vocabulary file not found")
         }
-        let bytes = [UInt8](data)
+        return [UInt8](data)
+    }
+
+    /// Parses the bytes of a vocabulary file named `path` (the name picks the format), for
+    /// callers that also hash the bytes they read.
+    public convenience init(fileBytes bytes: [UInt8], path: String) throws {
         if path.hasSuffix(".json") {
             let parsed = try TokenizerJSON.parse(bytes, path: path)
-            try self.init(tokens: parsed.tokens, path: path, fileBytes: bytes, addedTokens: parsed.addedTokens,
+            try self.init(tokens: parsed.tokens, path: path, addedTokens: parsed.addedTokens,
                           wordPiece: parsed.wordPiece, normalizer: parsed.normalizer)
         } else {
-            try self.init(tokens: Self.parseVocabText(bytes, path: path), path: path, fileBytes: bytes)
+            try self.init(tokens: Self.parseVocabText(bytes, path: path), path: path)
         }
     }
 
     /// A vocabulary from token strings (id = position); for tests and tools.
     /// `addedTokens == nil` selects the BERT specials present in `tokens`.
-    public init(tokens: [String], path: String = "<memory>", fileBytes: [UInt8]? = nil,
+    public init(tokens: [String], path: String = "<memory>",
                 addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
                 normalizer: NormalizerOptions? = nil) throws {
         self.tokens = tokens
@@ -113,9 +116,6 @@ public final class Vocabulary: @unchecked Sendable {
         var specialFlags = tokens.map { $0.hasPrefix("[") && $0.hasSuffix("]") }
         for a in added where a.special && Int(a.id) < specialFlags.count { specialFlags[Int(a.id)] = true }
         self.specialFlags = specialFlags
-        let bytes = fileBytes ?? Array(tokens.joined(separator: "\n").utf8)
-        sha256 = SHA256Hasher.hex(of: bytes)
-        fileSize = bytes.count
     }
 
     public var count: Int { tokens.count }
@@ -126,11 +126,6 @@ public final class Vocabulary: @unchecked Sendable {
     /// True for the special tokens ([CLS], [SEP], [PAD], [UNK], [MASK]) and `[unusedN]`-style
     /// bracketed tokens, which random replacement must never produce.
     public func isSpecial(_ id: Int32) -> Bool { specialFlags[Int(id)] }
-
-    /// What a dataset manifest records about the vocabulary.
-    public var identity: VocabularyIdentity {
-        VocabularyIdentity(file: (path as NSString).lastPathComponent, size: count, sha256: sha256)
-    }
 
     /// One warning line for duplicate tokens, or `nil` when there are none.
     public var duplicateWarning: String? {

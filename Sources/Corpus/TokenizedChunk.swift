@@ -1,3 +1,5 @@
+import Tokenization
+
 /// The tokens of one `DocumentChunk`: what a worker hands to the writer.
 public struct TokenizedChunk: Sendable {
     public var sequenceNumber = 0

@@ -1,6 +1,7 @@
 // `prep tokenize`: corpus → document shards + manifest.json (what `prep mask` reads).
 import Foundation
 import Shards
+import Tokenization
 
 public struct TokenizeJob {
     public var vocabularyPath: String
@@ -44,7 +45,8 @@ public struct TokenizeJob {
     }
 
     public func run() throws -> Summary {
-        let vocabulary = try Vocabulary(path: vocabularyPath)
+        let vocabularyFile = try VocabularyFile(path: vocabularyPath)
+        let vocabulary = vocabularyFile.vocabulary
         var summary = Summary()
         if let w = vocabulary.duplicateWarning { summary.warnings.append(w) }
         let options = normalizer.apply(to: vocabulary)
@@ -85,12 +87,12 @@ public struct TokenizeJob {
         ]
         // Output bytes depend on these and on the input files, never on the thread count.
         var settings = config
-        settings["vocab_sha256"] = vocabulary.sha256
+        settings["vocab_sha256"] = vocabularyFile.identity.sha256
         settings["shard_tokens"] = String(shardTokens)
         settings["chunk_bytes"] = String(chunkBytes)
         settings["on_invalid"] = onInvalid.rawValue
         let configHash = TokenizeCheckpoint.configHash(settings: settings, inputs: inputs)
-        let metadata = ["kind": "documents", "vocab_sha256": vocabulary.sha256, "config_sha256": configHash]
+        let metadata = ["kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, "config_sha256": configHash]
         let schema = DocumentSchema.make(vocabularySize: vocabulary.count)
 
         // Resume after the shards a previous, interrupted run finished (verified in full).
@@ -144,7 +146,7 @@ public struct TokenizeJob {
             summary.shards = shards.count
             removeStaleShards(keeping: shards.count)
             let manifest = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
-                                           schema: sink.schema, config: config, vocab: vocabulary.identity, shards: shards)
+                                           schema: sink.schema, config: config, vocab: vocabularyFile.identity, shards: shards)
             try Dataset.writeManifest(manifest, to: outputDirectory)
             TokenizeCheckpoint.remove(in: outputDirectory)
         } catch let e as ShardError {

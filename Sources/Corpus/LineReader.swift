@@ -3,6 +3,7 @@
 // before the `\n` stays part of the line (the reference sees it as whitespace).
 
 import Foundation
+import Tokenization
 
 /// Reads lines from a `ByteSource`.
 public final class LineReader {

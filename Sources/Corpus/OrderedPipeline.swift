@@ -4,6 +4,7 @@
 // with input size, and items are written in sequence order, so the output does not
 // depend on the thread count or on scheduling.
 import Foundation
+import Tokenization
 
 public final class OrderedPipeline<Input, Output> {
     public let threads: Int

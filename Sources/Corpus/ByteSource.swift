@@ -2,6 +2,7 @@
 // streaming zstd decompressor over one. Nothing is ever read whole into memory.
 import CZstd
 import Foundation
+import Tokenization
 
 /// A forward-only stream of bytes.
 public protocol ByteSource: AnyObject {

@@ -3,6 +3,7 @@
 // shard holds whole chunks: that is what lets an interrupted run resume after the last
 // finished shard (see `TokenizeJob`).
 import Foundation
+import Tokenization
 import Shards
 
 /// Receives documents in order and writes them as shards of a dataset directory.

@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 
 /// Buffered writes to a file descriptor (stdout for `prep encode`), or into memory.
 public final class OutputBuffer {

@@ -1,3 +1,5 @@
+import Tokenization
+
 // `prep encode`: one JSON array per input line (ids, or token strings), the stable
 // interface the live parity check compares with the reference.
 

@@ -1,7 +1,6 @@
-// CONTRACT between the loader and the trainer: one batch as contiguous row-major arrays.
-
-/// A batch of `size` samples, each padded to `sequenceLength` tokens and
-/// `maxPredictions` masked slots.
+/// What the loader hands the trainer: a batch of `size` samples as contiguous row-major
+/// arrays, each padded to
+/// `sequenceLength` tokens and `maxPredictions` masked slots.
 public struct Batch: Sendable, Equatable {
     public var size: Int
     public var sequenceLength: Int

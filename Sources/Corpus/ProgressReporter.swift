@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 
 /// Progress of a long job on a terminal: bytes, MB/s and ETA on one stderr line,
 /// redrawn at most a few times a second. Silent when stderr is not a TTY.

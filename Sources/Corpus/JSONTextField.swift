@@ -1,3 +1,5 @@
+import Tokenization
+
 // JSONL corpora carry one document per line, `{"text": "...", ...}`. Decoding whole
 // objects with Foundation would dominate tokenization time, so this scans the top
 // level of the object, skips other members without building them, and unescapes

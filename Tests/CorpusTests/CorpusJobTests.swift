@@ -1,7 +1,8 @@
 import Foundation
 import Shards
 import XCTest
-@testable import Tokenization
+@testable import Corpus
+import Tokenization
 
 /// `prep tokenize` / `prep encode` as library jobs: layout, determinism, bad input.
 final class CorpusJobTests: XCTestCase {
@@ -59,7 +60,7 @@ final class CorpusJobTests: XCTestCase {
         XCTAssertEqual(recs[2].0.first, 103)
         let manifest = try Dataset.readManifest(in: dir + "/out")
         XCTAssertEqual(manifest.kind, "documents")
-        XCTAssertEqual(manifest.vocab.sha256, try Vocabulary(path: vocab).sha256)
+        XCTAssertEqual(manifest.vocab.sha256, try VocabularyFile(path: vocab).identity.sha256)
         XCTAssertEqual(manifest.totalRecords, 3)
     }
 
@@ -248,5 +249,16 @@ final class CorpusJobTests: XCTestCase {
         _ = try job.run()
         XCTAssertEqual(try records(dir + "/auto").map(\.0),
                        [try encodeIDs("one sentence"), try encodeIDs("other doc"), try encodeIDs("third doc")])
+    }
+}
+
+final class VocabularyFileTests: XCTestCase {
+    func testIdentityIsTheFilesSHA256() throws {
+        let file = try VocabularyFile(path: Fixtures.vocabPath("bert-base-uncased"))
+        XCTAssertEqual(file.identity.file, "vocab.txt")
+        XCTAssertEqual(file.identity.size, 30_522)
+        // What `sha256sum Vocab/bert-base-uncased/vocab.txt` prints.
+        XCTAssertTrue(file.identity.sha256.hasPrefix("07eced375cec"), file.identity.sha256)
+        XCTAssertTrue(file.identity.sha256.hasSuffix("92038a3"), file.identity.sha256)
     }
 }

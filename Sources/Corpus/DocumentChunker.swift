@@ -1,3 +1,5 @@
+import Tokenization
+
 // Cuts the input corpus into chunks of whole documents, the unit of parallel work.
 // Chunk boundaries depend only on the input bytes (never on the thread count), so
 // the output is the same for any `--threads`.

@@ -4,6 +4,7 @@
 // mtime) verifies those shards completely, skips their chunks without tokenizing them, and
 // continues with the next shard; the result is byte-identical to an uninterrupted run.
 import Foundation
+import Tokenization
 import Shards
 
 struct TokenizeCheckpoint: Codable, Equatable {
