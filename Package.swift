@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
         .testTarget(name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "prepTests", dependencies: ["prep"]),
+        .testTarget(name: "prepTests", dependencies: ["prep", "Shards"]),
     ],
     swiftLanguageModes: [.v5]
 )
