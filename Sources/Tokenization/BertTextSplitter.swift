@@ -13,7 +13,7 @@ import Foundation
 /// is redone by the readable `ReferenceSplitter`, which the fast path is tested to match.
 /// Safe to share across threads.
 public final class BertTextSplitter: @unchecked Sendable {
-    public let options: NormalizerOptions
+    let options: NormalizerOptions
     let properties: UnicodeProperties
     let table: ScalarTable
     let reference: ReferenceSplitter
@@ -39,8 +39,8 @@ public final class BertTextSplitter: @unchecked Sendable {
     }
 
     /// The readable stage-by-stage path (for tests and debugging); same output as `split`.
-    public func splitUsingReferencePath(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32 = 0,
-                                        into output: inout PreTokenizedText) {
+    func splitUsingReferencePath(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32 = 0,
+                                 into output: inout PreTokenizedText) {
         reference.split(input, sourceBase: sourceBase, into: &output)
     }
 

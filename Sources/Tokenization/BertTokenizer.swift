@@ -7,9 +7,9 @@
 /// Settings of one encode call.
 public struct EncodeOptions: Sendable, Hashable {
     /// Add [CLS] … [SEP] (and … B [SEP] for pairs), as `add_special_tokens=True`.
-    public var addSpecialTokens = true
+    var addSpecialTokens = true
     /// `longest_first` truncation to this many tokens (special tokens included).
-    public var maxLength: Int? = nil
+    var maxLength: Int? = nil
     public init(addSpecialTokens: Bool = true, maxLength: Int? = nil) {
         self.addSpecialTokens = addSpecialTokens; self.maxLength = maxLength
     }
@@ -17,10 +17,10 @@ public struct EncodeOptions: Sendable, Hashable {
 
 /// A BERT WordPiece tokenizer: vocabulary, model and normalizer settings, shared by threads.
 public final class BertTokenizer: Sendable {
-    public let vocabulary: Vocabulary
-    public let model: WordPieceModel
-    public let normalizer: NormalizerOptions
-    public let addedTokens: AddedTokenMatcher
+    let vocabulary: Vocabulary
+    let model: WordPieceModel
+    let normalizer: NormalizerOptions
+    let addedTokens: AddedTokenMatcher
 
     /// `normalizer` defaults to the `tokenizer.json`'s settings, else BERT uncased.
     public init(vocabulary: Vocabulary, normalizer: NormalizerOptions? = nil) {
@@ -36,7 +36,7 @@ public final class BertTokenizer: Sendable {
 
 /// Encodes text with a `BertTokenizer`; one per thread (it owns mutable scratch space).
 public final class BertEncoder {
-    public let tokenizer: BertTokenizer
+    let tokenizer: BertTokenizer
     let splitter: BertTextSplitter
     // Copies of the shared parts, held directly so the per-sentence path does not reach
     // through `tokenizer` (fewer retain/release pairs per call).

@@ -20,7 +20,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingMaskingErrors {
+        try reportingErrors {
             let inspector = try DatasetInspector(directory: directory, vocabulary: vocab)
             var buffer = ""
             let out = FileHandle.standardOutput

@@ -19,6 +19,8 @@ struct MaskCommand: ParsableCommand {
     @Flag(help: "Google BERT whole-word masking.") var wholeWord = false
     @Flag(help: "SpanBERT: geometric spans of whole words, one 80/10/10 decision per span.") var span = false
     @Option(help: "Whole-word n-grams up to N words, P(n) ∝ 1/n (DeBERTa/Megatron).") var ngram: Int?
+    @Option(help: "Masking strategy: \(MaskingStrategy.spellings), as in prep stream and prep train; --whole-word, --span and --ngram N are shorthands (default: token).")
+    var mask: String?
     @Option(help: "Sentence pairs: none (full-sentence packing), nsp (Google BERT) or sop (ALBERT).") var pairs = "none"
     @Option(help: "Sequence length including [CLS]/[SEP].") var maxSeqLength = 128
     @Option(help: "Masked positions per instance at most (default: round(0.15 × max length)).") var maxPredictions: Int?
@@ -35,10 +37,28 @@ struct MaskCommand: ParsableCommand {
     @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
 
     func validate() throws {
-        let modes = [wholeWord, span, ngram != nil].filter { $0 }.count
-        guard modes <= 1 else { throw ValidationError("choose at most one of --whole-word, --span, --ngram") }
+        _ = try strategy()
         guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The one strategy the options name, each read by `MaskingStrategy(parsing:)`; naming
+    /// two is refused, so no option silently overrides another.
+    func strategy() throws -> MaskingStrategy {
+        let given = [
+            wholeWord ? (option: "--whole-word", spelling: "whole-word") : nil,
+            span ? (option: "--span", spelling: "span") : nil,
+            ngram.map { (option: "--ngram", spelling: "ngram:\($0)") },
+            mask.map { (option: "--mask", spelling: $0) },
+        ].compactMap { $0 }
+        guard given.count <= 1 else {
+            let options = given.map(\.option)
+            throw ValidationError("choose one masking strategy, not \(options.dropLast().joined(separator: ", ")) and \(options.last!)")
+        }
+        guard let chosen = given.first else { return .token }
+        do { return try MaskingStrategy(parsing: chosen.spelling) } catch {
+            throw ValidationError("\(chosen.option): \(error)")
+        }
     }
 
     func run() throws {
@@ -47,7 +67,7 @@ struct MaskCommand: ParsableCommand {
         job.instances.pairing = SentencePairing(rawValue: pairs)!
         job.instances.shortSequenceProbability = shortSeqProb
         job.instances.dupeFactor = dupeFactor
-        job.masking.strategy = wholeWord ? .wholeWord : span ? .span : ngram.map { .ngram(maxN: $0) } ?? .token
+        job.masking.strategy = try strategy()
         job.masking.maskedLMProbability = maskedLmProb
         job.masking.maxPredictions = maxPredictions
             ?? MaskingJobConfiguration.defaultMaxPredictions(maxSequenceLength: maxSeqLength)
@@ -60,7 +80,7 @@ struct MaskCommand: ParsableCommand {
         job.compressionLevel = zstdLevel
         let meter = isatty(STDERR_FILENO) == 1 ? ProgressMeter(label: "mask") : nil
         if let meter { job.progress = { p in meter.update(done: p.documentsDone, total: p.documentsTotal, unit: "docs") } }
-        try reportingMaskingErrors {
+        try reportingErrors {
             let summary = try MaskingJob.run(job)
             meter?.finish()
             if json {
@@ -72,16 +92,6 @@ struct MaskCommand: ParsableCommand {
                 print(summary.line)
             }
         }
-    }
-}
-
-/// Prints a masking error as one line and exits 2 (bad input) or 1 (failure while running).
-func reportingMaskingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as MaskingError {
-        // On a terminal, first clear the progress line.
-        let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
-        FileHandle.standardError.write(Data("\(clear)error: \(e.description)\n".utf8))
-        throw ExitCode(e.isBadInput ? 2 : 1)
     }
 }
 

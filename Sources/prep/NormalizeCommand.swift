@@ -15,39 +15,31 @@ struct NormalizeCommand: ParsableCommand {
     )
 
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Flag(help: "Keep case and accents (the reference's lowercase=False).") var noLowercase = false
+    @OptionGroup var normalizer: NormalizerArguments
     @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=False).") var noCleanText = false
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
-    @Option(help: "reference (identical to the pinned reference) or current (Unicode 15 via ICU).") var unicode = "reference"
-    @Option(help: "Pre-normalization before the BERT normalizer: none, nfc or nfkc.") var normalization = "none"
     @Flag(help: "Print [word, start, end] with byte offsets into the line.") var offsets = false
     @Flag(help: "Time the split instead of printing (MB/s on standard error).") var stats = false
     @Option(help: "With --stats: passes over the input.") var `repeat` = 5
 
     func validate() throws {
-        guard NormalizerOptions.UnicodeBehaviour(rawValue: unicode) != nil else { throw ValidationError("--unicode must be reference or current") }
-        guard NormalizerOptions.PreNormalization(rawValue: normalization) != nil else { throw ValidationError("--normalization must be none, nfc or nfkc") }
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() throws {
-        var options = NormalizerOptions()
-        options.lowercase = !noLowercase
+        var options = normalizer.options
         options.cleanText = !noCleanText
         options.handleChineseChars = !noChineseChars
-        options.unicode = .init(rawValue: unicode)!
-        options.preNormalization = .init(rawValue: normalization)!
+        try reportingErrors { try split(options: options) }
+    }
+
+    private func split(options: NormalizerOptions) throws {
         // FileHandle rather than Data(contentsOf:), which rejects non-regular files (/dev/null, pipes).
         guard let handle = input == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: input) else {
-            FileHandle.standardError.write(Data("error: cannot read \(input)\n".utf8))
-            throw ExitCode(2)
+            throw TokenizationError.input(path: input, detail: "cannot read input")
         }
         let data = handle.readDataToEndOfFile()
-        let splitter: BertTextSplitter
-        do { splitter = try BertTextSplitter(options: options) } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let splitter = try BertTextSplitter(options: options)
         let bytes = [UInt8](data)
         if stats {
             let report = NormalizerBenchmark.measure(splitter, text: bytes, passes: self.repeat)

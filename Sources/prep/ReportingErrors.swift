@@ -1,24 +1,100 @@
 import ArgumentParser
 import Foundation
 import Loading
+import Masking
+import Shards
 import Tokenization
 import Training
 
-/// A library error that carries its exit status (2: bad input or usage, 1: failure while
-/// running) and prints as one line naming the file and position.
-protocol CommandLineError: Error, CustomStringConvertible {
-    var exitCode: Int32 { get }
+/// How `prep` reports a library error: one line on stderr, `error: ` and a message naming
+/// the file and position, and the exit status the README promises, 2 for bad input or
+/// usage and 1 for a failure while running.
+struct ErrorReport: Equatable {
+    var message: String
+    var exitCode: Int32
+
+    init(message: String, exitCode: Int32) {
+        // One line, whatever a lower layer put into its message.
+        self.message = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        self.exitCode = exitCode
+    }
+
+    /// The report for `error`, or nil for errors that are not the libraries' (ArgumentParser's
+    /// own, `ExitCode`): those pass through to ArgumentParser.
+    init?(_ error: Error) {
+        switch error {
+        case let e as TokenizationError: self.init(message: e.description, exitCode: e.exitCode)
+        // The ICU at hand cannot serve the --unicode mode asked for.
+        case let e as NormalizerError: self.init(message: e.description, exitCode: 2)
+        case let e as ShardError: self.init(message: e.description, exitCode: Self.isIO(e) ? 1 : 2)
+        case let e as MaskingError: self.init(message: e.description, exitCode: e.isBadInput ? 2 : 1)
+        case let e as MaskingStrategyError: self.init(message: e.description, exitCode: 2)
+        case let e as LoaderError: self.init(message: e.description, exitCode: e.exitCode)
+        case let e as TrainingError: self.init(message: e.description, exitCode: e.exitCode)
+        // Foundation's own errors escape only where a library did not wrap them; they keep
+        // the status ArgumentParser gave them, 1.
+        case let e as DecodingError: self.init(message: Self.describe(e), exitCode: 1)
+        case let e as EncodingError: self.init(message: Self.describe(e), exitCode: 1)
+        case let e as POSIXError: self.init(message: String(cString: strerror(e.code.rawValue)), exitCode: 1)
+        case let e as CocoaError: self.init(message: Self.describe(e), exitCode: 1)
+        default: return nil
+        }
+    }
+
+    /// Writes the report to stderr, first clearing a progress line on a terminal.
+    func write() {
+        let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data("\(clear)error: \(message)\n".utf8))
+    }
+
+    private static func isIO(_ e: ShardError) -> Bool {
+        if case .io = e { return true }
+        return false
+    }
+
+    /// The JSON position (coding path) and what is wrong there; the file is the caller's.
+    private static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case let .dataCorrupted(c), let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c):
+            return "cannot decode JSON\(at(c.codingPath)): \(c.debugDescription)"
+        @unknown default:
+            return "cannot decode JSON: \(e)"
+        }
+    }
+
+    private static func describe(_ e: EncodingError) -> String {
+        switch e {
+        case let .invalidValue(_, c): return "cannot encode JSON\(at(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "cannot encode JSON: \(e)"
+        }
+    }
+
+    /// ` at a.b[2].c`, or nothing at the top level.
+    private static func at(_ path: [CodingKey]) -> String {
+        guard !path.isEmpty else { return "" }
+        var text = ""
+        for key in path {
+            if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return " at " + text
+    }
+
+    /// `path: reason`, the reason from the underlying POSIX error where there is one.
+    private static func describe(_ e: CocoaError) -> String {
+        let reason = (e.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { u in
+            u.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(u.code))) : nil
+        } ?? e.localizedDescription
+        guard let path = e.filePath ?? e.url?.path else { return reason }
+        return "\(path): \(reason)"
+    }
 }
 
-extension TokenizationError: CommandLineError {}
-extension LoaderError: CommandLineError {}
-extension TrainingError: CommandLineError {}
-
-/// Runs a subcommand's work; a `CommandLineError` is printed as `error: …` on stderr and
-/// becomes the process's exit status. Other errors pass through unchanged.
+/// Runs a subcommand's work; a library error becomes its `ErrorReport` on stderr and the
+/// process's exit status. Other errors pass through unchanged.
 func reportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as CommandLineError {
-        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-        throw ExitCode(e.exitCode)
+    do { try body() } catch {
+        guard let report = ErrorReport(error) else { throw error }
+        report.write()
+        throw ExitCode(report.exitCode)
     }
 }

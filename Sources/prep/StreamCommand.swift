@@ -33,7 +33,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Length bucketing: sort each group of this many global batches by length before batching.")
     var bucketBatches: Int?
     @Flag(help: "Skip corrupt blocks (counted and listed on stderr) instead of stopping.") var skipCorrupt = false
-    @Option(help: "Mask on the fly: token, whole-word, span or ngram:N (required for document datasets).") var mask: String?
+    @Option(help: "Mask on the fly: \(MaskingStrategy.spellings) (required for document datasets).",
+            transform: MaskingStrategy.init(parsing:))
+    var mask: MaskingStrategy?
     @Option(help: "Masked-LM probability for --mask.") var maskedLmProb = 0.15
     @Option(help: "Vocabulary for --mask (default: the manifest's).") var vocab: String?
     @Option(help: "Instance length when building instances from document datasets.") var maxSeqLength = 128
@@ -56,23 +58,11 @@ struct StreamCommand: ParsableCommand {
         if let g = bucketBatches, g < 1 { throw ValidationError("--bucket-batches must be at least 1") }
         if let k = stopAfterBatches, k < 0 { throw ValidationError("--stop-after-batches must be non-negative") }
         guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
-        if let m = mask, Self.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         if let w = weights {
             let parsed = w.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard parsed.count == directories.count, parsed.allSatisfy({ $0 != nil && $0! >= 0 }) else {
                 throw ValidationError("--weights needs \(directories.count) non-negative numbers separated by commas")
             }
-        }
-    }
-
-    static func strategy(_ s: String) -> MaskingStrategy? {
-        switch s {
-        case "token": return .token
-        case "whole-word": return .wholeWord
-        case "span": return .span
-        default:
-            guard s.hasPrefix("ngram:"), let n = Int(s.dropFirst(6)), n >= 1 else { return nil }
-            return .ngram(maxN: n)
         }
     }
 
@@ -108,7 +98,7 @@ struct StreamCommand: ParsableCommand {
             options.documentInstances.shortSequenceProbability = shortSeqProb
             if let mask {
                 var m = MaskingOptions()
-                m.strategy = Self.strategy(mask)!
+                m.strategy = mask
                 m.maskedLMProbability = maskedLmProb
                 m.maxPredictions = maxPredictions ?? Int((0.15 * Double(maxSeqLength)).rounded())
                 options.masking = m

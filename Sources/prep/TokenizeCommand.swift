@@ -1,7 +1,6 @@
 import ArgumentParser
 import Corpus
 import Foundation
-import Tokenization
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,10 +18,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Output dataset directory.") var output: String
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "Tokenizer threads.") var threads = 1
-    @Flag(help: "Keep case and accents (the reference's lowercase=False).") var noLowercase = false
-    @Option(help: "reference (identical to the pinned reference) or current (Unicode 15 via ICU).") var unicode = "reference"
-    @Option(help: "Pre-normalization before the BERT normalizer: none, nfc or nfkc.") var normalization = "none"
-    @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
+    @OptionGroup var text: TextInputArguments
     @Option(help: "Tokens per shard before a new shard starts.") var shardTokens = 128 << 20
 
     func validate() throws {
@@ -30,18 +26,14 @@ struct TokenizeCommand: ParsableCommand {
         guard format == "auto" || InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, jsonl or auto") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
-        guard NormalizerOptions.UnicodeBehaviour(rawValue: unicode) != nil else { throw ValidationError("--unicode must be reference or current") }
-        guard NormalizerOptions.PreNormalization(rawValue: normalization) != nil else { throw ValidationError("--normalization must be none, nfc or nfkc") }
-        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else { throw ValidationError("--on-invalid must be replace or fail") }
     }
 
     func run() throws {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
         job.threads = threads
-        job.normalizer = NormalizerOverrides(lowercase: noLowercase ? false : nil,
-                                             unicode: .init(rawValue: unicode)!, preNormalization: .init(rawValue: normalization)!)
-        job.onInvalid = InvalidUTF8Policy(rawValue: onInvalid)!
+        job.normalizer = text.normalizer.overrides
+        job.onInvalid = text.invalidUTF8
         job.shardTokens = shardTokens
         try reportingErrors {
             let s = try job.run()

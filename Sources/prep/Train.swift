@@ -65,8 +65,9 @@ struct Train: ParsableCommand {
     var saveEvery: Int = 0
     @Option(name: .customLong("stop-after"), help: "Stop after step K as if interrupted (the schedule still plans --steps).")
     var stopAfter: Int?
-    @Option(help: "Mask on the fly in the loader: token, whole-word, span or ngram:N (required for document datasets; default: the shards' stored masks).")
-    var mask: String?
+    @Option(help: "Mask on the fly in the loader: \(MaskingStrategy.spellings) (required for document datasets; default: the shards' stored masks).",
+            transform: MaskingStrategy.init(parsing:))
+    var mask: MaskingStrategy?
     @Option(help: "Vocabulary (vocab.txt) when the dataset directory has none (default: the manifest's).")
     var vocab: String?
     @Option(name: .customLong("masked-lm-prob"), help: "Masked-LM probability for --mask.")
@@ -85,7 +86,6 @@ struct Train: ParsableCommand {
         guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
-        if let m = mask, StreamCommand.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
         guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
     }
 
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
         o.threads = threads
         o.decoderOptions = decoderOptions
         o.attention = attention
-        o.dynamicMasking = mask; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
+        o.dynamicMasking = mask?.spelling; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
         try reportingErrors {
             try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
         }
@@ -122,7 +122,8 @@ enum TrainCommand {
         l.workerThreads = 1  // the loader prefetches in the background; the cores belong to the step
         l.documentInstances.maxSequenceLength = o.maxLength
         l.vocabularyPath = o.vocabularyPath
-        if let mask = o.dynamicMasking, let strategy = StreamCommand.strategy(mask) {
+        // The spelling the run's options store; one that does not parse (a hand-edited run) keeps the shards' masks.
+        if let mask = o.dynamicMasking, let strategy = try? MaskingStrategy(parsing: mask) {
             var m = MaskingOptions()
             m.strategy = strategy
             m.maskedLMProbability = o.maskedLMProbability

@@ -9,6 +9,14 @@ final class TrainCommandTests: XCTestCase {
 
     private func tempDir() throws -> String { try makeTemporaryDirectory("train-cli") }
 
+    /// A BERT config file in `dir`: `hidden` wide, `layers` deep, two heads, a feed-forward twice as wide.
+    private func modelConfig(in dir: String, hidden: Int, layers: Int) throws -> String {
+        let path = dir + "/bert.json"
+        try Data(#"{"hidden_size": \#(hidden), "num_hidden_layers": \#(layers), "num_attention_heads": 2, "intermediate_size": \#(2 * hidden)}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     private func losses(_ run: String) throws -> [Double] {
         try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
             let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
@@ -19,9 +27,7 @@ final class TrainCommandTests: XCTestCase {
 
     func testStopAfterThenResumeEqualsStraightRun() throws {
         let dir = try tempDir()
-        let config = dir + "/bert.json"
-        try Data(#"{"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}"#.utf8)
-            .write(to: URL(fileURLWithPath: config))
+        let config = try modelConfig(in: dir, hidden: 32, layers: 2)
         let common = ["train", "--synthetic-vocab", "60", "--model", config, "--steps", "6", "--batch-size", "4",
                       "--max-length", "16", "--max-predictions", "3", "--lr", "1e-3", "--warmup", "2", "--seed", "7"]
         XCTAssertEqual(try run(common + ["--out", dir + "/a"]).status, 0)
@@ -37,9 +43,7 @@ final class TrainCommandTests: XCTestCase {
     /// and --resume continues from it.
     func testInterruptCheckpointsAndResumes() throws {
         let dir = try tempDir()
-        let config = dir + "/bert.json"
-        try Data(#"{"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32}"#.utf8)
-            .write(to: URL(fileURLWithPath: config))
+        let config = try modelConfig(in: dir, hidden: 16, layers: 1)
         let args = ["train", "--synthetic-vocab", "40", "--model", config, "--steps", "1000000", "--batch-size", "2",
                     "--max-length", "8", "--max-predictions", "2", "--out", dir + "/r"]
         let p = Process()

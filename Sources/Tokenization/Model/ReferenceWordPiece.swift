@@ -4,12 +4,12 @@
 // Quadratic per word and allocating; tests check `WordPieceModel` against it.
 
 /// Slow, obviously-correct WordPiece used as the oracle for `WordPieceModel`.
-public struct ReferenceWordPiece {
-    public let vocabulary: Vocabulary
-    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+struct ReferenceWordPiece {
+    let vocabulary: Vocabulary
+    init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     /// Pieces of one (already normalized, pre-tokenized) word: ids and scalar ranges.
-    public func tokenize(_ word: String) -> [(id: Int32, scalars: Range<Int>)] {
+    func tokenize(_ word: String) -> [(id: Int32, scalars: Range<Int>)] {
         let chars = Array(word.unicodeScalars)
         let unk = vocabulary.special.unknown
         if chars.count > vocabulary.wordPiece.maxInputCharsPerWord { return [(unk, 0..<chars.count)] }

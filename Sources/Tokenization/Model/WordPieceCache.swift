@@ -7,7 +7,7 @@ import Foundation
 // so there is no sharing.
 
 /// Direct-mapped memo of short words' pieces; one per `BertEncoder`.
-public final class WordPieceCache {
+final class WordPieceCache {
     static let slotCount = 1 << 15
     static let maxWordBytes = 22
     static let maxPieces = 4
@@ -15,7 +15,7 @@ public final class WordPieceCache {
     /// piece ends relative to the word (4 × UInt8), then piece ids (4 × Int32) at offset 32.
     private let slots: UnsafeMutableRawPointer
 
-    public init() {
+    init() {
         slots = .allocate(byteCount: Self.slotCount * 64, alignment: 64)
         slots.initializeMemory(as: UInt8.self, repeating: 0, count: Self.slotCount * 64)
     }

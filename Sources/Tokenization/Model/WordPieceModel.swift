@@ -20,10 +20,10 @@
 /// prefixes) get a dense 256-entry row in `dense`, indexed by the next byte; the other
 /// edges sit in one open-addressing hash table keyed by (node << 8 | byte). All tables are
 /// plain buffers allocated once, so the loop does no retain/release or bounds checks.
-public final class WordPieceModel: @unchecked Sendable {
-    public let unknownID: Int32
-    public let maxInputCharsPerWord: Int
-    public let nodeCount: Int
+final class WordPieceModel: @unchecked Sendable {
+    let unknownID: Int32
+    let maxInputCharsPerWord: Int
+    let nodeCount: Int
     /// Trie node reached by the continuation prefix (`##`).
     let continuationRoot: Int32
     /// Per node, side by side so one cache line serves both lookups: the token id the
@@ -40,7 +40,7 @@ public final class WordPieceModel: @unchecked Sendable {
     /// Nodes with at least this many children get a dense row.
     static let denseThreshold = 8
 
-    public init(vocabulary: Vocabulary) {
+    init(vocabulary: Vocabulary) {
         let settings = vocabulary.wordPiece
         unknownID = vocabulary.special.unknown
         maxInputCharsPerWord = settings.maxInputCharsPerWord
@@ -125,8 +125,8 @@ public final class WordPieceModel: @unchecked Sendable {
     /// piece's byte range (absolute indices into `bytes`). The caller reserves room in
     /// `output` for `end - start` pieces.
     @inline(__always)
-    public func tokenize(word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
-                         into output: WordPieceOutput) {
+    func tokenize(word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
+                  into output: WordPieceOutput) {
         if scalarCount > maxInputCharsPerWord {
             output.append(id: unknownID, start: Int32(start), end: Int32(end))
             return
@@ -162,8 +162,8 @@ public final class WordPieceModel: @unchecked Sendable {
 
     /// Tokenizes every word of `text` from word index `firstWord` on, through `cache`
     /// when given (same result, faster on running text).
-    public func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput,
-                         cache: WordPieceCache? = nil) {
+    func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput,
+                  cache: WordPieceCache? = nil) {
         guard firstWord < text.words.count else { return }
         // Every piece covers at least one byte and a word yields at least one piece, so
         // the bytes from the first word on bound the piece count.
@@ -198,14 +198,14 @@ public final class WordPieceModel: @unchecked Sendable {
 /// uniqueness checks or reallocation (capacity is reserved per text, from the byte
 /// count, which bounds the number of pieces). `removeAll()` keeps capacity, so
 /// steady-state tokenization allocates nothing.
-public final class WordPieceOutput {
-    public private(set) var count = 0
+final class WordPieceOutput {
+    private(set) var count = 0
     private var capacity = 0
     private var idStorage: UnsafeMutablePointer<Int32>
     private var startStorage: UnsafeMutablePointer<Int32>
     private var endStorage: UnsafeMutablePointer<Int32>
 
-    public init(capacity: Int = 1024) {
+    init(capacity: Int = 1024) {
         self.capacity = max(capacity, 16)
         idStorage = .allocate(capacity: self.capacity)
         startStorage = .allocate(capacity: self.capacity)
@@ -213,12 +213,12 @@ public final class WordPieceOutput {
     }
     deinit { idStorage.deallocate(); startStorage.deallocate(); endStorage.deallocate() }
 
-    public var ids: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: idStorage, count: count) }
-    public var starts: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: startStorage, count: count) }
-    public var ends: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: endStorage, count: count) }
+    var ids: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: idStorage, count: count) }
+    var starts: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: startStorage, count: count) }
+    var ends: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: endStorage, count: count) }
 
     /// Makes room for `n` more pieces.
-    public func reserve(_ n: Int) {
+    func reserve(_ n: Int) {
         guard count + n > capacity else { return }
         var c = capacity * 2
         while c < count + n { c *= 2 }
@@ -239,5 +239,5 @@ public final class WordPieceOutput {
         count += 1
     }
     @inline(__always) func truncate(to n: Int) { if count > n { count = n } }
-    public func removeAll() { count = 0 }
+    func removeAll() { count = 0 }
 }

@@ -5,10 +5,10 @@ import Foundation
 /// reference in the same run).
 public enum NormalizerBenchmark {
     public struct Report: CustomStringConvertible, Sendable {
-        public var bytes: Int
-        public var words: Int
-        public var seconds: Double
-        public var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
+        var bytes: Int
+        var words: Int
+        var seconds: Double
+        var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
         public var description: String {
             String(format: "{\"bytes\": %d, \"words\": %d, \"seconds\": %.4f, \"mb_per_s\": %.1f}",
                    bytes, words, seconds, megabytesPerSecond)

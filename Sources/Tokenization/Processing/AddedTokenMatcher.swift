@@ -6,7 +6,7 @@ import Foundation
 // the input becomes the [MASK] id, but `[mask]` does not, even when lowercasing.
 
 /// Finds added tokens (e.g. `[CLS]`, `[SEP]`) in raw UTF-8, leftmost-longest.
-public struct AddedTokenMatcher: Sendable {
+struct AddedTokenMatcher: Sendable {
     /// Candidates by first byte, longest first.
     private let byFirstByte: [[(bytes: [UInt8], id: Int32)]]
     private let firstBytes: [Bool]
@@ -14,7 +14,7 @@ public struct AddedTokenMatcher: Sendable {
     /// The first byte shared by every added token (`[` for BERT), to scan with `memchr`.
     private let commonFirstByte: Int32?
 
-    public init(tokens: [AddedToken]) {
+    init(tokens: [AddedToken]) {
         var table = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
         var first = [Bool](repeating: false, count: 256)
         for t in tokens.sorted(by: { $0.content.utf8.count > $1.content.utf8.count }) where !t.content.isEmpty {
@@ -31,7 +31,7 @@ public struct AddedTokenMatcher: Sendable {
 
     /// The first match at or after `from`: its byte range and id.
     @inline(__always)
-    public func nextMatch(in text: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, id: Int32)? {
+    func nextMatch(in text: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, id: Int32)? {
         if isEmpty { return nil }
         var i = from
         let n = text.count

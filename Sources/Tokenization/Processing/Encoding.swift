@@ -4,18 +4,18 @@
 public struct Encoding: Sendable, Equatable {
     public var ids: [Int32] = []
     /// 0 for the first sequence (and its [CLS]/[SEP]), 1 for the pair and its final [SEP].
-    public var typeIDs: [UInt8] = []
+    var typeIDs: [UInt8] = []
     /// Byte range of each token in its own sequence's input (the pair's offsets are
     /// relative to the pair text, as in the reference). Tokens added by the
     /// post-processor get 0..<0. Inputs with invalid UTF-8 are measured after
     /// U+FFFD replacement.
-    public var byteStarts: [Int32] = []
-    public var byteEnds: [Int32] = []
+    var byteStarts: [Int32] = []
+    var byteEnds: [Int32] = []
 
     public init() {}
-    public var count: Int { ids.count }
+    var count: Int { ids.count }
 
-    public mutating func removeAll() {
+    mutating func removeAll() {
         ids.removeAll(keepingCapacity: true); typeIDs.removeAll(keepingCapacity: true)
         byteStarts.removeAll(keepingCapacity: true); byteEnds.removeAll(keepingCapacity: true)
     }
@@ -31,7 +31,7 @@ public struct Encoding: Sendable, Equatable {
 
     /// Offsets in Unicode scalars (what Python's `Encoding.offsets` reports), given the
     /// UTF-8 the sequences were encoded from.
-    public func scalarOffsets(text: [UInt8], pair: [UInt8]? = nil) -> [(Int, Int)] {
+    func scalarOffsets(text: [UInt8], pair: [UInt8]? = nil) -> [(Int, Int)] {
         func prefixCounts(_ b: [UInt8]) -> [Int] {
             var counts = [Int](repeating: 0, count: b.count + 1)
             var n = 0
@@ -54,9 +54,9 @@ public struct Encoding: Sendable, Equatable {
 /// `longest_first` truncation as in the reference (`utils/truncation.rs`, stride 0,
 /// direction right): `maxLength` counts the post-processor's special tokens; when it
 /// is smaller than their number, nothing is truncated.
-public enum Truncation {
+enum Truncation {
     /// How many tokens of each sequence to keep.
-    public static func longestFirst(first n1: Int, second n2: Int?, maxLength: Int, added: Int) -> (Int, Int) {
+    static func longestFirst(first n1: Int, second n2: Int?, maxLength: Int, added: Int) -> (Int, Int) {
         guard maxLength >= added else { return (n1, n2 ?? 0) }
         let m = maxLength - added
         guard let n2 else { return (min(n1, m), 0) }

@@ -3,12 +3,12 @@ import Foundation
 
 /// Ids of the special tokens BERT needs; `nil` where the vocabulary lacks one.
 public struct SpecialTokenIDs: Sendable, Equatable {
-    public var unknown: Int32
+    var unknown: Int32
     public var classifier: Int32?
     public var separator: Int32?
     public var padding: Int32?
     public var mask: Int32?
-    public init(unknown: Int32, classifier: Int32?, separator: Int32?, padding: Int32?, mask: Int32?) {
+    init(unknown: Int32, classifier: Int32?, separator: Int32?, padding: Int32?, mask: Int32?) {
         self.unknown = unknown; self.classifier = classifier; self.separator = separator
         self.padding = padding; self.mask = mask
     }
@@ -16,19 +16,19 @@ public struct SpecialTokenIDs: Sendable, Equatable {
 
 /// A token matched verbatim in the raw text before normalization (HF "added token"
 /// with `normalized: false`), e.g. `[CLS]` or `[MASK]` typed into the input.
-public struct AddedToken: Sendable, Equatable {
-    public var content: String
-    public var id: Int32
-    public var special: Bool
-    public init(content: String, id: Int32, special: Bool) { self.content = content; self.id = id; self.special = special }
+struct AddedToken: Sendable, Equatable {
+    var content: String
+    var id: Int32
+    var special: Bool
+    init(content: String, id: Int32, special: Bool) { self.content = content; self.id = id; self.special = special }
 }
 
 /// WordPiece model settings (`model` in `tokenizer.json`; BERT defaults for vocab.txt).
-public struct WordPieceSettings: Sendable, Equatable {
-    public var unknownToken = "[UNK]"
-    public var continuationPrefix = "##"
-    public var maxInputCharsPerWord = 100
-    public init() {}
+struct WordPieceSettings: Sendable, Equatable {
+    var unknownToken = "[UNK]"
+    var continuationPrefix = "##"
+    var maxInputCharsPerWord = 100
+    init() {}
 }
 
 /// A WordPiece vocabulary: token strings by id and ids by token.
@@ -41,12 +41,12 @@ public final class Vocabulary: @unchecked Sendable {
     public let special: SpecialTokenIDs
     /// Tokens matched in the raw text (the five BERT specials present in the vocabulary,
     /// or `added_tokens` of a `tokenizer.json`), longest first.
-    public let addedTokens: [AddedToken]
-    public let wordPiece: WordPieceSettings
+    let addedTokens: [AddedToken]
+    let wordPiece: WordPieceSettings
     /// Normalizer settings from a `tokenizer.json` (`nil` for vocab.txt: callers choose).
     public let normalizer: NormalizerOptions?
     /// Tokens that occur more than once, with every line (0-based) they occur on.
-    public let duplicates: [(token: String, lines: [Int])]
+    let duplicates: [(token: String, lines: [Int])]
     private let index: [String: Int32]
     private let continuationFlags: [Bool]
     private let specialFlags: [Bool]
@@ -81,9 +81,9 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// A vocabulary from token strings (id = position); for tests and tools.
     /// `addedTokens == nil` selects the BERT specials present in `tokens`.
-    public init(tokens: [String], path: String = "<memory>",
-                addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
-                normalizer: NormalizerOptions? = nil) throws {
+    init(tokens: [String], path: String = "<memory>",
+         addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
+         normalizer: NormalizerOptions? = nil) throws {
         self.tokens = tokens
         self.path = path
         self.wordPiece = wordPiece
@@ -119,7 +119,7 @@ public final class Vocabulary: @unchecked Sendable {
     }
 
     public var count: Int { tokens.count }
-    public func id(for token: String) -> Int32? { index[token] }
+    func id(for token: String) -> Int32? { index[token] }
     public func token(for id: Int32) -> String { tokens[Int(id)] }
     /// True for `##` continuation pieces (they join the previous word in whole-word masking).
     public func isContinuation(_ id: Int32) -> Bool { continuationFlags[Int(id)] }
