@@ -6,7 +6,7 @@ public enum Dataset {
     public static let shardExtension = "drbs"
 
     /// `shard-00000.drbs`, `shard-00001.drbs`, …: names sort in dataset order.
-    public static func shardFileName(index: Int) -> String {
+    static func shardFileName(index: Int) -> String {
         let digits = String(index)
         return "shard-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + "." + shardExtension
     }
@@ -65,7 +65,7 @@ public enum Dataset {
     /// exists there, verifies completely (every checksum and record) and was written with
     /// exactly `schema` and `metadata` (e.g. the producing config's hash); else nil, and
     /// the caller rewrites it.
-    public static func reusableShard(at path: String, schema: ShardSchema, metadata: [String: String]) -> ShardSummary? {
+    static func reusableShard(at path: String, schema: ShardSchema, metadata: [String: String]) -> ShardSummary? {
         guard FileManager.default.fileExists(atPath: path),
               let reader = try? ShardReader(path: path, cacheBlocks: 1),
               reader.schema == schema, reader.metadata == metadata,
@@ -77,7 +77,7 @@ public enum Dataset {
     /// Removes temporary files left in `directory` by writers that were killed
     /// (`.NAME.tmp-PID`). Returns the names removed.
     @discardableResult
-    public static func removeTemporaries(in directory: String) -> [String] {
+    static func removeTemporaries(in directory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed: [String] = []
         for name in names where name.hasPrefix(".") && name.contains(".tmp-") {

@@ -1,6 +1,6 @@
 import XCTest
 @testable import Masking
-import Shards
+@testable import Shards
 import Tokenization
 
 final class MaskingJobTests: XCTestCase {
@@ -110,7 +110,7 @@ final class MaskingJobTests: XCTestCase {
         XCTAssertEqual(summary.shardsReused, 3)
         XCTAssertEqual(summary.statistics, full.statistics)
         XCTAssertEqual(try Dataset.readManifest(in: resumed), try Dataset.readManifest(in: reference))
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: resumed).contains { $0.contains(".tmp-") || $0 == MaskingJob.journalName })
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: resumed).contains { $0.contains(".tmp-") || $0 == journalFileName })
 
         // A third run finds the finished dataset and does nothing.
         let again = try MaskingJob.run(c)
