@@ -15,12 +15,12 @@ public final class OutputBuffer {
     }
     static func memory() -> OutputBuffer { OutputBuffer(fd: nil, name: "<memory>") }
 
-    @inline(__always) public func append(_ byte: UInt8) { buffer.append(byte) }
-    @inline(__always) public func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
+    @inline(__always) func append(_ byte: UInt8) { buffer.append(byte) }
+    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
     func append(_ s: String) { buffer.append(contentsOf: s.utf8) }
 
     /// Decimal digits of a non-negative number.
-    @inline(__always) public func append(decimal v: Int) {
+    @inline(__always) func append(decimal v: Int) {
         if v < 10 { buffer.append(UInt8(48 + v)); return }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =

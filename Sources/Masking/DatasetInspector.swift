@@ -8,9 +8,9 @@ import Tokenization
 public struct DatasetInspector {
     private typealias Column = InstanceSchema.Column
 
-    public let directory: String
-    public let manifest: DatasetManifest
-    public let vocabulary: Vocabulary
+    let directory: String
+    let manifest: DatasetManifest
+    let vocabulary: Vocabulary
 
     public init(directory: String, vocabulary: String? = nil) throws {
         self.directory = directory

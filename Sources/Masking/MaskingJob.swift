@@ -16,7 +16,7 @@ import Tokenization
 public enum MaskingJob {
     /// Bumped when the instance or masking algorithm, or the instance layout, changes the bytes
     /// for the same config (mask-2: instance layout 2, see `InstanceSchema`; masks unchanged).
-    public static let algorithmVersion = "mask-2"
+    static let algorithmVersion = "mask-2"
     /// The manifest's `config` key of the config hash (also each shard's metadata key).
     static let configHashKey = "config_hash"
 

@@ -24,14 +24,14 @@ public struct MaskingJobConfiguration: Sendable {
     public var compressionLevel = -12
     /// Decompressed input blocks (about 1 MB each) kept for NSP's random reads, shared by all
     /// workers: the whole input up to this size, a proportional share of hits beyond it.
-    public var randomAccessCacheBlocks = 128
+    var randomAccessCacheBlocks = 128
     /// Documents one worker handles at a time (the unit of parallel, ordered output).
-    public var documentsPerBatch = 64
+    var documentsPerBatch = 64
     /// Called on the calling thread after each batch is written: documents done of all.
     public var progress: (@Sendable (ProgressEvent) -> Void)? = nil
     /// Tests: stop with `MaskingError.interrupted` after this many shards were written in this
     /// run, leaving the next shard's temporary file behind as a killed process would.
-    public var interruptAfterShards: Int? = nil
+    var interruptAfterShards: Int? = nil
 
     public init(input: String, output: String) { self.input = input; self.output = output }
 
@@ -41,7 +41,7 @@ public struct MaskingJobConfiguration: Sendable {
     }
 
     /// Argument errors, one line each, before anything is read or written.
-    public func validate() throws {
+    func validate() throws {
         func bad(_ d: String) -> MaskingError { .badInput(path: output, detail: d) }
         let L = instances.maxSequenceLength
         guard (8...65_535).contains(L) else { throw bad("--max-seq-length must be in 8...65535, got \(L)") }

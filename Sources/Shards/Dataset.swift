@@ -3,7 +3,7 @@ import Foundation
 /// A dataset is a directory of shards plus `manifest.json`, written last.
 public enum Dataset {
     public static let manifestName = "manifest.json"
-    public static let shardExtension = "drbs"
+    static let shardExtension = "drbs"
 
     /// `shard-00000.drbs`, `shard-00001.drbs`, …: names sort in dataset order.
     static func shardFileName(index: Int) -> String {

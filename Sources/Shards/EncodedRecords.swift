@@ -8,7 +8,7 @@
 public final class EncodedRecords: @unchecked Sendable {
     public let schema: ShardSchema
     /// Labels errors (e.g. the dataset being written).
-    public let path: String
+    let path: String
     let types: [ShardElementType]
     let bytes: ByteBuffer
     /// `ends[i]`: byte offset just past record i.
@@ -23,7 +23,7 @@ public final class EncodedRecords: @unchecked Sendable {
     }
 
     /// Complete records held.
-    public var count: Int { ends.count }
+    var count: Int { ends.count }
     /// Bytes of the complete records.
     var byteCount: Int { ends.last ?? 0 }
 

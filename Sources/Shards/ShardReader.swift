@@ -15,8 +15,8 @@ import Foundation
 /// The file must not be truncated while open (the mapping would fault); writers never
 /// modify a finished shard, they replace it by rename.
 public final class ShardReader: @unchecked Sendable {
-    public let path: String
-    public let fileBytes: Int
+    let path: String
+    let fileBytes: Int
     public let blockCount: Int
     private let header: ShardHeader
     private let headerBytes: Int
@@ -40,7 +40,7 @@ public final class ShardReader: @unchecked Sendable {
     private lazy var verifyBuffer = ByteBuffer(capacity: 1 << 16)
 
     public var schema: ShardSchema { header.schema }
-    public var metadata: [String: String] { header.metadata }
+    var metadata: [String: String] { header.metadata }
     public var recordCount: Int { records }
 
     /// Opens and validates a shard. `expectedBytes` (from a manifest) turns a short

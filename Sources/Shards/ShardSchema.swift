@@ -5,7 +5,7 @@ public enum ShardElementType: UInt8, Sendable, Codable {
     case uint8 = 1, uint16 = 2, uint32 = 4, int32 = 5
 
     /// The narrowest unsigned type for token ids of a vocabulary of `size` entries.
-    public static func tokenIDs(vocabularySize size: Int) -> ShardElementType {
+    static func tokenIDs(vocabularySize size: Int) -> ShardElementType {
         size < 65_536 ? .uint16 : .uint32
     }
 }

@@ -13,10 +13,10 @@ import Foundation
 /// caller fills the next one (`BlockCompressionScheduler`); the bytes are the same either way.
 public final class ShardWriter {
     /// Final path of the shard.
-    public let path: String
+    let path: String
     /// Where bytes go until `finish()` renames them into place.
     let temporaryPath: String
-    public let schema: ShardSchema
+    let schema: ShardSchema
 
     private enum State { case open, finished, abandoned }
     private var state = State.open
@@ -35,7 +35,7 @@ public final class ShardWriter {
     private var fileOffset = 0
     private var fileHash = XXHash64()
 
-    public private(set) var recordCount = 0
+    private(set) var recordCount = 0
 
     /// A writer of a new shard at `path` (written to `temporaryPath` until `finish()`).
     ///

@@ -230,6 +230,21 @@ final class CorpusJobTests: XCTestCase {
         XCTAssertEqual(try other.run().resumedShards, 0)
     }
 
+    /// Progress is reported as values (the job draws nothing): input bytes, in order, up to the total.
+    func testProgressReportsInputBytes() throws {
+        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let input = try file("kjv.txt", Array(text.utf8))
+        var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/p")
+        job.chunkBytes = 4096
+        var events: [ProgressEvent] = []
+        job.progress = { events.append($0) }
+        _ = try job.run()
+        XCTAssertGreaterThan(events.count, 10)
+        XCTAssert(events.allSatisfy { $0.unit == .bytes && $0.total == text.utf8.count })
+        XCTAssertEqual(events.map(\.completed), events.map(\.completed).sorted())
+        XCTAssertEqual(events.last?.completed, text.utf8.count)
+    }
+
     /// Without --format, each input's format follows its name, so one run takes both kinds.
     func testFormatByFileName() throws {
         XCTAssertEqual(InputFormat.detect(path: "a/b.jsonl.zst"), .jsonl)

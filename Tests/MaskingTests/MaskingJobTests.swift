@@ -118,6 +118,29 @@ final class MaskingJobTests: XCTestCase {
         XCTAssertEqual(again.statistics, full.statistics)
     }
 
+    /// Progress is reported as values (the job draws nothing): documents done, in order, up to all.
+    func testProgressCountsDocuments() throws {
+        let out = DocumentDatasetFixture.temporaryDirectory("out")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var c = configuration(out, threads: 2)
+        let events = Events()
+        c.progress = { events.append($0) }
+        _ = try MaskingJob.run(c)
+        let seen = events.all
+        XCTAssertGreaterThan(seen.count, 9)
+        XCTAssert(seen.allSatisfy { $0.unit == .documents && $0.total == 300 })
+        XCTAssertEqual(seen.map(\.completed), seen.map(\.completed).sorted())
+        XCTAssertEqual(seen.last?.completed, 300)
+    }
+
+    /// Collects events from the job's `@Sendable` callback.
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [ProgressEvent] = []
+        func append(_ e: ProgressEvent) { lock.lock(); events.append(e); lock.unlock() }
+        var all: [ProgressEvent] { lock.lock(); defer { lock.unlock() }; return events }
+    }
+
     func testBadInputGivesClearErrors() throws {
         let out = DocumentDatasetFixture.temporaryDirectory("out")
         defer { try? FileManager.default.removeItem(atPath: out) }
