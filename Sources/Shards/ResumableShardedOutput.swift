@@ -9,8 +9,9 @@ import Foundation
 /// - a finished dataset already there: kept when it was made with this config, or refused with
 ///   one error, or rebuilt, as the job chooses (`FinishedDataset`);
 /// - temporary files of a killed run, removed on open;
-/// - the journal of finished shards (`ShardJournal`): a shard the journal lists is kept only if
-///   it verifies completely and carries the expected schema and metadata (`reusableShard`);
+/// - the journal of finished shards (`ShardJournal`, one line appended per shard): a shard the
+///   journal lists is kept only if it verifies completely and carries the expected schema and
+///   metadata (`reusableShard`);
 /// - the manifest, written last (temporary name, fsync, rename), after shards of an earlier,
 ///   larger run are removed; then the journal goes.
 ///
@@ -33,14 +34,14 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
     /// The finished dataset of this very config found on open (`.keep` only); the job is done.
     public let finishedManifest: DatasetManifest?
     private let policy: FinishedDataset
-    private var journal: ShardJournal<State>
+    /// Nil when the directory held this config's finished dataset (nothing will be written).
+    private let journal: ShardJournal<State>?
     private let lock = NSLock()
 
     public init(directory: String, configHash: String, ifFinished policy: FinishedDataset) throws {
         self.directory = directory
         self.configHash = configHash
         self.policy = policy
-        journal = ShardJournal(configHash: configHash)
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw ShardError.io(path: directory, detail: "cannot create output directory: \(error.localizedDescription)")
         }
@@ -55,12 +56,13 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
                         "already holds a finished dataset made with other settings; remove it or choose another --output")
                 }
                 finishedManifest = existing
+                journal = nil
                 return
             }
         }
         finishedManifest = nil
         Dataset.removeTemporaries(in: directory)
-        journal = ShardJournal.load(in: directory, configHash: configHash)
+        journal = try ShardJournal(directory: directory, configHash: configHash)
     }
 
     public func shardPath(_ index: Int) -> String { Dataset.shardPath(in: directory, index: index) }
@@ -72,25 +74,24 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
     public func reusableShard(_ index: Int, schema: ShardSchema, metadata: [String: String])
         -> (summary: ShardSummary, state: State)? {
         lock.lock()
-        let entry = journal[index]
+        let entry = journal?.entries[index]
         lock.unlock()
         guard let entry else { return nil }
         guard Dataset.reusableShard(at: shardPath(index), schema: schema, metadata: metadata) == entry.summary else {
             lock.lock()
-            journal[index] = nil
+            journal?.forget(index)
             lock.unlock()
             return nil
         }
-        return (entry.summary, entry.state)
+        return entry
     }
 
     /// Records that shard `index` is finished (its writer's `finish()` returned `summary`):
-    /// the journal is rewritten atomically, so a killed run keeps the shard.
+    /// the journal gets its line (fsynced), so a killed run keeps the shard.
     public func recordFinishedShard(_ index: Int, summary: ShardSummary, state: State) throws {
         lock.lock()
         defer { lock.unlock() }
-        journal[index] = .init(summary: summary, state: state)
-        try journal.save(in: directory)
+        try journal?.append(index, summary: summary, state: state)
     }
 
     /// Writes a file of the dataset besides its shards (e.g. the vocabulary) atomically.
@@ -110,6 +111,8 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
             unlink((directory as NSString).appendingPathComponent(name))
         }
         try Dataset.writeManifest(manifest, to: directory)
-        unlink((directory as NSString).appendingPathComponent(journalFileName))
+        lock.lock()
+        journal?.remove()
+        lock.unlock()
     }
 }

@@ -54,6 +54,32 @@ final class ResumableShardedOutputTests: XCTestCase {
         XCTAssertNil(other.reusableShard(0, schema: mixedSchema, metadata: meta), "a journal of another config is ignored")
     }
 
+    /// A line cut by a crash is dropped on the next open, and appending goes on after it.
+    func testAJournalLineCutByACrashIsDropped() throws {
+        let dir = try makeTemporaryDirectory(self)
+        var summaries: [ShardSummary] = []
+        do {
+            let output = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
+            for k in 0..<2 {
+                summaries.append(try writeShard(output.shardPath(k), randomRecords(20, seed: UInt64(k)), metadata: meta))
+                try output.recordFinishedShard(k, summary: summaries[k], state: Counts(n: k))
+            }
+        }
+        let journal = FileHandle(forWritingAtPath: dir + "/" + journalFileName)!
+        journal.seekToEndOfFile()
+        journal.write(Data(#"{"shard":2,"summary":{"fi"#.utf8))
+        journal.closeFile()
+        do {
+            let output = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
+            XCTAssertEqual(output.reusableShard(1, schema: mixedSchema, metadata: meta)?.summary, summaries[1])
+            XCTAssertNil(output.reusableShard(2, schema: mixedSchema, metadata: meta))
+            summaries.append(try writeShard(output.shardPath(2), randomRecords(20, seed: 2), metadata: meta))
+            try output.recordFinishedShard(2, summary: summaries[2], state: Counts(n: 2))
+        }
+        let output = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
+        XCTAssertEqual((0..<3).map { output.reusableShard($0, schema: mixedSchema, metadata: meta)?.state }, [0, 1, 2].map(Counts.init))
+    }
+
     func testFinishWritesTheManifestLastAndCleansUp() throws {
         let dir = try makeTemporaryDirectory(self)
         let output = try ResumableShardedOutput<Counts>(directory: dir + "/out", configHash: "h1", ifFinished: .keep(configKey: "config_hash"))
