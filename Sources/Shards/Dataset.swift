@@ -93,24 +93,30 @@ public enum Dataset {
         if fd < 0 { throw ShardError.io(path, "cannot create \(temp)", errno: errno) }
         var ok = false
         defer { if !ok { unlink(temp) } }
-        let failure: ShardError? = data.withUnsafeBytes { buf -> ShardError? in
-            var p = buf.baseAddress!, left = buf.count
-            while left > 0 {
-                let n = write(fd, p, left)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return ShardError.io(path, "write of \(temp) failed", errno: errno)
-                }
-                p += n; left -= n
-            }
-            if fsync(fd) != 0 { return ShardError.io(path, "fsync of \(temp) failed", errno: errno) }
-            return nil
-        }
+        let failure = writeAndSync(data, to: fd, path: path, file: temp)
         if close(fd) != 0, failure == nil { throw ShardError.io(path, "close of \(temp) failed", errno: errno) }
         if let failure { throw failure }
         if rename(temp, path) != 0 { throw ShardError.io(path, "rename from \(temp) failed", errno: errno) }
         ok = true
         try syncDirectory(containing: path)
+    }
+
+    /// Writes all of `data` to `fd` (through short writes and EINTR), then fsyncs it. Errors name
+    /// `path` and the file written (`file`).
+    static func writeAndSync(_ data: Data, to fd: Int32, path: String, file: String) -> ShardError? {
+        data.withUnsafeBytes { buf -> ShardError? in
+            guard var p = buf.baseAddress else { return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno) }
+            var left = buf.count
+            while left > 0 {
+                let n = write(fd, p, left)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return ShardError.io(path, "write of \(file) failed", errno: errno)
+                }
+                p += n; left -= n
+            }
+            return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno)
+        }
     }
 
     /// A one-line rendering of a JSON decoding error with its coding path.

@@ -52,19 +52,7 @@ final class ShardJournal<State: Codable> {
     /// Appends shard `index` (durably: the line is fsynced).
     func append(_ index: Int, summary: ShardSummary, state: State) throws {
         let line = try Self.encode(Line(shard: index, summary: summary, state: state))
-        let failure: ShardError? = line.withUnsafeBytes { buf in
-            var p = buf.baseAddress!, left = buf.count
-            while left > 0 {
-                let n = write(fd, p, left)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return ShardError.io(path, "write of journal failed", errno: errno)
-                }
-                p += n; left -= n
-            }
-            return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of journal failed", errno: errno)
-        }
-        if let failure { throw failure }
+        if let failure = Dataset.writeAndSync(line, to: fd, path: path, file: "the journal") { throw failure }
         entries[index] = (summary, state)
     }
 

@@ -37,7 +37,7 @@ final class ResumableShardedOutputTests: XCTestCase {
             summaries.append(s)
         }
         // What a killed writer leaves behind.
-        FileManager.default.createFile(atPath: dir + "/.shard-00003.drbs.tmp-12345", contents: Data([1, 2]))
+        _ = FileManager.default.createFile(atPath: dir + "/.shard-00003.drbs.tmp-12345", contents: Data([1, 2]))
         // Shard 2 is damaged after it was journaled.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: first.shardPath(2)))
         bytes[bytes.count / 2] ^= 0x04
