@@ -5,7 +5,7 @@ import Foundation
 import Tokenization
 
 /// A forward-only stream of bytes.
-public protocol ByteSource: AnyObject {
+protocol ByteSource: AnyObject {
     /// Reads up to `buffer.count` bytes; 0 means end of stream.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Bytes consumed from the underlying file so far (compressed bytes for .zst),
@@ -16,14 +16,14 @@ public protocol ByteSource: AnyObject {
 }
 
 /// Reads a file descriptor with `read(2)`.
-public final class FileByteSource: ByteSource {
-    public let path: String
+final class FileByteSource: ByteSource {
+    let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
-    public private(set) var consumedFileBytes = 0
+    private(set) var consumedFileBytes = 0
 
     /// Opens `path`; `"-"` is standard input.
-    public init(path: String) throws {
+    init(path: String) throws {
         self.path = path == "-" ? "<stdin>" : path
         if path == "-" {
             fd = 0; ownsDescriptor = false
@@ -39,7 +39,7 @@ public final class FileByteSource: ByteSource {
     }
     deinit { if ownsDescriptor { close(fd) } }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { consumedFileBytes += n; return n }
@@ -50,7 +50,7 @@ public final class FileByteSource: ByteSource {
 }
 
 /// Streams the decompressed content of a zstd file (any number of frames).
-public final class ZstdByteSource: ByteSource {
+final class ZstdByteSource: ByteSource {
     private let inner: ByteSource
     private let stream: OpaquePointer
     private var input: [UInt8]
@@ -58,10 +58,10 @@ public final class ZstdByteSource: ByteSource {
     private var inputEnd = 0
     private var innerDone = false
     private var midFrame = false
-    public var path: String { inner.path }
-    public var consumedFileBytes: Int { inner.consumedFileBytes }
+    var path: String { inner.path }
+    var consumedFileBytes: Int { inner.consumedFileBytes }
 
-    public init(_ inner: ByteSource) throws {
+    init(_ inner: ByteSource) throws {
         self.inner = inner
         guard let s = ZSTD_createDStream() else { throw TokenizationError.input(path: inner.path, detail: "cannot create zstd stream") }
         stream = s
@@ -70,7 +70,7 @@ public final class ZstdByteSource: ByteSource {
     }
     deinit { ZSTD_freeDStream(stream) }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             if inputPos == inputEnd && !innerDone {
                 inputEnd = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
@@ -99,7 +99,7 @@ public final class ZstdByteSource: ByteSource {
 }
 
 /// Opens `path`, decompressing when it ends in `.zst`.
-public func openByteSource(_ path: String) throws -> ByteSource {
+func openByteSource(_ path: String) throws -> ByteSource {
     let file = try FileByteSource(path: path)
     return path.hasSuffix(".zst") ? try ZstdByteSource(file) : file
 }

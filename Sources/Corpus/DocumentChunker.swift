@@ -5,17 +5,17 @@ import Tokenization
 // the output is the same for any `--threads`.
 
 /// A run of consecutive documents: sentence texts concatenated, with ranges.
-public struct DocumentChunk: Sendable {
-    public var sequenceNumber = 0
+struct DocumentChunk: Sendable {
+    var sequenceNumber = 0
     /// Bytes of all sentences, back to back.
-    public var text: [UInt8] = []
+    var text: [UInt8] = []
     /// End offset (into `text`) of each sentence.
-    public var sentenceEnds: [Int] = []
+    var sentenceEnds: [Int] = []
     /// Number of sentences of each document, in order.
-    public var documentSentenceCounts: [Int] = []
+    var documentSentenceCounts: [Int] = []
     /// Input bytes this chunk accounts for (progress).
-    public var inputBytes = 0
-    public init() {}
+    var inputBytes = 0
+    init() {}
 }
 
 /// Reads text or JSONL inputs and yields `DocumentChunk`s.
@@ -25,18 +25,18 @@ public struct DocumentChunk: Sendable {
 /// is split on `\n` into sentences (blank ones dropped). The end of a file ends a document.
 /// A document with more than `maxDocumentBytes` of text is split into consecutive
 /// documents at a sentence boundary, so one giant document cannot exhaust memory.
-public final class DocumentChunker {
-    public let inputs: [String]
+final class DocumentChunker {
+    let inputs: [String]
     /// Format of each input, in order.
-    public let formats: [InputFormat]
+    let formats: [InputFormat]
     private var format = InputFormat.text
-    public let chunkBytes: Int
-    public let maxDocumentBytes: Int
-    public let onInvalid: InvalidUTF8Policy
-    public private(set) var splitDocuments = 0
-    public private(set) var cutLines = 0
+    let chunkBytes: Int
+    let maxDocumentBytes: Int
+    let onInvalid: InvalidUTF8Policy
+    private(set) var splitDocuments = 0
+    private(set) var cutLines = 0
     /// Bytes consumed from input files so far (compressed bytes for .zst).
-    public private(set) var consumedFileBytes = 0
+    private(set) var consumedFileBytes = 0
 
     private var fileIndex = -1
     private var reader: LineReader?
@@ -48,7 +48,7 @@ public final class DocumentChunker {
     private var openDocumentBytes = 0
 
     /// `format == nil` chooses per file by its name (`InputFormat.detect`).
-    public init(inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
+    init(inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
                 maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace) {
         self.inputs = inputs
         formats = inputs.map { format ?? InputFormat.detect(path: $0) }
@@ -57,7 +57,7 @@ public final class DocumentChunker {
     }
 
     /// The next chunk, or `nil` when all inputs are consumed.
-    public func next() throws -> DocumentChunk? {
+    func next() throws -> DocumentChunk? {
         var chunk = DocumentChunk()
         chunk.sequenceNumber = nextSequence
         let startBytes = consumedFileBytes

@@ -7,20 +7,20 @@ import Tokenization
 import Shards
 
 /// Receives documents in order and writes them as shards of a dataset directory.
-public final class DocumentShardSink {
-    public let directory: String
-    public let schema: ShardSchema
-    public let metadata: [String: String]
-    public let shardTokens: Int
-    public private(set) var summaries: [ShardSummary] = []
-    public private(set) var documents = 0
-    public private(set) var sentences = 0
-    public private(set) var tokens = 0
+final class DocumentShardSink {
+    let directory: String
+    let schema: ShardSchema
+    let metadata: [String: String]
+    let shardTokens: Int
+    private(set) var summaries: [ShardSummary] = []
+    private(set) var documents = 0
+    private(set) var sentences = 0
+    private(set) var tokens = 0
     private var writer: ShardWriter?
     private var writerTokens = 0
     private var record: ShardRecord
 
-    public init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
+    init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
                 resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0)) {
         self.directory = directory
         summaries = finished
@@ -33,7 +33,7 @@ public final class DocumentShardSink {
 
     /// Writes the documents of `chunk`; returns the summary of a shard it completed.
     @discardableResult
-    public func write(_ chunk: TokenizedChunk) throws -> ShardSummary? {
+    func write(_ chunk: TokenizedChunk) throws -> ShardSummary? {
         var tokenStart = 0
         var sentence = 0
         for count in chunk.documentSentenceCounts {
@@ -71,13 +71,13 @@ public final class DocumentShardSink {
     }
 
     /// Finishes the last shard; returns every shard's summary.
-    public func finish() throws -> [ShardSummary] {
+    func finish() throws -> [ShardSummary] {
         try closeShard()
         return summaries
     }
 
     /// Drops the open shard's temporary file (on error).
-    public func abandon() {
+    func abandon() {
         writer?.abandon()
         writer = nil
     }

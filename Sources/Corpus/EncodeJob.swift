@@ -11,7 +11,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case jsonl
 
     /// By file name: `.jsonl` / `.jsonl.zst` (and `.json`, `.ndjson`) are JSONL, anything else text.
-    public static func detect(path: String) -> InputFormat {
+    static func detect(path: String) -> InputFormat {
         var name = path.lowercased()
         if name.hasSuffix(".zst") { name.removeLast(4) }
         return name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") ? .jsonl : .text
@@ -36,7 +36,7 @@ public struct NormalizerOverrides: Sendable, Hashable {
                 preNormalization: NormalizerOptions.PreNormalization = .none) {
         self.lowercase = lowercase; self.unicode = unicode; self.preNormalization = preNormalization
     }
-    public func apply(to vocabulary: Vocabulary) -> NormalizerOptions {
+    func apply(to vocabulary: Vocabulary) -> NormalizerOptions {
         var o = vocabulary.normalizer ?? NormalizerOptions()
         if let lowercase { o.lowercase = lowercase }
         o.unicode = unicode

@@ -6,8 +6,8 @@ import Tokenization
 // only the "text" string (all JSON escapes, `\uXXXX` surrogate pairs included; a
 // lone surrogate becomes U+FFFD, as it cannot be UTF-8).
 
-public enum JSONTextField {
-    public enum Failure: Error, Equatable {
+enum JSONTextField {
+    enum Failure: Error, Equatable {
         case malformed(offset: Int, detail: String)
         case missingField
         case notAString
@@ -15,7 +15,7 @@ public enum JSONTextField {
 
     /// Unescapes the top-level string member `key` of the JSON object in `line` into
     /// `output` (cleared first).
-    public static func extract(_ key: String = "text", from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws {
+    static func extract(_ key: String = "text", from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws {
         output.removeAll(keepingCapacity: true)
         var p = Parser(bytes: line)
         let keyBytes = Array(key.utf8)

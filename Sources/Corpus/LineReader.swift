@@ -6,24 +6,24 @@ import Foundation
 import Tokenization
 
 /// Reads lines from a `ByteSource`.
-public final class LineReader {
-    public let source: ByteSource
+final class LineReader {
+    let source: ByteSource
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0       // first unconsumed byte
     private var end = 0         // end of valid data
     private var eof = false
     /// Offset of the last returned line in the (decompressed) stream, and its number (1-based).
-    public private(set) var lineOffset = 0
-    public private(set) var lineNumber = 0
+    private(set) var lineOffset = 0
+    private(set) var lineNumber = 0
     private var consumed = 0    // stream offset of buffer[0]
     /// Lines longer than this are returned in pieces of at most this many bytes
     /// (cut at the last space or tab when there is one), so memory stays bounded.
-    public let maxLineBytes: Int
+    let maxLineBytes: Int
     /// Number of lines that had to be cut.
-    public private(set) var cutLines = 0
+    private(set) var cutLines = 0
     private var continuing = false
 
-    public init(_ source: ByteSource, bufferSize: Int = 1 << 20, maxLineBytes: Int = 64 << 20) {
+    init(_ source: ByteSource, bufferSize: Int = 1 << 20, maxLineBytes: Int = 64 << 20) {
         self.source = source
         self.maxLineBytes = max(maxLineBytes, 16)
         buffer = .allocate(byteCount: max(bufferSize, 16), alignment: 8)
@@ -33,7 +33,7 @@ public final class LineReader {
     /// The next line without its `\n`, or `nil` at the end of input. The final line
     /// counts even without a `\n`; an empty stream has no lines.
     /// `isContinuation` is true when this piece continues a line cut at `maxLineBytes`.
-    public func nextLine() throws -> (line: UnsafeBufferPointer<UInt8>, isContinuation: Bool)? {
+    func nextLine() throws -> (line: UnsafeBufferPointer<UInt8>, isContinuation: Bool)? {
         var scanFrom = start
         while true {
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)

@@ -6,17 +6,17 @@
 import Foundation
 import Tokenization
 
-public final class OrderedPipeline<Input, Output> {
-    public let threads: Int
+final class OrderedPipeline<Input, Output> {
+    let threads: Int
     private let makeWorker: () throws -> (Input) -> Output
 
     /// `makeWorker` is called once per worker thread (each gets its own state, e.g. an encoder).
-    public init(threads: Int, makeWorker: @escaping () throws -> (Input) -> Output) {
+    init(threads: Int, makeWorker: @escaping () throws -> (Input) -> Output) {
         self.threads = max(1, threads)
         self.makeWorker = makeWorker
     }
 
-    public func run(produce: () throws -> Input?, consume: (Output) throws -> Void) throws {
+    func run(produce: () throws -> Input?, consume: (Output) throws -> Void) throws {
         if threads == 1 {
             let work = try makeWorker()
             while let item = try produce() { try consume(work(item)) }

@@ -7,20 +7,20 @@ public final class OutputBuffer {
     private let fd: Int32?
     private let name: String
     /// Everything written, when writing to memory (`fd == nil`).
-    public private(set) var captured: [UInt8] = []
+    private(set) var captured: [UInt8] = []
 
     public init(fd: Int32?, name: String = "<stdout>") {
         self.fd = fd; self.name = name
         buffer.reserveCapacity(1 << 16)
     }
-    public static func memory() -> OutputBuffer { OutputBuffer(fd: nil, name: "<memory>") }
+    static func memory() -> OutputBuffer { OutputBuffer(fd: nil, name: "<memory>") }
 
-    @inline(__always) public func append(_ byte: UInt8) { buffer.append(byte) }
-    @inline(__always) public func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
-    public func append(_ s: String) { buffer.append(contentsOf: s.utf8) }
+    @inline(__always) func append(_ byte: UInt8) { buffer.append(byte) }
+    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
+    func append(_ s: String) { buffer.append(contentsOf: s.utf8) }
 
     /// Decimal digits of a non-negative number.
-    @inline(__always) public func append(decimal v: Int) {
+    @inline(__always) func append(decimal v: Int) {
         if v < 10 { buffer.append(UInt8(48 + v)); return }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
@@ -33,9 +33,9 @@ public final class OutputBuffer {
         }
     }
 
-    public func flushIfNeeded() throws { if buffer.count >= 1 << 16 { try flush() } }
+    func flushIfNeeded() throws { if buffer.count >= 1 << 16 { try flush() } }
 
-    public func flush() throws {
+    func flush() throws {
         guard !buffer.isEmpty else { return }
         guard let fd else { captured.append(contentsOf: buffer); buffer.removeAll(keepingCapacity: true); return }
         try buffer.withUnsafeBytes { raw in

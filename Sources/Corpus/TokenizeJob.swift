@@ -18,7 +18,8 @@ public struct TokenizeJob {
     public var chunkBytes = 1 << 20
     /// Documents with more text than this are split into consecutive documents.
     public var maxDocumentBytes = 16 << 20
-    public var showProgress = isatty(2) == 1
+    /// Called with the input bytes done (of all inputs' bytes) after each chunk is written.
+    public var progress: ((ProgressEvent) -> Void)?
     /// Test hook: fail as if killed after writing this many chunks in this run.
     var interruptAfterChunks: Int?
 
@@ -44,6 +45,15 @@ public struct TokenizeJob {
         public var warnings: [String] = []
     }
 
+    /// What the journal records with each finished shard: where the input stands after it
+    /// (chunks read; shards end at chunk boundaries) and the counts so far.
+    struct ResumePoint: Codable, Sendable {
+        var chunks = 0
+        var documents = 0
+        var sentences = 0
+        var tokens = 0
+    }
+
     public func run() throws -> Summary {
         let vocabularyFile = try VocabularyFile(path: vocabularyPath)
         let vocabulary = vocabularyFile.vocabulary
@@ -57,18 +67,6 @@ public struct TokenizeJob {
                 throw TokenizationError.input(path: input, detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found")
             }
             totalBytes += (attributes[.size] as? Int) ?? 0
-        }
-
-        do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw TokenizationError.output(path: outputDirectory, detail: "cannot create output directory: \(error.localizedDescription)")
-        }
-        Dataset.removeTemporaries(in: outputDirectory)
-        // An old manifest would make a half-rewritten directory look complete.
-        let manifestPath = (outputDirectory as NSString).appendingPathComponent(Dataset.manifestName)
-        if FileManager.default.fileExists(atPath: manifestPath), unlink(manifestPath) != 0 {
-            throw TokenizationError.output(path: manifestPath, detail: "cannot remove old manifest")
         }
 
         // Everything that determines the output bytes; never the thread count.
@@ -91,26 +89,28 @@ public struct TokenizeJob {
         settings["shard_tokens"] = String(shardTokens)
         settings["chunk_bytes"] = String(chunkBytes)
         settings["on_invalid"] = onInvalid.rawValue
-        let configHash = TokenizeCheckpoint.configHash(settings: settings, inputs: inputs)
+        let configHash = ConfigurationHash.sha256(settings: settings, identities: inputs.map { ("input", Self.identity(of: $0)) })
+        let output: ResumableShardedOutput<ResumePoint>
+        do { output = try ResumableShardedOutput(directory: outputDirectory, configHash: configHash, ifFinished: .rebuild) } catch let ShardError.io(path, detail) {
+            throw TokenizationError.output(path: path, detail: detail)
+        }
         let metadata = ["kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, "config_sha256": configHash]
         let schema = DocumentSchema.make(vocabularySize: vocabulary.count)
 
         // Resume after the shards a previous, interrupted run finished (verified in full).
-        var checkpoint = TokenizeCheckpoint(configSHA256: configHash, chunks: 0, documents: 0, sentences: 0,
-                                            tokens: 0, inputBytes: 0, shards: [])
-        if let saved = TokenizeCheckpoint.load(in: outputDirectory), saved.configSHA256 == configHash,
-           saved.shards.enumerated().allSatisfy({ k, shard in
-               Dataset.reusableShard(at: Dataset.shardPath(in: outputDirectory, index: k), schema: schema, metadata: metadata) == shard
-           }) {
-            checkpoint = saved
-            summary.resumedShards = saved.shards.count
+        var kept: [ShardSummary] = []
+        var resumePoint = ResumePoint()
+        while let shard = output.reusableShard(kept.count, schema: schema, metadata: metadata) {
+            kept.append(shard.summary)
+            resumePoint = shard.state
         }
+        summary.resumedShards = kept.count
         let sink = DocumentShardSink(directory: outputDirectory, vocabularySize: vocabulary.count,
-                                     metadata: metadata, shardTokens: shardTokens, resumingAfter: checkpoint.shards,
-                                     counts: (checkpoint.documents, checkpoint.sentences, checkpoint.tokens))
+                                     metadata: metadata, shardTokens: shardTokens, resumingAfter: kept,
+                                     counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens))
         let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes,
                                       maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid)
-        let progress = ProgressReporter(totalBytes: totalBytes, enabled: showProgress)
+        let started = DispatchTime.now()
         let encoders = EncoderPool()
         let pipeline = OrderedPipeline<DocumentChunk, TokenizedChunk>(threads: threads) {
             let encoder = try tokenizer.makeEncoder()
@@ -119,9 +119,9 @@ public struct TokenizeJob {
         }
         var written = 0
         var dropped = 0
-        var chunksWritten = checkpoint.chunks
-        var skip = checkpoint.chunks
-        let resumedChunks = checkpoint.chunks
+        var chunksWritten = resumePoint.chunks
+        var skip = resumePoint.chunks
+        let resumedChunks = resumePoint.chunks
         do {
             // Chunks of finished shards are read (chunk boundaries depend on what came
             // before) but not tokenized.
@@ -131,37 +131,31 @@ public struct TokenizeJob {
                 chunksWritten += 1
                 written += chunk.inputBytes
                 dropped += chunk.sentencesDropped
-                if finished != nil {
-                    checkpoint.chunks = chunksWritten
-                    checkpoint.shards = sink.summaries
-                    (checkpoint.documents, checkpoint.sentences, checkpoint.tokens) = (sink.documents, sink.sentences, sink.tokens)
-                    try checkpoint.save(in: outputDirectory)
+                if let finished {
+                    try output.recordFinishedShard(sink.summaries.count - 1, summary: finished, state: ResumePoint(
+                        chunks: chunksWritten, documents: sink.documents, sentences: sink.sentences, tokens: sink.tokens))
                 }
-                progress.update(bytes: written)
+                progress?(ProgressEvent(completed: written, total: totalBytes, unit: .bytes))
                 if let k = interruptAfterChunks, chunksWritten - resumedChunks >= k, finished != nil {
                     throw TokenizationError.output(path: outputDirectory, detail: "interrupted (test)")
                 }
             })
             let shards = try sink.finish()
             summary.shards = shards.count
-            removeStaleShards(keeping: shards.count)
-            let manifest = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
-                                           schema: sink.schema, config: config, vocab: vocabularyFile.identity, shards: shards)
-            try Dataset.writeManifest(manifest, to: outputDirectory)
-            TokenizeCheckpoint.remove(in: outputDirectory)
+            try output.finish(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
+                                              schema: sink.schema, config: config, vocab: vocabularyFile.identity, shards: shards))
         } catch let e as ShardError {
-            sink.abandon(); progress.finish()
+            sink.abandon()
             throw TokenizationError.output(path: outputDirectory, detail: e.description)
         } catch {
-            sink.abandon(); progress.finish()
+            sink.abandon()
             throw error
         }
-        progress.finish()
         summary.inputBytes = chunker.consumedFileBytes
         summary.documents = sink.documents
         summary.sentences = sink.sentences
         summary.tokens = sink.tokens
-        summary.seconds = progress.elapsed
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         summary.megabytesPerSecond = Double(summary.inputBytes) / 1e6 / max(summary.seconds, 1e-9)
         summary.replacedInvalidUTF8 = encoders.replaced
         summary.droppedEmptySentences = dropped
@@ -177,14 +171,13 @@ public struct TokenizeJob {
         return summary
     }
 
-    /// Shards of an earlier run beyond this run's count would be ignored by the manifest
-    /// but confuse a reader of the directory; remove them.
-    private func removeStaleShards(keeping count: Int) {
-        var index = count
-        while FileManager.default.fileExists(atPath: Dataset.shardPath(in: outputDirectory, index: index)) {
-            unlink(Dataset.shardPath(in: outputDirectory, index: index))
-            index += 1
-        }
+    /// An input file's identity for the config hash: path, size and modification time, so
+    /// that a re-run over an edited input does not keep shards made from the old one.
+    static func identity(of input: String) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: input)
+        let size = (attributes?[.size] as? Int) ?? -1
+        let mtime = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return "\((input as NSString).standardizingPath) size=\(size) mtime=\(mtime)"
     }
 }
 

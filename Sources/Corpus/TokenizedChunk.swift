@@ -1,23 +1,23 @@
 import Tokenization
 
 /// The tokens of one `DocumentChunk`: what a worker hands to the writer.
-public struct TokenizedChunk: Sendable {
-    public var sequenceNumber = 0
-    public var tokens: [UInt32] = []
+struct TokenizedChunk: Sendable {
+    var sequenceNumber = 0
+    var tokens: [UInt32] = []
     /// Token count of each kept sentence.
-    public var sentenceLengths: [UInt32] = []
+    var sentenceLengths: [UInt32] = []
     /// Kept sentences of each kept document.
-    public var documentSentenceCounts: [Int] = []
-    public var inputBytes = 0
-    public var sentencesDropped = 0
-    public init() {}
+    var documentSentenceCounts: [Int] = []
+    var inputBytes = 0
+    var sentencesDropped = 0
+    init() {}
 }
 
 extension BertEncoder {
     /// Tokenizes every sentence of `chunk` (ids only, no special tokens). As Google BERT's
     /// `create_pretraining_data.py` does, sentences without tokens and documents without
     /// sentences are dropped.
-    public func tokenize(_ chunk: DocumentChunk) -> TokenizedChunk {
+    func tokenize(_ chunk: DocumentChunk) -> TokenizedChunk {
         var out = TokenizedChunk()
         out.sequenceNumber = chunk.sequenceNumber
         out.inputBytes = chunk.inputBytes

@@ -6,9 +6,11 @@ import Tokenization
 /// record, every column by name, `next_sentence_label` as a number when present) or as a
 /// readable view with tokens decoded and masks marked `{shown→label}`.
 public struct DatasetInspector {
-    public let directory: String
-    public let manifest: DatasetManifest
-    public let vocabulary: Vocabulary
+    private typealias Column = InstanceSchema.Column
+
+    let directory: String
+    let manifest: DatasetManifest
+    let vocabulary: Vocabulary
 
     public init(directory: String, vocabulary: String? = nil) throws {
         self.directory = directory
@@ -55,19 +57,20 @@ public struct DatasetInspector {
     func instanceJSONLine(_ fields: [String], _ record: ShardRecord) -> String {
         let column = { (name: String) -> [UInt32] in fields.firstIndex(of: name).map { record.columns[$0] } ?? [] }
         let list = { (v: [UInt32]) in "[" + v.map(String.init).joined(separator: ", ") + "]" }
-        let ids = column("input_ids")
-        var s = "{\"input_ids\": " + list(ids) + ", \"segment_ids\": " + list(segmentIDs(fields, record, count: ids.count))
-        s += ", \"masked_positions\": " + list(column("masked_positions"))
-        s += ", \"masked_labels\": " + list(column("masked_labels"))
-        if let label = column("next_sentence_label").first { s += ", \"next_sentence_label\": \(label)" }
+        let ids = column(Column.inputIDs)
+        var s = "{\"\(Column.inputIDs)\": " + list(ids)
+        s += ", \"\(Column.segmentIDs)\": " + list(segmentIDs(fields, record, count: ids.count))
+        s += ", \"\(Column.maskedPositions)\": " + list(column(Column.maskedPositions))
+        s += ", \"\(Column.maskedLabels)\": " + list(column(Column.maskedLabels))
+        if let label = column(Column.nextSentenceLabel).first { s += ", \"\(Column.nextSentenceLabel)\": \(label)" }
         return s + "}"
     }
 
     /// Token type ids of an instance of `count` tokens: the `segment_ids` column (layout 1), or
     /// 0 before `segment_b_start` and 1 from it on (layout 2), or all 0 (no pairs).
     func segmentIDs(_ fields: [String], _ record: ShardRecord, count: Int) -> [UInt32] {
-        if let f = fields.firstIndex(of: "segment_ids") { return record.columns[f] }
-        let b = fields.firstIndex(of: "segment_b_start").flatMap { record.columns[$0].first }.map { Int($0) } ?? count
+        if let f = fields.firstIndex(of: Column.segmentIDs) { return record.columns[f] }
+        let b = fields.firstIndex(of: Column.segmentBStart).flatMap { record.columns[$0].first }.map { Int($0) } ?? count
         return InstanceSchema.segmentIDs(count: count, segmentBStart: b)
     }
 
@@ -78,21 +81,21 @@ public struct DatasetInspector {
     func readable(_ n: Int, _ file: String, _ i: Int, _ fields: [String], _ record: ShardRecord) -> String {
         let column = { (name: String) -> [UInt32] in fields.firstIndex(of: name).map { record.columns[$0] } ?? [] }
         if manifest.kind == "documents" {
-            let tokens = column("token_ids")
+            let tokens = column(DocumentSchema.Column.tokenIDs)
             var out = "document \(n) (\(file) #\(i)): \(tokens.count) tokens\n"
             var at = 0
-            for l in column("sentence_lengths") {
+            for l in column(DocumentSchema.Column.sentenceLengths) {
                 let end = min(tokens.count, at + Int(l))
                 out += "  " + tokens[at..<end].map(token).joined(separator: " ") + "\n"
                 at = end
             }
             return out
         }
-        let ids = column("input_ids"), segments = segmentIDs(fields, record, count: ids.count)
-        let labels = Dictionary(zip(column("masked_positions").map(Int.init), column("masked_labels")),
+        let ids = column(Column.inputIDs), segments = segmentIDs(fields, record, count: ids.count)
+        let labels = Dictionary(zip(column(Column.maskedPositions).map(Int.init), column(Column.maskedLabels)),
                                 uniquingKeysWith: { a, _ in a })
         var out = "instance \(n) (\(file) #\(i)): \(ids.count) tokens, \(labels.count) masked"
-        if let label = column("next_sentence_label").first {
+        if let label = column(Column.nextSentenceLabel).first {
             out += ", next_sentence_label \(label) (\(label == 0 ? "in order" : "random/swapped"))"
         }
         out += "\n  "

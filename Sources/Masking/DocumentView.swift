@@ -4,11 +4,11 @@ import Shards
 /// `TokenizedDocument`'s arrays), for NSP's random next segment: Google BERT takes sentences
 /// from a random start until the target length, usually a few dozen tokens of a document of
 /// hundreds, so only that span is widened and copied.
-public struct DocumentView {
-    public let tokens: ShardColumnView
-    public let sentenceLengths: ShardColumnView
+struct DocumentView {
+    let tokens: ShardColumnView
+    let sentenceLengths: ShardColumnView
 
-    public init(tokens: ShardColumnView, sentenceLengths: ShardColumnView) {
+    init(tokens: ShardColumnView, sentenceLengths: ShardColumnView) {
         self.tokens = tokens; self.sentenceLengths = sentenceLengths
     }
 }

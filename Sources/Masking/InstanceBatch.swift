@@ -8,7 +8,7 @@ public struct TokenizedDocument: Sendable, Equatable {
     public init(tokens: [UInt32] = [], sentenceLengths: [UInt32] = []) {
         self.tokens = tokens; self.sentenceLengths = sentenceLengths
     }
-    public mutating func removeAll() {
+    mutating func removeAll() {
         tokens.removeAll(keepingCapacity: true); sentenceLengths.removeAll(keepingCapacity: true)
     }
 }
@@ -26,13 +26,13 @@ public struct InstanceBatch: Sendable {
     /// One per instance: 0 = in order / next, 1 = swapped / random, `UInt32.max` = no pairs.
     public var nextSentenceLabels: [UInt32] = []
     /// End offsets of each instance in `inputIDs` and in the masked columns.
-    public var tokenEnds: [Int] = []
-    public var maskEnds: [Int] = []
+    var tokenEnds: [Int] = []
+    var maskEnds: [Int] = []
 
     public init() {}
     public var count: Int { tokenEnds.count }
 
-    public mutating func removeAll() {
+    mutating func removeAll() {
         inputIDs.removeAll(keepingCapacity: true); segmentBStarts.removeAll(keepingCapacity: true)
         maskedPositions.removeAll(keepingCapacity: true); maskedLabels.removeAll(keepingCapacity: true)
         nextSentenceLabels.removeAll(keepingCapacity: true)
@@ -43,7 +43,7 @@ public struct InstanceBatch: Sendable {
     public func maskRange(_ i: Int) -> Range<Int> { (i == 0 ? 0 : maskEnds[i - 1])..<maskEnds[i] }
 
     /// Instance i's segment (token type) ids: 0 before `segmentBStarts[i]`, 1 from it on.
-    public func segmentIDs(_ i: Int) -> [UInt32] {
+    func segmentIDs(_ i: Int) -> [UInt32] {
         InstanceSchema.segmentIDs(count: tokenRange(i).count, segmentBStart: Int(segmentBStarts[i]))
     }
 }

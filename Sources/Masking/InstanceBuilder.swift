@@ -7,9 +7,9 @@ import Tokenization
 /// pairing, truncation, masks — so the bytes do not depend on threads or on batching.
 /// One builder per thread: it owns its scratch buffers.
 public struct InstanceBuilder {
-    public let options: InstanceOptions
-    public let masker: Masker
-    public let seed: UInt64
+    let options: InstanceOptions
+    let masker: Masker
+    let seed: UInt64
     let classifierID: UInt32
     let separatorID: UInt32
 
@@ -24,7 +24,7 @@ public struct InstanceBuilder {
     public typealias DocumentFetcher = (_ index: Int, _ into: inout TokenizedDocument) throws -> Void
     /// Runs `body` on document `index` of the whole dataset read in place, and returns its result
     /// (NSP's random next segment without decoding the whole document; see `DocumentView`).
-    public typealias DocumentViewer = (_ index: Int, _ body: (DocumentView) throws -> Bool) throws -> Bool
+    typealias DocumentViewer = (_ index: Int, _ body: (DocumentView) throws -> Bool) throws -> Bool
 
     /// Where NSP's random documents come from.
     enum RandomDocuments {
@@ -55,7 +55,7 @@ public struct InstanceBuilder {
     }
 
     /// As above, reading NSP's random documents in place through `viewer` (same instances).
-    public mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+    mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
                                viewer: DocumentViewer, into batch: inout InstanceBatch,
                                statistics: inout InstanceStatistics) throws {
         try withoutActuallyEscaping(viewer) { viewer in

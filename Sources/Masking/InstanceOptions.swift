@@ -44,7 +44,7 @@ public struct InstanceStatistics: Sendable, Hashable, Codable {
     public var unpairedInstances = 0
     public init() {}
 
-    public static func += (a: inout InstanceStatistics, b: InstanceStatistics) {
+    static func += (a: inout InstanceStatistics, b: InstanceStatistics) {
         a.documents += b.documents; a.emptyDocuments += b.emptyDocuments; a.instances += b.instances
         a.tokens += b.tokens; a.maskedTokens += b.maskedTokens; a.documentsSplit += b.documentsSplit
         a.sentencesSplit += b.sentencesSplit; a.tokensTruncated += b.tokensTruncated

@@ -13,7 +13,7 @@ public struct InstanceRandom: RandomNumberGenerator, Sendable {
         self.init(seed: seed, streamKeys: streams)
     }
 
-    public init(seed: UInt64, streamKeys: [UInt64]) {
+    init(seed: UInt64, streamKeys: [UInt64]) {
         var key = Self.mix(seed &+ 0x9E37_79B9_7F4A_7C15)
         for s in streamKeys { key = Self.mix(key ^ Self.mix(s &+ 0xD1B5_4A32_D192_ED03)) }
         var sm = key
@@ -33,26 +33,26 @@ public struct InstanceRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform in [0, 1) with 53 random bits.
     @inlinable @inline(__always)
-    public mutating func nextDouble() -> Double {
+    mutating func nextDouble() -> Double {
         drawUnit()
     }
 
     /// Uniform in 0..<bound (bound > 0), unbiased: Lemire's multiply-shift with rejection.
     @inlinable
-    public mutating func nextInt(below bound: Int) -> Int {
+    mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
         return drawInt(below: bound)
     }
 
     /// Uniform in `range` (both ends inclusive, like Python's `random.randint`).
     @inlinable
-    public mutating func nextInt(in range: ClosedRange<Int>) -> Int {
+    mutating func nextInt(in range: ClosedRange<Int>) -> Int {
         drawInt(in: range)
     }
 
     /// Fisher–Yates from the back, the order Python's `random.shuffle` uses.
     @inlinable
-    public mutating func shuffle<T>(_ a: inout [T]) {
+    mutating func shuffle<T>(_ a: inout [T]) {
         var i = a.count - 1
         while i > 0 {
             let j = nextInt(below: i + 1)

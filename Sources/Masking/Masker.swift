@@ -7,7 +7,7 @@ import Tokenization
 /// (specials included, Python 3 `round`, i.e. half to even); candidates are units that
 /// never contain a special token; positions come out ascending with their original ids.
 public struct Masker: Sendable {
-    public let options: MaskingOptions
+    let options: MaskingOptions
     let tables: VocabularyTables
     let spanLengths = SpanLengthDistribution()
     let ngramLengths: NgramLengthDistribution
@@ -76,7 +76,7 @@ public struct Masker: Sendable {
     }
 
     /// Google BERT's number of predictions for a sequence of `n` tokens.
-    public func predictionBudget(sequenceLength n: Int) -> Int {
+    func predictionBudget(sequenceLength n: Int) -> Int {
         let scaled = (Double(n) * options.maskedLMProbability).rounded(.toNearestOrEven)
         return min(options.maxPredictions, max(1, Int(scaled)))
     }

@@ -1,36 +1,18 @@
-// CONTRACT (owned by the masking helper): the masker the loader reuses for dynamic
-// masking. `InstanceRandom` lives in InstanceRandom.swift, `Masker` in Masker.swift.
-import Tokenization
-
-public enum MaskingStrategy: Sendable, Hashable, Codable {
-    /// Plain per-token masking.
-    case token
-    /// Google BERT whole-word masking.
-    case wholeWord
-    /// SpanBERT geometric spans of whole words.
-    case span
-    /// Whole-word n-grams with P(n) ∝ 1/n for n in 1...maxN (DeBERTa / Megatron).
-    case ngram(maxN: Int)
-}
-
-public struct MaskingOptions: Sendable, Hashable, Codable {
-    public var strategy: MaskingStrategy = .token
-    public var maskedLMProbability: Double = 0.15
-    public var maxPredictions: Int = 20
-    /// The 80/10/10 split: probability of [MASK], of a random token; the rest stay unchanged.
-    public var maskTokenProbability: Double = 0.8
-    public var randomTokenProbability: Double = 0.1
-    public init() {}
-}
-
-extension MaskingStrategy: CustomStringConvertible {
-    /// The name used in configs and on the command line: `token`, `whole-word`, `span`, `ngram-3`.
-    public var description: String {
-        switch self {
-        case .token: return "token"
-        case .wholeWord: return "whole-word"
-        case .span: return "span"
-        case let .ngram(n): return "ngram-\(n)"
-        }
-    }
-}
+// Masking: documents into masked pretraining instances — `prep mask` writes them
+// (docs/masking.md), and the loader reuses the same builder and masker for dynamic masking.
+//
+// Entry points — everything else in the module is internal:
+//
+// The job
+// - `MaskingJob.run(_:)` with `MaskingJobConfiguration` → `MaskingRunSummary`: a document dataset
+//   into an instance dataset; resumes an interrupted run; reports `ProgressEvent`s in documents.
+//   `MaskingJobConfiguration.defaultMaxPredictions(maxSequenceLength:)`: the `--max-predictions` default.
+// - `DatasetInspector`: the records of a dataset as JSON lines or a readable view (`prep inspect`).
+// - `MaskingError` (`isBadInput` picks the exit status).
+// Building blocks the loader shares
+// - `InstanceBuilder` (`build(_:index:copy:documentCount:fetch:into:statistics:)` with a
+//   `DocumentFetcher`): one document's instances, into an `InstanceBatch`; `TokenizedDocument`,
+//   `InstanceOptions` with `SentencePairing`, `InstanceStatistics`.
+// - `Masker` (`mask(_:positions:labels:…)`, with a reusable `MaskingWorkspace`), configured by
+//   `MaskingOptions` with `MaskingStrategy`; `InstanceRandom`: the keyed random streams.
+// - `VocabularyLocator.load(explicit:dataset:identity:)`: the vocabulary a dataset was made with.

@@ -37,8 +37,8 @@ public enum MaskingError: Error, CustomStringConvertible, Sendable {
 
 /// A document's own defect (thrown by `InstanceBuilder.build`), before the caller maps the
 /// document index to a file and record.
-public struct DocumentDefect: Error, CustomStringConvertible, Sendable {
-    public let document: Int
-    public let detail: String
-    public var description: String { "document \(document): \(detail)" }
+struct DocumentDefect: Error, CustomStringConvertible, Sendable {
+    let document: Int
+    let detail: String
+    var description: String { "document \(document): \(detail)" }
 }

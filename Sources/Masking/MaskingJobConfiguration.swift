@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 
 /// Everything `prep mask` needs; the same run is reachable from Swift code and tests.
 public struct MaskingJobConfiguration: Sendable {
@@ -23,14 +24,14 @@ public struct MaskingJobConfiguration: Sendable {
     public var compressionLevel = -12
     /// Decompressed input blocks (about 1 MB each) kept for NSP's random reads, shared by all
     /// workers: the whole input up to this size, a proportional share of hits beyond it.
-    public var randomAccessCacheBlocks = 128
+    var randomAccessCacheBlocks = 128
     /// Documents one worker handles at a time (the unit of parallel, ordered output).
-    public var documentsPerBatch = 64
-    /// Called on the calling thread after each batch wave and after each shard.
-    public var progress: (@Sendable (MaskingProgress) -> Void)? = nil
+    var documentsPerBatch = 64
+    /// Called on the calling thread after each batch is written: documents done of all.
+    public var progress: (@Sendable (ProgressEvent) -> Void)? = nil
     /// Tests: stop with `MaskingError.interrupted` after this many shards were written in this
     /// run, leaving the next shard's temporary file behind as a killed process would.
-    public var interruptAfterShards: Int? = nil
+    var interruptAfterShards: Int? = nil
 
     public init(input: String, output: String) { self.input = input; self.output = output }
 
@@ -40,7 +41,7 @@ public struct MaskingJobConfiguration: Sendable {
     }
 
     /// Argument errors, one line each, before anything is read or written.
-    public func validate() throws {
+    func validate() throws {
         func bad(_ d: String) -> MaskingError { .badInput(path: output, detail: d) }
         let L = instances.maxSequenceLength
         guard (8...65_535).contains(L) else { throw bad("--max-seq-length must be in 8...65535, got \(L)") }
@@ -86,16 +87,6 @@ public struct MaskingJobConfiguration: Sendable {
     }
 }
 
-/// Where a run stands, for progress displays.
-public struct MaskingProgress: Sendable {
-    public var documentsDone: Int
-    public var documentsTotal: Int
-    public var instances: Int
-    public var shardsDone: Int
-    public var shardsTotal: Int
-    public var seconds: Double
-}
-
 /// What a run did: the summary line / JSON of `prep mask`.
 public struct MaskingRunSummary: Sendable, Codable, Equatable {
     public var output: String
@@ -113,12 +104,4 @@ public struct MaskingRunSummary: Sendable, Codable, Equatable {
             + "\(s.sentencesSplit) sentences split, \(s.tokensTruncated) tokens truncated, "
             + "\(shards) shards (\(shardsReused) kept from an earlier run) in \(String(format: "%.1f", seconds)) s"
     }
-}
-
-/// FNV-1a 64 over the canonical settings text: an identity for "same config", not a security hash.
-func fnv1a64(_ text: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-    let hex = String(h, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
 }

@@ -1,13 +1,13 @@
 /// SpanBERT's span-length law: geometric with p = 0.2, clipped to 1...10 words and
 /// renormalised (Joshi et al. 2020, §3.1; facebookresearch/SpanBERT `PairWithSpanMaskingScheme`),
 /// mean ≈ 3.8 words.
-public struct SpanLengthDistribution: Sendable, Hashable {
-    public let lengths: ClosedRange<Int>
+struct SpanLengthDistribution: Sendable, Hashable {
+    let lengths: ClosedRange<Int>
     /// P(length = lengths.lowerBound + i).
-    public let probabilities: [Double]
+    let probabilities: [Double]
     let cumulative: [Double]
 
-    public init(p: Double = 0.2, lengths: ClosedRange<Int> = 1...10) {
+    init(p: Double = 0.2, lengths: ClosedRange<Int> = 1...10) {
         self.lengths = lengths
         let raw = lengths.map { p * pow1m(1 - p, $0 - lengths.lowerBound) }
         let total = raw.reduce(0, +)
@@ -19,13 +19,13 @@ public struct SpanLengthDistribution: Sendable, Hashable {
         cumulative = c
     }
 
-    public var mean: Double {
+    var mean: Double {
         zip(lengths, probabilities).reduce(0) { $0 + Double($1.0) * $1.1 }
     }
 
     /// Inverse-CDF draw.
     @inline(__always)
-    public func sample<R: RandomNumberGenerator>(using random: inout R) -> Int {
+    func sample<R: RandomNumberGenerator>(using random: inout R) -> Int {
         let u = random.drawUnit()
         var i = 0
         while i < cumulative.count - 1 && u >= cumulative[i] { i += 1 }

@@ -35,14 +35,15 @@ public enum VocabularyLocator {
         return (vocabulary, path)
     }
 
-    /// Copies the vocabulary into `directory` under the manifest's file name.
-    static func copy(_ path: String, into directory: String, identity: VocabularyIdentity) throws -> VocabularyIdentity {
-        let destination = (directory as NSString).appendingPathComponent(identity.file)
+    /// Copies the vocabulary into the output directory under the manifest's file name.
+    static func copy(_ path: String, into output: ResumableShardedOutput<some Codable & Sendable>,
+                     identity: VocabularyIdentity) throws -> VocabularyIdentity {
+        let destination = (output.directory as NSString).appendingPathComponent(identity.file)
         if (path as NSString).standardizingPath != (destination as NSString).standardizingPath {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw MaskingError.io(path: path, detail: "cannot read vocabulary to copy it")
             }
-            try writeFileAtomically(data, to: destination)
+            do { try output.writeFile(named: identity.file, contents: data) } catch { throw MaskingJob.wrap(error) }
         }
         return identity
     }

@@ -3,10 +3,10 @@ import Foundation
 /// A dataset is a directory of shards plus `manifest.json`, written last.
 public enum Dataset {
     public static let manifestName = "manifest.json"
-    public static let shardExtension = "drbs"
+    static let shardExtension = "drbs"
 
     /// `shard-00000.drbs`, `shard-00001.drbs`, …: names sort in dataset order.
-    public static func shardFileName(index: Int) -> String {
+    static func shardFileName(index: Int) -> String {
         let digits = String(index)
         return "shard-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + "." + shardExtension
     }
@@ -65,7 +65,7 @@ public enum Dataset {
     /// exists there, verifies completely (every checksum and record) and was written with
     /// exactly `schema` and `metadata` (e.g. the producing config's hash); else nil, and
     /// the caller rewrites it.
-    public static func reusableShard(at path: String, schema: ShardSchema, metadata: [String: String]) -> ShardSummary? {
+    static func reusableShard(at path: String, schema: ShardSchema, metadata: [String: String]) -> ShardSummary? {
         guard FileManager.default.fileExists(atPath: path),
               let reader = try? ShardReader(path: path, cacheBlocks: 1),
               reader.schema == schema, reader.metadata == metadata,
@@ -77,7 +77,7 @@ public enum Dataset {
     /// Removes temporary files left in `directory` by writers that were killed
     /// (`.NAME.tmp-PID`). Returns the names removed.
     @discardableResult
-    public static func removeTemporaries(in directory: String) -> [String] {
+    static func removeTemporaries(in directory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed: [String] = []
         for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
@@ -93,24 +93,30 @@ public enum Dataset {
         if fd < 0 { throw ShardError.io(path, "cannot create \(temp)", errno: errno) }
         var ok = false
         defer { if !ok { unlink(temp) } }
-        let failure: ShardError? = data.withUnsafeBytes { buf -> ShardError? in
-            var p = buf.baseAddress!, left = buf.count
-            while left > 0 {
-                let n = write(fd, p, left)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return ShardError.io(path, "write of \(temp) failed", errno: errno)
-                }
-                p += n; left -= n
-            }
-            if fsync(fd) != 0 { return ShardError.io(path, "fsync of \(temp) failed", errno: errno) }
-            return nil
-        }
+        let failure = writeAndSync(data, to: fd, path: path, file: temp)
         if close(fd) != 0, failure == nil { throw ShardError.io(path, "close of \(temp) failed", errno: errno) }
         if let failure { throw failure }
         if rename(temp, path) != 0 { throw ShardError.io(path, "rename from \(temp) failed", errno: errno) }
         ok = true
         try syncDirectory(containing: path)
+    }
+
+    /// Writes all of `data` to `fd` (through short writes and EINTR), then fsyncs it. Errors name
+    /// `path` and the file written (`file`).
+    static func writeAndSync(_ data: Data, to fd: Int32, path: String, file: String) -> ShardError? {
+        data.withUnsafeBytes { buf -> ShardError? in
+            guard var p = buf.baseAddress else { return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno) }
+            var left = buf.count
+            while left > 0 {
+                let n = write(fd, p, left)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return ShardError.io(path, "write of \(file) failed", errno: errno)
+                }
+                p += n; left -= n
+            }
+            return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno)
+        }
     }
 
     /// A one-line rendering of a JSON decoding error with its coding path.

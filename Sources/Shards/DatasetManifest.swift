@@ -61,7 +61,7 @@ extension ShardElementType: CustomStringConvertible {
         }
     }
 
-    public init?(name: String) {
+    init?(name: String) {
         switch name {
         case "uint8": self = .uint8
         case "uint16": self = .uint16

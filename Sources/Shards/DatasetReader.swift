@@ -8,16 +8,16 @@ import Foundation
 /// Thread safety: `read` may be called from several threads (shard readers lock
 /// internally; opening is under a lock). For parallel decoding give each thread its own
 /// `DatasetReader`.
-public final class DatasetReader: @unchecked Sendable {
-    public let directory: String
-    public let manifest: DatasetManifest
+final class DatasetReader: @unchecked Sendable {
+    let directory: String
+    let manifest: DatasetManifest
     /// `recordStarts[k]` is the global index of shard k's first record; last entry = total.
-    public let recordStarts: [Int]
+    let recordStarts: [Int]
     private var readers: [ShardReader?]
     private let lock = NSLock()
     private let cacheBlocks: Int
 
-    public init(directory: String, cacheBlocks: Int = 4) throws {
+    init(directory: String, cacheBlocks: Int = 4) throws {
         self.directory = directory
         manifest = try Dataset.readManifest(in: directory)
         var starts = [0]
@@ -27,11 +27,11 @@ public final class DatasetReader: @unchecked Sendable {
         self.cacheBlocks = cacheBlocks
     }
 
-    public var recordCount: Int { recordStarts.last! }
-    public var schema: ShardSchema { manifest.schema }
+    var recordCount: Int { recordStarts.last! }
+    var schema: ShardSchema { manifest.schema }
 
     /// (shard number, index within the shard) of global record `index`. O(log shards).
-    public func location(of index: Int) -> (shard: Int, record: Int) {
+    func location(of index: Int) -> (shard: Int, record: Int) {
         precondition(index >= 0 && index < recordCount, "record \(index) out of range 0..<\(recordCount)")
         var lo = 0, hi = manifest.shards.count - 1
         while lo < hi {
@@ -42,7 +42,7 @@ public final class DatasetReader: @unchecked Sendable {
     }
 
     /// The reader of shard `k`, opened and checked against the manifest on first use.
-    public func shard(_ k: Int) throws -> ShardReader {
+    func shard(_ k: Int) throws -> ShardReader {
         lock.lock()
         defer { lock.unlock() }
         if let r = readers[k] { return r }
@@ -59,7 +59,7 @@ public final class DatasetReader: @unchecked Sendable {
         return r
     }
 
-    public func read(_ index: Int, into record: inout ShardRecord) throws {
+    func read(_ index: Int, into record: inout ShardRecord) throws {
         guard index >= 0, index < recordCount else {
             throw ShardError.invalidDataset(path: directory, detail: "record \(index) is out of range (dataset has \(recordCount) records)")
         }

@@ -31,9 +31,10 @@ extension Dataset {
     /// schema against the manifest, and the whole-file XXH64 the manifest records.
     /// Stops at the first problem (in manifest order) unless `all`. Shards are checked on
     /// `threads` threads (default: all cores); the result does not depend on it.
-    /// `progress(bytesDone, bytesTotal)` is called after each block, never concurrently.
+    /// `progress` (bytes checked of the manifest's total) is called after each block, never
+    /// concurrently.
     public static func verify(directory: String, all: Bool = false, threads: Int? = nil,
-                              progress: ((Int, Int) -> Void)? = nil) -> DatasetVerification {
+                              progress: ((ProgressEvent) -> Void)? = nil) -> DatasetVerification {
         var result = DatasetVerification(directory: directory, isDataset: true)
         let manifest: DatasetManifest
         do { manifest = try readManifest(in: directory) } catch {
@@ -63,7 +64,10 @@ extension Dataset {
                 lock.unlock()
                 if skip { return }
                 let check = verifyShard(manifest.shards[k], in: directory, manifest: manifest, all: all) { bytes in
-                    lock.lock(); doneBytes += bytes; progress?(doneBytes, totalBytes); lock.unlock()
+                    lock.lock()
+                    doneBytes += bytes
+                    progress?(ProgressEvent(completed: doneBytes, total: totalBytes, unit: .bytes))
+                    lock.unlock()
                 }
                 lock.lock()
                 checks[k] = check

@@ -20,9 +20,9 @@ public struct SHA256Hasher {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() {}
+    init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
         totalBytes &+= UInt64(bytes.count)
         for b in bytes {
             block[blockCount] = b
@@ -31,7 +31,7 @@ public struct SHA256Hasher {
         }
     }
 
-    public mutating func finalize() -> String {
+    mutating func finalize() -> String {
         let bitLength = totalBytes &* 8
         block[blockCount] = 0x80
         blockCount += 1

@@ -21,6 +21,11 @@ public enum ShardError: Error, CustomStringConvertible {
         }
     }
 
+    /// Element `element` of column `field` of record `record` does not fit the column's type.
+    static func valueDoesNotFit(_ value: UInt32, path: String, record: Int, field: ShardField, element: Int) -> ShardError {
+        .schemaMismatch(path: path, detail: "record \(record), column '\(field.name)' element \(element): value \(value) does not fit \(field.type)")
+    }
+
     /// `errno` rendered the way the C library describes it.
     static func io(_ path: String, _ what: String, errno code: Int32) -> ShardError {
         .io(path: path, detail: "\(what): \(String(cString: strerror(code)))")

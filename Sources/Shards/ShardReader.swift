@@ -15,8 +15,8 @@ import Foundation
 /// The file must not be truncated while open (the mapping would fault); writers never
 /// modify a finished shard, they replace it by rename.
 public final class ShardReader: @unchecked Sendable {
-    public let path: String
-    public let fileBytes: Int
+    let path: String
+    let fileBytes: Int
     public let blockCount: Int
     private let header: ShardHeader
     private let headerBytes: Int
@@ -40,7 +40,7 @@ public final class ShardReader: @unchecked Sendable {
     private lazy var verifyBuffer = ByteBuffer(capacity: 1 << 16)
 
     public var schema: ShardSchema { header.schema }
-    public var metadata: [String: String] { header.metadata }
+    var metadata: [String: String] { header.metadata }
     public var recordCount: Int { records }
 
     /// Opens and validates a shard. `expectedBytes` (from a manifest) turns a short
@@ -262,20 +262,12 @@ public final class ShardReader: @unchecked Sendable {
         defer { lock.unlock() }
         let (buffer, b, start, end) = try locate(index)
         let p = UnsafeRawPointer(buffer.base)
-        // The same structural checks as `decode`; column bounds on the stack (no allocation).
+        // Column bounds on the stack (no allocation).
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * ShardRecordView.maxColumns) { bounds in
             bounds.initialize(repeating: 0)
-            var o = start
-            for f in 0..<types.count {
-                let w = ShardLayout.width(types[f])
-                guard o + 4 <= end else { throw overrun(b, index) }
-                let n = Int(p.le(o, UInt32.self))
-                o += 4
-                guard n <= (end - o) / w else { throw overrun(b, index) }
-                bounds[f] = o; bounds[4 + f] = n
-                o += n * w
+            try forEachColumn(of: p, from: start, to: end, block: b, index: index) { f, offset, n in
+                bounds[f] = offset; bounds[4 + f] = n
             }
-            guard o == end else { throw overrun(b, index) }
             return try body(ShardRecordView(base: p, types: types, starts: (bounds[0], bounds[1], bounds[2], bounds[3]),
                                             counts: (bounds[4], bounds[5], bounds[6], bounds[7])))
         }
@@ -283,6 +275,17 @@ public final class ShardReader: @unchecked Sendable {
 
     private func decode(_ p: UnsafeRawPointer, from start: Int, to end: Int, into record: inout ShardRecord,
                         block b: Int, index: Int) throws {
+        try forEachColumn(of: p, from: start, to: end, block: b, index: index) { f, offset, n in
+            Self.fill(&record.columns[f], count: n, from: p + offset, type: types[f])
+        }
+    }
+
+    /// The one check of a record's layout against the schema: walks the record's bytes
+    /// `start..<end` column by column and calls `column(f, offset, count)` for each (elements at
+    /// `offset`); throws `corrupt` when the bytes do not hold exactly the schema's columns.
+    @inline(__always)
+    private func forEachColumn(of p: UnsafeRawPointer, from start: Int, to end: Int, block b: Int, index: Int,
+                               _ column: (_ field: Int, _ offset: Int, _ count: Int) -> Void) throws {
         var o = start
         for f in 0..<types.count {
             let w = ShardLayout.width(types[f])
@@ -290,7 +293,7 @@ public final class ShardReader: @unchecked Sendable {
             let n = Int(p.le(o, UInt32.self))
             o += 4
             guard n <= (end - o) / w else { throw overrun(b, index) }
-            Self.fill(&record.columns[f], count: n, from: p + o, type: types[f])
+            column(f, o, n)
             o += n * w
         }
         guard o == end else { throw overrun(b, index) }
@@ -385,7 +388,7 @@ public final class ShardReader: @unchecked Sendable {
 
     /// Verifies block `b` completely: checksum, header, decompression and the layout of
     /// every record in it. Used by `Dataset.verify`; does not disturb the cache.
-    public func verifyBlock(_ b: Int) throws {
+    func verifyBlock(_ b: Int) throws {
         precondition(b >= 0 && b < blockCount, "block \(b) out of range")
         lock.lock()
         defer { lock.unlock() }
@@ -402,17 +405,17 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Verifies every block (see `verifyBlock`).
-    public func verifyAllBlocks() throws {
+    func verifyAllBlocks() throws {
         for b in 0..<blockCount { try verifyBlock(b) }
     }
 
     /// XXH64 of the whole file, as recorded in the manifest.
-    public func fileChecksum() -> UInt64 {
+    func fileChecksum() -> UInt64 {
         XXHash64.hash(UnsafeRawBufferPointer(start: base, count: fileBytes))
     }
 
     /// The block holding record `index` (for block-aware shuffling in loaders). O(1).
-    public func block(ofRecord index: Int) -> Int {
+    func block(ofRecord index: Int) -> Int {
         precondition(index >= 0 && index < records, "record \(index) out of range 0..<\(records)")
         return Int((recordTable + index * ShardLayout.recordEntryBytes).le(0, UInt32.self))
     }

@@ -13,7 +13,7 @@ public struct ShardRecordView {
 
     /// A view supports records of up to four columns (both dataset kinds have at most five;
     /// document datasets, the only kind read this way, have two).
-    public static let maxColumns = 4
+    static let maxColumns = 4
 
     /// Column `f` of the record.
     @inline(__always) public func column(_ f: Int) -> ShardColumnView {

@@ -1,36 +1,27 @@
-// CONTRACT STUB — the public surface other stages code against while the Shards
-// helper implements it. Signatures may grow but should not break.
-import Foundation
-
-/// On-disk width of one column's elements.
-public enum ShardElementType: UInt8, Sendable, Codable {
-    case uint8 = 1, uint16 = 2, uint32 = 4, int32 = 5
-
-    /// The narrowest unsigned type for token ids of a vocabulary of `size` entries.
-    public static func tokenIDs(vocabularySize size: Int) -> ShardElementType {
-        size < 65_536 ? .uint16 : .uint32
-    }
-}
-
-/// A named, typed column. Every record carries one variable-length array per column.
-public struct ShardField: Sendable, Equatable, Codable {
-    public var name: String
-    public var type: ShardElementType
-    public init(_ name: String, _ type: ShardElementType) { self.name = name; self.type = type }
-}
-
-public struct ShardSchema: Sendable, Equatable, Codable {
-    public var fields: [ShardField]
-    public init(_ fields: [ShardField]) { self.fields = fields }
-    public func index(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
-}
-
-/// One record: one array per schema column. Reused across reads/appends so that
-/// steady-state work allocates nothing (clear with `removeAll(keepingCapacity:)`).
-public struct ShardRecord: Sendable, Equatable {
-    public var columns: [[UInt32]]
-    public init(columnCount: Int) { columns = Array(repeating: [], count: columnCount) }
-    public mutating func removeAll() {
-        for i in columns.indices { columns[i].removeAll(keepingCapacity: true) }
-    }
-}
+// Shards: the `.drbs` container (docs/shard-format.md) and datasets made of it (docs/shards.md).
+// It knows byte layouts and files, not what the columns mean beyond the two record schemas.
+//
+// Entry points — everything else in the module is internal:
+//
+// Datasets
+// - `Dataset.readManifest(in:)`, `Dataset.writeManifest(_:to:)`, `Dataset.shardPath(in:index:)`,
+//   `Dataset.manifestName`: the directory layout, shards named in order, the manifest written last.
+// - `Dataset.verify(directory:all:threads:progress:)` → `DatasetVerification` (`DatasetProblem`s):
+//   every checksum, record layout and count (`prep verify`).
+// - `DatasetManifest`, `ShardSummary`, `VocabularyIdentity`: what the manifest records.
+// - `ResumableShardedOutput`: the output directory of a resumable job (config hash, journal of
+//   finished shards, keep/refuse/rebuild a finished dataset, manifest last); `ConfigurationHash`:
+//   the SHA-256 of a job's canonical settings text.
+// Records
+// - `ShardSchema`, `ShardField`, `ShardElementType`, `ShardRecord`: columns and records.
+// - `DocumentSchema`, `InstanceSchema` (with their `Column` names): the two layouts the pipeline
+//   writes; `InstanceSchema.segmentIDs(count:segmentBStart:)`: token type ids of layout 2.
+// Writing and reading
+// - `ShardWriter`: appends `ShardRecord`s or `EncodedRecords` (records encoded on worker threads),
+//   `finish()` renames the complete shard into place, `abandon()` drops it.
+// - `ShardReader`: random access by record (`read`, a range under one lock, `withRecord` in
+//   place as a `ShardRecordView` of `ShardColumnView`s), blocks (`blockCount`, `recordRange(ofBlock:)`).
+// Shared with the stages above
+// - `ProgressEvent`: how far a long job has come (stages report it; `prep` renders it).
+// - `SHA256Hasher.hex(of:)`: the content hash manifests record for a vocabulary.
+// - `ShardError`: every error of the module, naming the file and the position.

@@ -4,12 +4,12 @@
 
 /// Streaming XXH64. `update` may be called any number of times; `digest()` does not
 /// consume the state, so a running hash can be inspected mid-stream.
-public struct XXHash64: Sendable {
-    @usableFromInline static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
-    @usableFromInline static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
-    @usableFromInline static let p3: UInt64 = 0x1656_67B1_9E37_79F9
-    @usableFromInline static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
-    @usableFromInline static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
+struct XXHash64: Sendable {
+    static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
+    static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    static let p3: UInt64 = 0x1656_67B1_9E37_79F9
+    static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
+    static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
 
     private var v1, v2, v3, v4: UInt64
     private let seed: UInt64
@@ -18,7 +18,7 @@ public struct XXHash64: Sendable {
     private var pending: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private var pendingCount = 0
 
-    public init(seed: UInt64 = 0) {
+    init(seed: UInt64 = 0) {
         self.seed = seed
         v1 = seed &+ Self.p1 &+ Self.p2
         v2 = seed &+ Self.p2
@@ -27,13 +27,13 @@ public struct XXHash64: Sendable {
     }
 
     /// One-shot hash of a buffer.
-    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+    static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
         var h = XXHash64(seed: seed)
         h.update(bytes)
         return h.digest()
     }
 
-    public static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
+    static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }
 
@@ -47,7 +47,7 @@ public struct XXHash64: Sendable {
         (acc ^ round(0, val)) &* p1 &+ p4
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard var p = bytes.baseAddress, bytes.count > 0 else { return }
         var n = bytes.count
         totalLength &+= UInt64(n)
@@ -80,11 +80,11 @@ public struct XXHash64: Sendable {
         }
     }
 
-    public mutating func update(_ bytes: [UInt8]) {
+    mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
-    public func digest() -> UInt64 {
+    func digest() -> UInt64 {
         var h: UInt64
         if totalLength >= 32 {
             h = Self.rotl(v1, 1) &+ Self.rotl(v2, 7) &+ Self.rotl(v3, 12) &+ Self.rotl(v4, 18)
@@ -126,7 +126,7 @@ public struct XXHash64: Sendable {
     }
 
     /// The 16-digit lowercase hex form used in manifests (same as `xxhash.xxh64().hexdigest()`).
-    public static func hex(_ value: UInt64) -> String {
+    static func hex(_ value: UInt64) -> String {
         let s = String(value, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }

@@ -78,11 +78,11 @@ struct MaskCommand: ParsableCommand {
         job.vocabulary = vocab
         job.documentsPerShard = documentsPerShard
         job.compressionLevel = zstdLevel
-        let meter = isatty(STDERR_FILENO) == 1 ? ProgressMeter(label: "mask") : nil
-        if let meter { job.progress = { p in meter.update(done: p.documentsDone, total: p.documentsTotal, unit: "docs") } }
+        let progress = ProgressDisplay(label: "mask")
+        job.progress = { progress.update($0) }
         try reportingErrors {
             let summary = try MaskingJob.run(job)
-            meter?.finish()
+            progress.finish()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -95,24 +95,3 @@ struct MaskCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress display on stderr (TTY only): count, rate, ETA, at most 4 updates a second.
-final class ProgressMeter: @unchecked Sendable {
-    let label: String
-    let started = Date()
-    var last = Date.distantPast
-    init(label: String) { self.label = label }
-
-    func update(done: Int, total: Int, unit: String) {
-        let now = Date()
-        guard now.timeIntervalSince(last) >= 0.25 else { return }
-        last = now
-        let elapsed = max(now.timeIntervalSince(started), 1e-3)
-        let rate = Double(done) / elapsed
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@: %d/%d %@ (%.0f%%), %.0f %@/s, ETA %.0f s   ", label, done, total, unit,
-                          100 * Double(done) / Double(max(total, 1)), rate, unit, eta)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-}

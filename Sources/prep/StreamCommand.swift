@@ -110,9 +110,12 @@ struct StreamCommand: ParsableCommand {
             job.stopAfterBatches = stopAfterBatches
             job.saveStatePath = saveState
             job.bench = bench
-            job.showProgress = isatty(2) != 0 && !printIds
+            let progress = ProgressDisplay(label: "stream", enabled: !printIds)
+            job.progress = { progress.update($0) }
+            defer { progress.finish() }
             let out = LineWriter()
             let summary = try job.run(output: out.write)
+            progress.finish()
             out.flush()
             for block in summary.statistics.corruptBlocks { FileHandle.standardError.write(Data("skipped corrupt block: \(block)\n".utf8)) }
             if skipCorrupt && summary.statistics.samplesSkipped > 0 {

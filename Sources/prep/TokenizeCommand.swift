@@ -35,8 +35,12 @@ struct TokenizeCommand: ParsableCommand {
         job.normalizer = text.normalizer.overrides
         job.onInvalid = text.invalidUTF8
         job.shardTokens = shardTokens
+        let progress = ProgressDisplay(label: "tokenize")
+        job.progress = { progress.update($0) }
         try reportingErrors {
+            defer { progress.finish() }
             let s = try job.run()
+            progress.finish()
             for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if isatty(2) == 1 {
                 let line = String(format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)\n",

@@ -153,8 +153,13 @@ enum TrainCommand {
             FileHandle.standardError.write(Data("note: no checkpoint in \(run), starting from step 0\n".utf8))
         }
         Trainer.installSignalHandlers()
-        let progress = ProgressLine(total: trainer.options.steps, start: trainer.step)
-        trainer.progress = { progress.update($0) }
+        let progress = ProgressDisplay(label: "train", startingAt: trainer.step)
+        let steps = trainer.options.steps
+        trainer.progress = { m in
+            progress.update(.init(completed: m.step, total: steps, unit: .steps), detail: String(
+                format: "loss %.4f  acc %.3f  lr %.2e  |g| %.2f  %.0f tok/s  %.1f GFLOP/s",
+                m.loss, m.mlm_accuracy, m.lr, m.grad_norm, m.tokens_per_s, m.gflops))
+        }
         let outcome = try trainer.train()
         progress.finish()
         let last = trainer.history.last
@@ -167,32 +172,5 @@ enum TrainCommand {
         }
         FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
         if case .interrupted = outcome { throw ExitCode(130) }  // as a shell reports Ctrl-C
-    }
-}
-
-/// A one-line progress display on a TTY (stderr); silent when stderr is piped.
-final class ProgressLine {
-    let total: Int, start: Int
-    let tty = isatty(2) != 0
-    let began = Date()
-    var lastDraw = Date.distantPast
-
-    init(total: Int, start: Int) { self.total = total; self.start = start }
-
-    func update(_ m: StepMetrics) {
-        guard tty, Date().timeIntervalSince(lastDraw) > 0.2 || m.step == total else { return }
-        lastDraw = Date()
-        let done = m.step - start, elapsed = Date().timeIntervalSince(began)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - m.step) : 0
-        let line = String(format: "\rstep %d/%d  loss %.4f  acc %.3f  lr %.2e  |g| %.2f  %.0f tok/s  %.1f GFLOP/s  ETA %@ ",
-                          m.step, total, m.loss, m.mlm_accuracy, m.lr, m.grad_norm, m.tokens_per_s, m.gflops, Self.duration(eta))
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() { if tty { FileHandle.standardError.write(Data("\n".utf8)) } }
-
-    static func duration(_ s: Double) -> String {
-        let t = Int(s)
-        return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : "\(t / 60)m\(String(format: "%02d", t % 60))s"
     }
 }

@@ -32,11 +32,9 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let progress = isatty(STDERR_FILENO) == 1 && !json ? VerifyProgress(label: "verifying") : nil
-        let result = Dataset.verify(directory: directory, all: all, threads: threads) { done, total in
-            progress?.update(done: done, total: total)
-        }
-        progress?.finish()
+        let progress = ProgressDisplay(label: "verify", enabled: !json)
+        let result = Dataset.verify(directory: directory, all: all, threads: threads) { progress.update($0) }
+        progress.finish()
         let seconds = Date().timeIntervalSince(started)
         if json {
             print(Self.json(result, seconds: seconds))
@@ -67,27 +65,4 @@ struct VerifyCommand: ParsableCommand {
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-/// A single self-overwriting progress line on stderr (only used on a TTY): rate and ETA.
-private final class VerifyProgress {
-    private let label: String
-    private let start = Date()
-    private var last = Date.distantPast
-
-    init(label: String) { self.label = label }
-
-    func update(done: Int, total: Int) {
-        let now = Date()
-        guard now.timeIntervalSince(last) >= 0.2 || done == total else { return }
-        last = now
-        let elapsed = max(now.timeIntervalSince(start), 1e-9)
-        let rate = Double(done) / elapsed
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@ %.1f/%.1f MB  %.0f MB/s  ETA %.0fs ", label,
-                          Double(done) / 1e6, Double(total) / 1e6, rate / 1e6, eta)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 }

@@ -46,7 +46,6 @@ final class CorpusJobTests: XCTestCase {
     func testDocumentsSentencesAndIDs() throws {
         let input = try file("c.txt", Array("Hello world.\nSecond sentence here\r\n\n  \nNew document!\n\n\n[MASK] me\n".utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/out")
-        job.showProgress = false
         let s = try job.run()
         XCTAssertEqual(s.documents, 3)
         XCTAssertEqual(s.sentences, 4)
@@ -74,7 +73,6 @@ final class CorpusJobTests: XCTestCase {
             job.threads = threads
             job.chunkBytes = 4096
             job.shardTokens = 20_000
-            job.showProgress = false
             let s = try job.run()
             XCTAssertGreaterThan(s.shards, 2)
             var files: [String: Data] = [:]
@@ -90,7 +88,6 @@ final class CorpusJobTests: XCTestCase {
     func testEmptyInputGivesAnEmptyDataset() throws {
         let input = try file("empty.txt", [])
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/e")
-        job.showProgress = false
         let s = try job.run()
         XCTAssertEqual(s.documents, 0)
         XCTAssertEqual(try Dataset.readManifest(in: dir + "/e").totalRecords, 0)
@@ -102,7 +99,6 @@ final class CorpusJobTests: XCTestCase {
         let plain = try file("d.jsonl", Array(jsonl.utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [plain], outputDirectory: dir + "/j")
         job.format = .jsonl
-        job.showProgress = false
         _ = try job.run()
         let recs = try records(dir + "/j")
         XCTAssertEqual(recs.count, 2)
@@ -127,7 +123,6 @@ final class CorpusJobTests: XCTestCase {
     func testInvalidUTF8IsReplacedAndCounted() throws {
         let input = try file("bad.txt", Array("ok line\n".utf8) + [0x61, 0xFF, 0x62, 0xE2, 0x82, 0x20] + Array(" z\n".utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/r")
-        job.showProgress = false
         let s = try job.run()
         XCTAssertEqual(s.replacedInvalidUTF8, 2)
         XCTAssertEqual(s.warnings.count, 1)
@@ -144,7 +139,6 @@ final class CorpusJobTests: XCTestCase {
 
     func testMissingInputAndBadJSON() throws {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [dir + "/nope.txt"], outputDirectory: dir + "/m")
-        job.showProgress = false
         XCTAssertThrowsError(try job.run()) { XCTAssertEqual(($0 as? TokenizationError)?.exitCode, 2) }
         let bad = try file("bad.jsonl", Array("{\"text\": \"a\"}\n{\"title\": \"no text\"}\n".utf8))
         job.inputs = [bad]
@@ -208,7 +202,7 @@ final class CorpusJobTests: XCTestCase {
         let input = try file("kjv.txt", Array(text.utf8))
         func job(_ out: String) -> TokenizeJob {
             var j = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/" + out)
-            j.chunkBytes = 4096; j.shardTokens = 10_000; j.showProgress = false; j.threads = 2
+            j.chunkBytes = 4096; j.shardTokens = 10_000; j.threads = 2
             return j
         }
         let full = try job("full").run()
@@ -236,6 +230,21 @@ final class CorpusJobTests: XCTestCase {
         XCTAssertEqual(try other.run().resumedShards, 0)
     }
 
+    /// Progress is reported as values (the job draws nothing): input bytes, in order, up to the total.
+    func testProgressReportsInputBytes() throws {
+        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let input = try file("kjv.txt", Array(text.utf8))
+        var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/p")
+        job.chunkBytes = 4096
+        var events: [ProgressEvent] = []
+        job.progress = { events.append($0) }
+        _ = try job.run()
+        XCTAssertGreaterThan(events.count, 10)
+        XCTAssert(events.allSatisfy { $0.unit == .bytes && $0.total == text.utf8.count })
+        XCTAssertEqual(events.map(\.completed), events.map(\.completed).sorted())
+        XCTAssertEqual(events.last?.completed, text.utf8.count)
+    }
+
     /// Without --format, each input's format follows its name, so one run takes both kinds.
     func testFormatByFileName() throws {
         XCTAssertEqual(InputFormat.detect(path: "a/b.jsonl.zst"), .jsonl)
@@ -244,7 +253,6 @@ final class CorpusJobTests: XCTestCase {
         let text = try file("a.txt", Array("one sentence\n\nother doc\n".utf8))
         let jsonl = try file("b.jsonl", Array(#"{"text": "third doc"}"#.utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [text, jsonl], outputDirectory: dir + "/auto")
-        job.showProgress = false
         XCTAssertNil(job.format)
         _ = try job.run()
         XCTAssertEqual(try records(dir + "/auto").map(\.0),

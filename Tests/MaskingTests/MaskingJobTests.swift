@@ -1,6 +1,6 @@
 import XCTest
 @testable import Masking
-import Shards
+@testable import Shards
 import Tokenization
 
 final class MaskingJobTests: XCTestCase {
@@ -110,12 +110,35 @@ final class MaskingJobTests: XCTestCase {
         XCTAssertEqual(summary.shardsReused, 3)
         XCTAssertEqual(summary.statistics, full.statistics)
         XCTAssertEqual(try Dataset.readManifest(in: resumed), try Dataset.readManifest(in: reference))
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: resumed).contains { $0.contains(".tmp-") || $0 == MaskingJob.journalName })
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: resumed).contains { $0.contains(".tmp-") || $0 == journalFileName })
 
         // A third run finds the finished dataset and does nothing.
         let again = try MaskingJob.run(c)
         XCTAssertEqual(again.shardsReused, 9)
         XCTAssertEqual(again.statistics, full.statistics)
+    }
+
+    /// Progress is reported as values (the job draws nothing): documents done, in order, up to all.
+    func testProgressCountsDocuments() throws {
+        let out = DocumentDatasetFixture.temporaryDirectory("out")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var c = configuration(out, threads: 2)
+        let events = Events()
+        c.progress = { events.append($0) }
+        _ = try MaskingJob.run(c)
+        let seen = events.all
+        XCTAssertGreaterThan(seen.count, 9)
+        XCTAssert(seen.allSatisfy { $0.unit == .documents && $0.total == 300 })
+        XCTAssertEqual(seen.map(\.completed), seen.map(\.completed).sorted())
+        XCTAssertEqual(seen.last?.completed, 300)
+    }
+
+    /// Collects events from the job's `@Sendable` callback.
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [ProgressEvent] = []
+        func append(_ e: ProgressEvent) { lock.lock(); events.append(e); lock.unlock() }
+        var all: [ProgressEvent] { lock.lock(); defer { lock.unlock() }; return events }
     }
 
     func testBadInputGivesClearErrors() throws {

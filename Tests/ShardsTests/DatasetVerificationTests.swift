@@ -20,7 +20,11 @@ final class DatasetVerificationTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let m = try makeDataset(in: dir)
         var calls = 0
-        let v = Dataset.verify(directory: dir) { done, total in calls += 1; XCTAssertLessThanOrEqual(done, total) }
+        let v = Dataset.verify(directory: dir) { p in
+            calls += 1
+            XCTAssertLessThanOrEqual(p.completed, p.total)
+            XCTAssertEqual(p.unit, .bytes)
+        }
         XCTAssertTrue(v.ok, "\(v.problems)")
         XCTAssertEqual(v.shardsChecked, 3)
         XCTAssertEqual(v.recordsChecked, m.totalRecords)

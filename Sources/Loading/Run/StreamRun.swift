@@ -12,8 +12,8 @@ public struct StreamRun {
     public var stopAfterBatches: Int?
     public var saveStatePath: String?
     public var bench = false
-    /// Progress on stderr (rate); the command turns it on when stderr is a terminal.
-    public var showProgress = false
+    /// Called after each batch with the batches done (of this run's total).
+    public var progress: ((ProgressEvent) -> Void)?
 
     public init(directories: [String], options: LoaderOptions) {
         self.directories = directories
@@ -40,7 +40,6 @@ public struct StreamRun {
         let loader = try StreamingLoader(directories: directories, weights: weights, options: options, resumeFrom: resumeFrom)
         var batches = 0, samples = 0, tokens = 0
         var line = ""
-        var lastProgress = started
         while stopAfterBatches.map({ batches < $0 }) ?? true, let batch = try loader.next() {
             batches += 1
             samples += batch.size
@@ -53,20 +52,11 @@ public struct StreamRun {
                 }
                 output(line)
             }
-            if showProgress {
-                let now = DispatchTime.now().uptimeNanoseconds
-                if now - lastProgress > 500_000_000 {
-                    lastProgress = now
-                    let s = Double(now - started) / 1e9
-                    let total = stopAfterBatches.map { min($0, loader.batchCount) } ?? loader.batchCount
-                    let rate = Double(batches) / s
-                    let eta = rate > 0 ? Double(total - batches) / rate : 0
-                    FileHandle.standardError.write(Data(String(format: "\r%d/%d batches  %.0f samples/s  ETA %.0fs ",
-                                                               batches, total, Double(samples) / s, eta).utf8))
-                }
+            if let progress {
+                let total = stopAfterBatches.map { min($0, loader.batchCount) } ?? loader.batchCount
+                progress(ProgressEvent(completed: batches, total: total, unit: .batches))
             }
         }
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let state = loader.state
         if let path = saveStatePath { try StateFile.write(state, to: path) }

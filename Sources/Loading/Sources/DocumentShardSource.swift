@@ -28,7 +28,7 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
     init(directory: String, manifest: DatasetManifest, vocabulary: Vocabulary, instances: InstanceOptions,
          masking: MaskingOptions, seed: UInt64, maxBlockRecords: Int?, skipCorrupt: Bool) throws {
         self.directory = directory
-        guard let t = manifest.schema.index(of: "token_ids"), let s = manifest.schema.index(of: "sentence_lengths") else {
+        guard let t = manifest.schema.index(of: DocumentSchema.Column.tokenIDs), let s = manifest.schema.index(of: DocumentSchema.Column.sentenceLengths) else {
             throw LoaderError.badDataset(path: directory, detail: "document schema needs token_ids and sentence_lengths")
         }
         guard vocabulary.special.classifier != nil, vocabulary.special.separator != nil else {

@@ -16,11 +16,11 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
     init(directory: String, manifest: DatasetManifest, maxBlockRecords: Int?, skipCorrupt: Bool) throws {
         self.directory = directory
         let schema = manifest.schema
-        guard let ids = schema.index(of: "input_ids") else {
+        guard let ids = schema.index(of: InstanceSchema.Column.inputIDs) else {
             throw LoaderError.badDataset(path: directory, detail: "instance schema has no input_ids column")
         }
-        columns = (ids, schema.index(of: "segment_ids"), schema.index(of: "segment_b_start"), schema.index(of: "masked_positions"),
-                   schema.index(of: "masked_labels"), schema.index(of: "next_sentence_label"))
+        columns = (ids, schema.index(of: InstanceSchema.Column.segmentIDs), schema.index(of: InstanceSchema.Column.segmentBStart), schema.index(of: InstanceSchema.Column.maskedPositions),
+                   schema.index(of: InstanceSchema.Column.maskedLabels), schema.index(of: InstanceSchema.Column.nextSentenceLabel))
         pools = manifest.shards.map {
             ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
         }

@@ -1,0 +1,12 @@
+// Corpus: raw text in, token ids out — `prep encode` (ids on stdout) and `prep tokenize`
+// (document shards), on the tokenizer of the Tokenization module (docs/tokenizer.md).
+//
+// Entry points — everything else in the module (input streams, line reading, JSON text
+// extraction, chunking, the ordered worker pipeline, the document shard sink) is internal:
+//
+// - `TokenizeJob` (`run()` → `TokenizeJob.Summary`): a corpus into a document dataset; resumes an
+//   interrupted run; reports `ProgressEvent`s in input bytes through `progress`.
+// - `EncodeJob` (`run(output:)` → `EncodeJob.Summary`) with `OutputBuffer`: one line of ids per
+//   input line.
+// - `InputFormat`, `InvalidUTF8Policy`, `NormalizerOverrides`: the options both jobs share.
+// - `VocabularyFile`: a vocabulary read once, with the identity a manifest records.
