@@ -20,10 +20,12 @@ enum VocabularyFiles {
     static func tokenizerJSON(tokens: [String], specialTokens: [String], normalizer: NormalizerOptions,
                               prefix: String, unknownToken: String) -> [UInt8] {
         func json(_ s: String) -> String { String(decoding: EncodeJob.jsonString(s), as: UTF8.self) }
+        // Training puts the special tokens first, each once.
         var ids: [String: Int] = [:]
-        var byteIDs: [[UInt8]: Int] = [:]
-        for (id, t) in tokens.enumerated() where byteIDs[Array(t.utf8)] == nil { byteIDs[Array(t.utf8)] = id }
-        for s in specialTokens { ids[s] = byteIDs[Array(s.utf8)] }
+        let wanted = Set(specialTokens.map { Array($0.utf8) })
+        for (id, t) in tokens.prefix(specialTokens.count).enumerated() where wanted.contains(Array(t.utf8)) && ids[t] == nil {
+            ids[t] = id
+        }
         var seen = Set<[UInt8]>()
         let added = specialTokens.filter { seen.insert(Array($0.utf8)).inserted && ids[$0] != nil }
             .sorted { ids[$0]! < ids[$1]! }
@@ -49,14 +51,10 @@ enum VocabularyFiles {
         s += "  \"model\": {\n    \"type\": \"WordPiece\",\n    \"unk_token\": \(json(unknownToken)),\n"
         s += "    \"continuing_subword_prefix\": \(json(prefix)),\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {"
         var out = Array(s.utf8)
-        // A token on several lines keeps its first id here (a JSON object cannot repeat a key).
-        var written = Set<[UInt8]>()
-        var first = true
-        for (id, t) in tokens.enumerated() where written.insert(Array(t.utf8)).inserted {
-            out += Array((first ? "\n      " : ",\n      ").utf8)
+        for (id, t) in tokens.enumerated() {
+            out += Array((id == 0 ? "\n      " : ",\n      ").utf8)
             out += EncodeJob.jsonString(t)
             out += Array(": \(id)".utf8)
-            first = false
         }
         out += Array("\n    }\n  }\n}".utf8)
         return out

@@ -114,7 +114,7 @@ public final class WordCountTable {
             if slot == 0 { return -1 }
             if slot & 0xFFFF_FFFF == tag {
                 let e = Int(slot >> 32) - 1
-                if Int(lengths[e]) == length && memcmp(arena + starts[e], base, length) == 0 { return e }
+                if Int(lengths[e]) == length && Self.equal(arena + starts[e], base, length) { return e }
             }
             i = (i + 1) & slotMask
         }
@@ -130,7 +130,7 @@ public final class WordCountTable {
             if slot == 0 { break }
             if slot & 0xFFFF_FFFF == tag {
                 let e = Int(slot >> 32) - 1
-                if Int(lengths[e]) == length && memcmp(arena + starts[e], base, length) == 0 {
+                if Int(lengths[e]) == length && Self.equal(arena + starts[e], base, length) {
                     occurrenceCounts[e] &+= occurrences
                     return
                 }
@@ -187,6 +187,24 @@ public final class WordCountTable {
             while slots[i] != 0 { i = (i + 1) & slotMask }
             slots[i] = UInt64(e + 1) << 32 | h >> 32
         }
+    }
+
+    /// Byte equality inline: words are short, and a `memcmp` call per occurrence costs more
+    /// than the comparison.
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        while i + 8 <= n {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// A fast 64-bit hash of a short byte string (words are mostly under 16 bytes): eight
