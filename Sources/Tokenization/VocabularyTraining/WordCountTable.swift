@@ -57,10 +57,11 @@ public final class WordCountTable {
         hashes.deallocate(); occurrenceCounts.deallocate(); slots.deallocate()
     }
 
-    /// Adds `occurrences` of the word with these UTF-8 bytes.
+    /// Adds `occurrences` of the word with these UTF-8 bytes (an empty word, or none of it,
+    /// adds nothing: HF never holds either).
     @inline(__always)
     public func add(_ word: UnsafeBufferPointer<UInt8>, occurrences: UInt64 = 1) {
-        guard let base = word.baseAddress, word.count > 0 else { return }
+        guard let base = word.baseAddress, word.count > 0, occurrences > 0 else { return }
         add(base, length: word.count, hash: Self.hash(base, word.count), occurrences: occurrences)
     }
 
