@@ -62,7 +62,7 @@ let package = Package(
             swiftSettings: fast
         ),
 
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU", "Shards"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Shards", "Tokenization"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),

@@ -10,6 +10,7 @@ struct Prep: ParsableCommand {
         subcommands: [
             NormalizeCommand.self,
             EncodeCommand.self,
+            VocabCommand.self,
             TokenizeCommand.self,
             MaskCommand.self,
             InspectCommand.self,

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Corpus
+import Foundation
+import Tokenization
+
+struct VocabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vocab",
+        abstract: "Learn a WordPiece vocabulary from a corpus (vocab.txt + tokenizer.json).",
+        discussion: """
+            The algorithm and defaults of HF tokenizers 0.23.3 BertWordPieceTokenizer.train: the same
+            normalizer and pre-tokenizer as prep tokenize, then WordPiece merges. Inputs are read as
+            prep tokenize reads them (text, JSONL, .zst). HF breaks some ties by hash order, differently
+            in every run; prep vocab breaks them the same way every time, or as the vocab.txt of an HF
+            run given to --replay did (then the output is that file, line for line). docs/vocab.md.
+            """
+    )
+
+    @Option(parsing: .upToNextOption, help: "Input files (text, JSONL, or .zst of either).") var input: [String]
+    @Option(help: "Output directory (vocab.txt, tokenizer.json).") var output: String
+    @Option(help: "Tokens wanted; training also stops when no pair is frequent enough.") var vocabSize: Int
+    @Option(help: "A pair seen fewer times ends training.") var minFrequency: UInt64 = 2
+    @Option(help: "Keep at most this many characters, the most frequent.") var limitAlphabet = 1000
+    @Option(help: "Characters to include even if unseen (each character of the string).") var initialAlphabet = ""
+    @Option(parsing: .upToNextOption, help: "Special tokens, first in the vocabulary (must include [UNK]).")
+    var specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    @Flag(help: "Keep case (and accents, unless stripped explicitly): the reference's lowercase=False.") var noLowercase = false
+    @Flag(help: "Keep accents (strip_accents=False).") var noStripAccents = false
+    @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
+    @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
+    @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
+    @Option(help: "Counting threads.") var threads = 1
+    @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay: String?
+    @Flag(help: "Print the report as JSON on standard output.") var json = false
+
+    func validate() throws {
+        guard !input.isEmpty else { throw ValidationError("give at least one --input") }
+        guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive") }
+        guard limitAlphabet >= 0 else { throw ValidationError("--limit-alphabet must not be negative") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard format == "auto" || InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, jsonl or auto") }
+        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else { throw ValidationError("--on-invalid must be replace or fail") }
+        guard specialTokens.contains("[UNK]") else { throw ValidationError("--special-tokens must include [UNK], the WordPiece unknown token") }
+        guard !specialTokens.contains(where: { $0.isEmpty || $0.contains(where: \.isNewline) }) else {
+            throw ValidationError("--special-tokens must be non-empty and without line breaks")
+        }
+    }
+
+    func run() throws {
+        var job = VocabularyJob(inputs: input, outputDirectory: output)
+        job.format = InputFormat(rawValue: format)
+        job.threads = threads
+        job.onInvalid = InvalidUTF8Policy(rawValue: onInvalid)!
+        job.normalizer.lowercase = !noLowercase
+        job.normalizer.stripAccents = noStripAccents ? false : nil
+        job.normalizer.handleChineseChars = !noChineseChars
+        job.training.vocabularySize = vocabSize
+        job.training.minimumFrequency = minFrequency
+        job.training.alphabetLimit = limitAlphabet
+        job.training.initialAlphabet = Array(initialAlphabet.unicodeScalars)
+        job.training.specialTokens = specialTokens
+        job.replayedVocabularyPath = replay
+        let display = RateLine(enabled: isatty(2) == 1)
+        job.progress = { display.update(bytes: $0, total: $1) }
+        try reportingErrors {
+            let s: VocabularyJob.Summary
+            do { s = try job.run() } catch { display.finish(); throw error }
+            display.finish()
+            for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                var data = try encoder.encode(s)
+                data.append(10)
+                FileHandle.standardOutput.write(data)
+            } else {
+                let line = String(format: "%@: %d tokens (%d merges, %d-character alphabet) from %llu words, %d distinct; %.1f MB in %.1fs\n",
+                                  s.output, s.vocabularySize, s.merges, s.alphabetSize, s.words, s.distinctWords,
+                                  Double(s.inputBytes) / 1e6, s.seconds)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+    }
+}
+
+/// Counting progress on one stderr line (bytes, MB/s, ETA), redrawn at most four times a
+/// second, only on a terminal.
+private final class RateLine {
+    let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(bytes: Int, total: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.25 else { return }
+        lastDraw = now
+        let rate = Double(bytes) / max(now.timeIntervalSince(start), 1e-6) / 1e6
+        let eta = rate > 0 ? Int((Double(max(total - bytes, 0)) / 1e6 / rate).rounded()) : 0
+        let line = String(format: "\rcounting words: %.1f / %.1f MB  %.1f MB/s  ETA %ds\u{1B}[K",
+                          Double(bytes) / 1e6, Double(total) / 1e6, rate, eta)
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drawn = false
+    }
+}
