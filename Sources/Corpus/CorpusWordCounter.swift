@@ -93,11 +93,7 @@ final class WordCountingWorker {
                 } else {
                     splitter.split(sentence, into: &split)
                 }
-                split.bytes.withUnsafeBufferPointer { bytes in
-                    for word in split.words {
-                        words.add(UnsafeBufferPointer(rebasing: bytes[Int(word.start)..<Int(word.end)]))
-                    }
-                }
+                split.forEachWord { words.add($0) }
                 start = end
             }
         }

@@ -43,8 +43,8 @@ public struct VocabularyJob {
 
     public func run() throws -> Summary {
         let start = Date()
-        guard let unknown = training.specialTokens.first(where: { $0 == WordPieceSettings().unknownToken }) else {
-            throw TokenizationError.input(path: "--special-tokens", detail: "must include \(WordPieceSettings().unknownToken), the WordPiece unknown token")
+        guard let unknown = training.specialTokens.first(where: { $0 == Vocabulary.unknownToken }) else {
+            throw TokenizationError.input(path: "--special-tokens", detail: "must include \(Vocabulary.unknownToken), the WordPiece unknown token")
         }
         _ = try CorpusWordCounter.totalSize(of: inputs)
         var choices = HashOrderChoices()

@@ -12,7 +12,7 @@ public struct NormalizerOptions: Sendable, Hashable {
     public var handleChineseChars = true
     public var lowercase = true
     /// `nil` follows `lowercase`, as the reference does.
-    var stripAccents: Bool? = nil
+    public var stripAccents: Bool? = nil
     public var unicode: UnicodeBehaviour = .reference
     public var preNormalization: PreNormalization = .none
 

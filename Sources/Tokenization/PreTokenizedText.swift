@@ -24,6 +24,14 @@ public struct PreTokenizedText: Sendable {
     }
 
     public init() {}
+
+    /// Calls `body` with the normalized UTF-8 bytes of each word, in order; the buffer is
+    /// valid only during the call (word counting reads it without copying).
+    public func forEachWord(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { all in
+            for word in words { body(UnsafeBufferPointer(rebasing: all[Int(word.start)..<Int(word.end)])) }
+        }
+    }
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         sourceStart.removeAll(keepingCapacity: true)

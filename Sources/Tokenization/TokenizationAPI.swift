@@ -10,7 +10,11 @@
 // - `BertTokenizer(vocabulary:normalizer:)`: what threads share; `makeEncoder()` gives each thread its `BertEncoder`.
 // - `BertEncoder.appendIDs(of:to:)`: the corpus path (ids only); `replacedInvalidSequences` counts U+FFFD repairs.
 // - `BertEncoder.encode(_:pair:options:into:)`, with `EncodeOptions(addSpecialTokens:maxLength:)`, into an `Encoding` (`ids`): the parity path.
-// - `BertTextSplitter(options:)`, `split(_:sourceBase:into:)` into a `PreTokenizedText`: normalizer + pre-tokenizer alone.
+// - `BertTextSplitter(options:)`, `split(_:sourceBase:into:)` into a `PreTokenizedText` (`forEachWord`): normalizer + pre-tokenizer alone.
 // - `NormalizerBenchmark.forEachLine`, `json`, `measure`: the line loop, output and timing of `prep normalize`.
-// - `UTF8Repair.firstInvalidOffset(_:)`: where `--on-invalid fail` stops.
+// - `UTF8Repair.firstInvalidOffset(_:)`: where `--on-invalid fail` stops; `repair(_:into:)`: U+FFFD
+//   per maximal ill-formed subpart, for readers that split text themselves (vocabulary counting).
+// - `Vocabulary.unknownToken`: the WordPiece unknown token a trained vocabulary must contain.
+// - `WordPieceTrainer`, `WordPieceTrainingOptions`, `WordCountTable`, `HashOrderChoices`,
+//   `WordPieceTrainingResult`: HF's WordPieceTrainer over word counts (`prep vocab`).
 // - `TokenizationError` (its `exitCode`: 2 bad input, 1 failure while running) and `NormalizerError`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpus
 import Foundation
+import Shards
 import Tokenization
 
 struct VocabCommand: ParsableCommand {
@@ -60,8 +61,8 @@ struct VocabCommand: ParsableCommand {
         job.training.initialAlphabet = Array(initialAlphabet.unicodeScalars)
         job.training.specialTokens = specialTokens
         job.replayedVocabularyPath = replay
-        let display = RateLine(enabled: isatty(2) == 1)
-        job.progress = { display.update(bytes: $0, total: $1) }
+        let display = ProgressDisplay(label: "counting words")
+        job.progress = { display.update(ProgressEvent(completed: $0, total: $1, unit: .bytes)) }
         try reportingErrors {
             let s: VocabularyJob.Summary
             do { s = try job.run() } catch { display.finish(); throw error }
@@ -78,37 +79,8 @@ struct VocabCommand: ParsableCommand {
                 let line = String(format: "%@: %d tokens (%d merges, %d-character alphabet) from %llu words, %d distinct; %.1f MB in %.1fs\n",
                                   s.output, s.vocabularySize, s.merges, s.alphabetSize, s.words, s.distinctWords,
                                   Double(s.inputBytes) / 1e6, s.seconds)
-                FileHandle.standardError.write(Data(line.utf8))
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
-    }
-}
-
-/// Counting progress on one stderr line (bytes, MB/s, ETA), redrawn at most four times a
-/// second, only on a terminal.
-private final class RateLine {
-    let enabled: Bool
-    private let start = Date()
-    private var lastDraw = Date.distantPast
-    private var drawn = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(bytes: Int, total: Int) {
-        guard enabled else { return }
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.25 else { return }
-        lastDraw = now
-        let rate = Double(bytes) / max(now.timeIntervalSince(start), 1e-6) / 1e6
-        let eta = rate > 0 ? Int((Double(max(total - bytes, 0)) / 1e6 / rate).rounded()) : 0
-        let line = String(format: "\rcounting words: %.1f / %.1f MB  %.1f MB/s  ETA %ds\u{1B}[K",
-                          Double(bytes) / 1e6, Double(total) / 1e6, rate, eta)
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        drawn = false
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import Corpus
-import Tokenization
+@testable import Tokenization
 
 /// `prep vocab` as a library job: the files it writes, their round trip through the
 /// tokenizer, thread independence, and one-line errors for bad input.

@@ -55,7 +55,7 @@ public enum UTF8Repair {
     /// Copies `p` into `output` with every maximal ill-formed subpart replaced by
     /// U+FFFD; returns the number of replacements.
     @discardableResult
-    static func repair(_ p: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Int {
+    public static func repair(_ p: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Int {
         output.removeAll(keepingCapacity: true)
         output.reserveCapacity(p.count + 16)
         var i = 0

@@ -25,7 +25,9 @@ struct AddedToken: Sendable, Equatable {
 
 /// WordPiece model settings (`model` in `tokenizer.json`; BERT defaults for vocab.txt).
 struct WordPieceSettings: Sendable, Equatable {
-    var unknownToken = "[UNK]"
+    /// BERT's unknown token, also what the vocabulary trainer must find among its special tokens.
+    static let defaultUnknownToken = "[UNK]"
+    var unknownToken = defaultUnknownToken
     var continuationPrefix = "##"
     var maxInputCharsPerWord = 100
     init() {}
@@ -33,6 +35,8 @@ struct WordPieceSettings: Sendable, Equatable {
 
 /// A WordPiece vocabulary: token strings by id and ids by token.
 public final class Vocabulary: @unchecked Sendable {
+    /// The WordPiece unknown token of vocab.txt files ("[UNK]").
+    public static let unknownToken = WordPieceSettings.defaultUnknownToken
     /// Token of each id. For `vocab.txt` the id is the line number; a token on several
     /// lines keeps every line here, but `id(for:)` answers the *last* one, as the
     /// reference's `HashMap::insert` does (see `duplicates`).
