@@ -68,7 +68,13 @@ let package = Package(
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
         .testTarget(name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "prepTests", dependencies: ["prep", "Shards"]),
+        .testTarget(
+            name: "prepTests",
+            dependencies: [
+                "prep", "Tokenization", "Corpus", "Shards", "Masking", "Loading", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
