@@ -33,9 +33,10 @@ final class ActivationArena {
     }
 }
 
-/// Int32 staging buffers for one batch (ids, masks, gathered rows), allocated once.
+/// Index buffers the model fills per batch (gathered masked rows and their labels, BPDec's
+/// key mask, relative-position buckets), allocated once. `UInt32`, as the batch's columns.
 final class IndexBuffer {
-    let pointer: UnsafeMutablePointer<Int32>
+    let pointer: UnsafeMutablePointer<UInt32>
     let capacity: Int
     init(_ capacity: Int) {
         self.capacity = capacity

@@ -66,7 +66,7 @@ extension RelativePositionWeights {
             for i in 0..<t {
                 for j in 0..<t {
                     let x = index(i, j)
-                    s.index.pointer[i * t + j] = Int32(x)
+                    s.index.pointer[i * t + j] = UInt32(x)
                     lo = min(lo, x); hi = max(hi, x)
                 }
             }
@@ -93,11 +93,11 @@ extension RelativePositionWeights {
 }
 
 /// Self-attention of one layer, absolute (`Attention`) or disentangled — the one call site
-/// `BertEncoder` and `TransformerBlock` share.
+/// `TransformerEncoder` and `TransformerBlock` share.
 enum LayerAttention {
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                         dropped: UnsafeMutablePointer<Float>?, qkv: UnsafePointer<Float>,
-                        mask: UnsafePointer<Int32>, shape: Attention.Shape, dropout p: Float, key: UInt64,
+                        mask: UnsafePointer<UInt32>, shape: Attention.Shape, dropout p: Float, key: UInt64,
                         scratch: UnsafeMutablePointer<Float>, relative: (RelativePositionWeights, RelativeState)?,
                         layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>) {
         guard let (r, s) = relative else {
@@ -135,7 +135,7 @@ enum LayerAttention {
     }
 }
 
-extension BertEncoder {
+extension TransformerEncoder {
     /// The relative weights with this step's buffers, or nil for absolute attention.
     func relativePair(_ s: EncoderState) -> (RelativePositionWeights, RelativeState)? {
         guard let r = relative, let rs = s.relative else { return nil }

@@ -27,9 +27,9 @@ final class ExportParityTests: XCTestCase {
             vocab = try JSONDecoder().decode([String].self, from: Data(file.metadata["vocab"]!.utf8))
             let shape = file.entries["input/input_ids"]!.shape
             var b = Batch(size: shape[0], sequenceLength: shape[1], maxPredictions: 1)
-            b.inputIDs = try file.ints("input/input_ids")
-            b.segmentIDs = try file.ints("input/token_type_ids")
-            b.attentionMask = try file.ints("input/attention_mask")
+            b.inputIDs = try file.column("input/input_ids")
+            b.segmentIDs = try file.column("input/token_type_ids")
+            b.attentionMask = try file.column("input/attention_mask")
             batch = b
         }
 
@@ -50,7 +50,7 @@ final class ExportParityTests: XCTestCase {
         XCTAssertEqual(f.file.metadata["generator"], "Scripts/reference/check_export.py")
         let m = try f.model()
         try m.stage(f.batch)
-        m.encoder.forward(m.encoderState, m.parameters.values, dropout: .none)
+        m.withInputs { m.encoder.forward(m.encoderState, m.parameters.values, dropout: .none) }
         let ref = try f.file.floats("hf/last_hidden_state")
         let h = f.config.hiddenSize, n = f.batch.size * f.batch.sequenceLength
         XCTAssertEqual(ref.count, n * h)

@@ -49,15 +49,21 @@ extension SafeTensors.File {
 
     /// The `batch/*` tensors as the loader's batch.
     func fixtureBatch() throws -> Batch {
-        let ids = try ints("batch/input_ids"), positions = try ints("batch/masked_positions")
+        let ids = try column("batch/input_ids"), positions = try column("batch/masked_positions")
         let b = entries["batch/input_ids"]!.shape[0], t = entries["batch/input_ids"]!.shape[1]
         var batch = Batch(size: b, sequenceLength: t, maxPredictions: positions.count / b)
         batch.inputIDs = ids
-        batch.segmentIDs = try ints("batch/segment_ids")
-        batch.attentionMask = try ints("batch/attention_mask")
+        batch.segmentIDs = try column("batch/segment_ids")
+        batch.attentionMask = try column("batch/attention_mask")
         batch.maskedPositions = positions
-        batch.maskedLabels = try ints("batch/masked_labels")
+        batch.maskedLabels = try column("batch/masked_labels")
         return batch
+    }
+
+    /// An integer tensor as a batch column; the reference's negative labels (padding slots)
+    /// become `Batch.noLabel`.
+    func column(_ name: String) throws -> [UInt32] {
+        try ints(name).map { $0 < 0 ? Batch.noLabel : UInt32($0) }
     }
 
     /// Every tensor of `m`'s layout from `param/<name>`.

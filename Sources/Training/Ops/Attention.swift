@@ -21,7 +21,7 @@ enum Attention {
     /// iff it is 0 there), so the mask is hashed once per step instead of three times.
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                         dropped: UnsafeMutablePointer<Float>?,
-                        qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>, shape s: Shape,
+                        qkv: UnsafePointer<Float>, mask: UnsafePointer<UInt32>, shape s: Shape,
                         dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
         precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
