@@ -107,6 +107,16 @@ public enum Checkpoint {
         optimizer.restore(step: s)
     }
 
+    /// The model of checkpoint `path` (whose state is `state`) with its weights, for
+    /// evaluation: buffers for batches of `batchSize` (default: the run's).
+    public static func loadModel(_ path: String, state: TrainerState, batchSize: Int? = nil) throws -> MaskedLanguageModel {
+        let o = state.options
+        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
+            batchSize: batchSize ?? o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions), decoder: o.decoder)
+        try load(path, into: model, optimizer: nil)
+        return model
+    }
+
     static func prune(root: String, keep: Int) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
         let steps = names.filter { $0.hasPrefix("step-") }.sorted()

@@ -67,7 +67,7 @@ public final class Trainer {
         let cfg = state?.config ?? config
         model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
             batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
-            decoder: opts.decoderSettings)
+            decoder: opts.decoder)
         optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
         if let state, let path = lastCheckpoint {
             try Checkpoint.load(path, into: model, optimizer: optimizer)

@@ -70,7 +70,7 @@ final class ExportParityTests: XCTestCase {
         let f = try ExportFixture()
         let m = try f.model()
         let dir = temporaryPath("drbert-export")
-        var o = TrainingOptions(); o.decoder = "bpdec"
+        var o = TrainingOptions(); o.decoder = DecoderOptions(kind: .bpdec)
         let adam = AdamW(layout: m.parameters.layout, weightDecay: 0.01)
         let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: f.config, options: o, sourceState: Data())
         _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: adam)

@@ -61,11 +61,3 @@ public struct BPDecChoices: Sendable, Equatable {
     public var mixed: [Bool]
     public init(unmasked: [Bool], mixed: [Bool]) { self.unmasked = unmasked; self.mixed = mixed }
 }
-
-extension TrainingOptions {
-    /// The decoder a run trains with: its stored settings, or the defaults for `decoder`
-    /// (runs written before decoder settings existed).
-    public var decoderSettings: DecoderOptions {
-        decoderOptions ?? DecoderOptions(kind: DecoderOptions.Kind(rawValue: decoder) ?? .mlm)
-    }
-}
