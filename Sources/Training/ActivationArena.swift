@@ -47,11 +47,11 @@ final class IndexBuffer {
 }
 
 /// The largest batch the preallocated buffers must hold.
-public struct BatchCapacity: Sendable, Equatable, Codable {
-    public var batchSize: Int
-    public var sequenceLength: Int
-    public var maxPredictions: Int
-    public init(batchSize: Int, sequenceLength: Int, maxPredictions: Int) {
+struct BatchCapacity: Sendable, Equatable, Codable {
+    var batchSize: Int
+    var sequenceLength: Int
+    var maxPredictions: Int
+    init(batchSize: Int, sequenceLength: Int, maxPredictions: Int) {
         self.batchSize = batchSize; self.sequenceLength = sequenceLength; self.maxPredictions = maxPredictions
     }
     var rows: Int { batchSize * sequenceLength }

@@ -18,7 +18,7 @@ public final class SyntheticBatchSource: BatchSource {
     /// Tokens are drawn from a small set of repeating patterns when `learnable`, so the MLM
     /// loss can fall well below log(V).
     let learnable: Bool
-    public private(set) var drawn = 0
+    private(set) var drawn = 0
     var batch: Batch
 
     public init(vocabularySize: Int, batchSize: Int, length: Int, maxPredictions: Int, seed: UInt64,

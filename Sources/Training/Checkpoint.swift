@@ -21,11 +21,11 @@ public struct TrainerState: Codable, Sendable {
 /// `RUN/checkpoints/latest` (the directory's name) is replaced atomically last — a crash at
 /// any point leaves the previous checkpoint as the newest complete one.
 public enum Checkpoint {
-    public static func directory(run: String) -> String { (run as NSString).appendingPathComponent("checkpoints") }
+    static func directory(run: String) -> String { (run as NSString).appendingPathComponent("checkpoints") }
 
-    public static func name(step: Int) -> String { String(format: "step-%08d", step) }
+    static func name(step: Int) -> String { String(format: "step-%08d", step) }
 
-    public static func save(run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
+    static func save(run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
                             keep: Int = 2) throws -> String {
         let root = directory(run: run)
         let fm = FileManager.default
@@ -91,7 +91,7 @@ public enum Checkpoint {
     }
 
     /// Loads weights (and moments, when `optimizer` is given) into preallocated arenas.
-    public static func load(_ path: String, into model: MaskedLanguageModel, optimizer: AdamW?) throws {
+    static func load(_ path: String, into model: MaskedLanguageModel, optimizer: AdamW?) throws {
         let w = try SafeTensors.File(path: path + "/model.safetensors")
         let p = model.parameters
         for t in p.layout.tensors { try w.read(t.name, into: p.value(t)) }

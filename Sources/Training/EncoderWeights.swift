@@ -1,12 +1,12 @@
 /// Offsets of one encoder layer's tensors in the parameter arena.
-public struct EncoderLayerWeights: Sendable {
+struct EncoderLayerWeights: Sendable {
     /// query | key | value weights, contiguous: a (3H, H) matrix for one fused GEMM.
-    public var qkvWeight: Int, qkvBias: Int
-    public var attentionOutWeight: Int, attentionOutBias: Int
-    public var attentionNormWeight: Int, attentionNormBias: Int
-    public var intermediateWeight: Int, intermediateBias: Int
-    public var outputWeight: Int, outputBias: Int
-    public var outputNormWeight: Int, outputNormBias: Int
+    var qkvWeight: Int, qkvBias: Int
+    var attentionOutWeight: Int, attentionOutBias: Int
+    var attentionNormWeight: Int, attentionNormBias: Int
+    var intermediateWeight: Int, intermediateBias: Int
+    var outputWeight: Int, outputBias: Int
+    var outputNormWeight: Int, outputNormBias: Int
 
     static func register(layer l: Int, config c: ModelConfig, prefix: String,
                          into p: inout ParameterLayout) -> EncoderLayerWeights {
@@ -37,8 +37,8 @@ public struct EncoderLayerWeights: Sendable {
     }
 }
 
-public struct EmbeddingWeights: Sendable {
-    public var word: Int, position: Int, tokenType: Int, normWeight: Int, normBias: Int
+struct EmbeddingWeights: Sendable {
+    var word: Int, position: Int, tokenType: Int, normWeight: Int, normBias: Int
 
     static func register(config c: ModelConfig, prefix: String, into p: inout ParameterLayout) -> EmbeddingWeights {
         let n = "\(prefix)embeddings."

@@ -1,13 +1,13 @@
 /// BERT's MLM head (HF `BertOnlyMLMHead`): dense → GELU → LayerNorm → tied word embeddings
 /// plus a bias. It runs only on the gathered masked rows: the [M, V] projection is the most
 /// expensive GEMM of a small model, and gathering first is worth 2-3x.
-public struct MLMHead: Sendable {
-    public var denseWeight: Int, denseBias: Int, normWeight: Int, normBias: Int, outputBias: Int
+struct MLMHead: Sendable {
+    var denseWeight: Int, denseBias: Int, normWeight: Int, normBias: Int, outputBias: Int
     /// The tied decoder weight: the encoder's word embeddings (V, H).
-    public var wordEmbeddings: Int
-    public let hidden: Int, vocabulary: Int, eps: Float
+    var wordEmbeddings: Int
+    let hidden: Int, vocabulary: Int, eps: Float
 
-    public static func register(config c: ModelConfig, wordEmbeddings: Int, into p: inout ParameterLayout) -> MLMHead {
+    static func register(config c: ModelConfig, wordEmbeddings: Int, into p: inout ParameterLayout) -> MLMHead {
         let h = c.hiddenSize
         return MLMHead(denseWeight: p.add("cls.predictions.transform.dense.weight", [h, h]),
                        denseBias: p.add("cls.predictions.transform.dense.bias", [h]),

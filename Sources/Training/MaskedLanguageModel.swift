@@ -1,29 +1,29 @@
 import Batches
 
 /// Result of one forward pass over a batch.
-public struct StepOutput: Sendable, Equatable {
-    public var lossSum: Double
-    public var predictions: Int
-    public var correct: Int
-    public var tokens: Int
-    public var loss: Double { predictions > 0 ? lossSum / Double(predictions) : 0 }
-    public var accuracy: Double { predictions > 0 ? Double(correct) / Double(predictions) : 0 }
+struct StepOutput: Sendable, Equatable {
+    var lossSum: Double
+    var predictions: Int
+    var correct: Int
+    var tokens: Int
+    var loss: Double { predictions > 0 ? lossSum / Double(predictions) : 0 }
+    var accuracy: Double { predictions > 0 ? Double(correct) / Double(predictions) : 0 }
 }
 
 /// The pretraining model: `TransformerEncoder`, the decoder `--decoder` selects (Decoders/)
 /// and the MLM head, with its parameter and activation arenas.
 public final class MaskedLanguageModel {
-    public let config: ModelConfig
-    public let capacity: BatchCapacity
-    public let parameters: ParameterArena
-    public let encoder: TransformerEncoder
-    public let head: MLMHead
+    let config: ModelConfig
+    let capacity: BatchCapacity
+    let parameters: ParameterArena
+    let encoder: TransformerEncoder
+    let head: MLMHead
     /// The decoder between encoder and head (`--decoder`, see Decoders/).
-    public let decoderOptions: DecoderOptions
+    let decoderOptions: DecoderOptions
     let decoder: MLMDecoder
     let decoderState: DecoderState
     /// BPDec: replay these random choices instead of drawing them (parity tests).
-    public var bpdecChoices: BPDecChoices?
+    var bpdecChoices: BPDecChoices?
     let arena: ActivationArena
     let encoderState: EncoderState
     let headState: MLMHeadState
@@ -33,7 +33,7 @@ public final class MaskedLanguageModel {
     /// `Parallel.threads` when the per-thread scratch was sized; more threads would overrun it.
     let threadCapacity: Int
 
-    public init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws {
+    init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws {
         try config.validate()
         try decoderOptions.validate()
         guard capacity.sequenceLength <= config.maxPositionEmbeddings else {
@@ -60,7 +60,7 @@ public final class MaskedLanguageModel {
     }
 
     /// BERT initialisation from a seed.
-    public func initializeWeights(seed: UInt64) {
+    func initializeWeights(seed: UInt64) {
         parameters.initialize(std: config.initializerRange, seed: seed,
                               paddingRows: ["bert.embeddings.word_embeddings.weight": config.padTokenId])
     }
@@ -118,7 +118,7 @@ public final class MaskedLanguageModel {
 
     /// Forward pass; also prepares ∂(gradientScale · loss)/∂logits for `backward()`.
     @discardableResult
-    public func forward(_ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1) throws -> StepOutput {
+    func forward(_ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1) throws -> StepOutput {
         precondition(Parallel.threads <= threadCapacity, "Parallel.threads raised after the model was built")
         try stage(batch)
         lastDropout = dropout
@@ -129,7 +129,7 @@ public final class MaskedLanguageModel {
     }
 
     /// Accumulates gradients of the last forward into `parameters.gradients`.
-    public func backward() {
+    func backward() {
         let P = parameters.values, G = parameters.gradients, s = encoderState
         head.backward(dHidden: s.scratch.dHidden, hiddenRows: s.batch * s.length, headState, P, G)
         withInputs { decoderBackward(dropout: lastDropout) }
@@ -148,7 +148,7 @@ public final class MaskedLanguageModel {
 
     /// Matmul FLOPs of one forward+backward on `tokens` positions with `predictions`
     /// masked rows and sequence length `length` (6·params·tokens convention plus attention).
-    public func flopsPerStep(batch: Int, length: Int, predictions: Int) -> Double {
+    func flopsPerStep(batch: Int, length: Int, predictions: Int) -> Double {
         let c = config, h = Double(c.hiddenSize), i = Double(c.intermediateSize), n = Double(batch * length)
         let layerParams = 4 * h * h + 2 * h * i
         let encoder = 6 * n * layerParams * Double(c.numHiddenLayers)

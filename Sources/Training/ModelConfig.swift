@@ -33,7 +33,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case maxRelativePositions = "max_relative_positions"
     }
 
-    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+    init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
                 intermediateSize: Int) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
@@ -59,7 +59,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         maxRelativePositions = try c.decodeIfPresent(Int.self, forKey: .maxRelativePositions) ?? 512
     }
 
-    public func validate(source: String = "config") throws {
+    func validate(source: String = "config") throws {
         guard hiddenSize > 0, numHiddenLayers > 0, numAttentionHeads > 0, intermediateSize > 0, vocabSize > 0 else {
             throw TrainingError.badConfig(source, "sizes must be positive")
         }

@@ -4,7 +4,7 @@ import Foundation
 public enum ModelSize: String, CaseIterable, Sendable {
     case tiny, mini, small, base
 
-    public func config(vocabularySize v: Int) -> ModelConfig {
+    func config(vocabularySize v: Int) -> ModelConfig {
         switch self {
         case .tiny: return ModelConfig(vocabSize: v, hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
         case .mini: return ModelConfig(vocabSize: v, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024)
@@ -41,7 +41,7 @@ public enum ModelSource: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     /// The config for data of `vocabularySize` ids; a vocabulary size in the file must agree.
-    public func config(vocabularySize: Int) throws -> ModelConfig {
+    func config(vocabularySize: Int) throws -> ModelConfig {
         let path: String
         switch self {
         case let .size(s): return s.config(vocabularySize: vocabularySize)

@@ -1,15 +1,15 @@
 import Foundation
 
-/// DeBERTa's relative-position machinery for `--attention disentangled` (MODEL-NOTES.md):
+/// DeBERTa's relative-position machinery for `--attention disentangled`:
 /// one table R [2k, H] shared by every layer, LayerNorm-ed once per forward
 /// (`norm_rel_ebd = layer_norm`), projected in each layer by that layer's own query and key
 /// weights (`share_att_key`), and log-bucketed relative positions (v2/v3:
 /// `position_buckets` k = 256, `max_relative_positions` 512).
 /// Tensor names follow HF `DebertaV2Encoder`: `encoder.rel_embeddings.weight`,
 /// `encoder.LayerNorm.{weight,bias}` (with our `bert.` prefix).
-public struct RelativePositionWeights: Sendable {
-    public var table: Int, normWeight: Int, normBias: Int
-    public let buckets: Int, maxPosition: Int
+struct RelativePositionWeights: Sendable {
+    var table: Int, normWeight: Int, normBias: Int
+    let buckets: Int, maxPosition: Int
 
     static func register(config c: ModelConfig, prefix: String, into p: inout ParameterLayout) -> RelativePositionWeights {
         let n = "\(prefix)encoder."

@@ -19,7 +19,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var batchSize: Int = 32
     public var learningRate: Float = 1e-4
     public var warmupSteps: Int = 0
-    public var decay: LearningRateSchedule.Decay = .linear
+    public var decay: LearningRateDecay = .linear
     public var weightDecay: Float = 0.01
     public var maxGradNorm: Float = 1.0
     public var gradientAccumulation: Int = 1
@@ -35,7 +35,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public var schedule: LearningRateSchedule {
+    var schedule: LearningRateSchedule {
         LearningRateSchedule(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps, decay: decay)
     }
 
@@ -66,7 +66,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
-        decay = try c.decodeIfPresent(LearningRateSchedule.Decay.self, forKey: .decay) ?? d.decay
+        decay = try c.decodeIfPresent(LearningRateDecay.self, forKey: .decay) ?? d.decay
         weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? d.weightDecay
         maxGradNorm = try c.decodeIfPresent(Float.self, forKey: .maxGradNorm) ?? d.maxGradNorm
         gradientAccumulation = try c.decodeIfPresent(Int.self, forKey: .gradientAccumulation) ?? d.gradientAccumulation

@@ -1,13 +1,13 @@
 /// The BERT encoder (HF `BertModel` without pooler): embeddings then post-LN layers.
-public struct TransformerEncoder {
-    public let config: ModelConfig
-    public let embeddings: EmbeddingWeights
-    public let layers: [EncoderLayerWeights]
+struct TransformerEncoder {
+    let config: ModelConfig
+    let embeddings: EmbeddingWeights
+    let layers: [EncoderLayerWeights]
     /// Disentangled attention's shared relative table (nil: absolute BERT attention).
-    public var relative: RelativePositionWeights? = nil
+    var relative: RelativePositionWeights? = nil
 
     /// Registers the encoder's tensors (`prefix` "bert." gives `BertForMaskedLM` names).
-    public static func register(config: ModelConfig, prefix: String = "bert.",
+    static func register(config: ModelConfig, prefix: String = "bert.",
                                 into p: inout ParameterLayout) -> TransformerEncoder {
         let e = EmbeddingWeights.register(config: config, prefix: prefix, into: &p)
         let l = (0..<config.numHiddenLayers).map { EncoderLayerWeights.register(layer: $0, config: config, prefix: prefix, into: &p) }

@@ -82,7 +82,7 @@ struct Train: ParsableCommand {
         guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
         guard EncoderAttention(rawValue: attention) != nil else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
         do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
-        guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
+        guard LearningRateDecay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
         if let m = mask, StreamCommand.strategy(m) == nil { throw ValidationError("--mask must be token, whole-word, span or ngram:N") }
@@ -101,7 +101,7 @@ struct Train: ParsableCommand {
         var o = TrainingOptions()
         o.model = ModelSource(model); o.decoder = decoderOptions; o.attention = EncoderAttention(rawValue: attention)!
         o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
-        o.warmupSteps = warmup; o.decay = LearningRateSchedule.Decay(rawValue: decay)!; o.weightDecay = weightDecay
+        o.warmupSteps = warmup; o.decay = LearningRateDecay(rawValue: decay)!; o.weightDecay = weightDecay
         o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
         o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads

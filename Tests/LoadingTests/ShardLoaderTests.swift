@@ -67,6 +67,39 @@ final class ShardLoaderTests: XCTestCase {
         XCTAssert(a[7]!.contains(1), "segment B present")
     }
 
+    /// Read units smaller than a block (`blockRecords`) hold the same samples as whole blocks;
+    /// a unit's decompressed records read as `ShardReader.read` decodes them.
+    func testBlockPiecesHoldTheSameSamples() throws {
+        let dir = try temporaryDirectory(self)
+        try writeInstanceDataset(at: dir, records: 150, shards: 2)
+        func samples(_ o: LoaderOptions) throws -> [Int: [UInt32]] {
+            var out: [Int: [UInt32]] = [:]
+            let loader = try StreamingLoader(directories: [dir], options: o)
+            while let b = try loader.next() {
+                for (row, i) in b.sampleIndices.enumerated() {
+                    let L = b.sequenceLength, P = b.maxPredictions
+                    out[i] = Array(b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }) + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                }
+            }
+            return out
+        }
+        var pieces = options(); pieces.blockRecords = 3
+        XCTAssertEqual(try samples(pieces), try samples(options()))
+
+        let reader = try ShardReader(path: Dataset.shardPath(in: dir, index: 0))
+        let block = reader.recordRange(ofBlock: 1)
+        let unit = (block.lowerBound + 1)..<block.upperBound
+        let contents = try reader.contents(ofRecords: unit)
+        var record = ShardRecord(columnCount: reader.schema.fields.count)
+        for i in unit {
+            try reader.read(i, into: &record)
+            for f in record.columns.indices {
+                let c = contents.column(f, ofRecord: i)
+                XCTAssertEqual((0..<c.count).map { c[$0] }, record.columns[f], "record \(i) column \(f)")
+            }
+        }
+    }
+
     func testMixingTwoDirectoriesNumbersSamplesAcrossThem() throws {
         let a = try temporaryDirectory(self), b = try temporaryDirectory(self)
         try writeInstanceDataset(at: a, records: 50, shards: 1)

@@ -17,11 +17,7 @@ final class ExportParityTests: XCTestCase {
         let vocab: [String]
 
         init() throws {
-            if let path = ProcessInfo.processInfo.environment["DRBERT_EXPORT_FIXTURE"] {
-                file = try SafeTensors.File(path: path)
-            } else {
-                file = try .testFixture("bert_export_parity")
-            }
+            file = try .testFixture("bert_export_parity", unlessSetIn: "DRBERT_EXPORT_FIXTURE")
             config = try file.fixtureConfig()
             stateDictKeys = try JSONDecoder().decode([String].self, from: Data(file.metadata["state_dict_keys"]!.utf8))
             vocab = try JSONDecoder().decode([String].self, from: Data(file.metadata["vocab"]!.utf8))

@@ -13,11 +13,7 @@ struct ParityFixture {
     /// The committed fixture, or a freshly generated one named by `DRBERT_TRAIN_FIXTURE`
     /// (Scripts/parity/train-bert).
     init() throws {
-        if let path = ProcessInfo.processInfo.environment["DRBERT_TRAIN_FIXTURE"] {
-            file = try SafeTensors.File(path: path)
-        } else {
-            file = try .testFixture("bert_tiny_parity")
-        }
+        file = try .testFixture("bert_tiny_parity", unlessSetIn: "DRBERT_TRAIN_FIXTURE")
         config = try file.fixtureConfig()
         batch = try file.fixtureBatch()
         let opt = try JSONSerialization.jsonObject(with: Data(file.metadata["optimizer"]!.utf8)) as! [String: Any]
@@ -35,6 +31,13 @@ struct ParityFixture {
 /// Reading the fixtures the reference scripts write (`Scripts/reference/bert_reference.py`,
 /// `decoders_reference.py`): the same `config` metadata, `batch/*` and `param/*` tensors.
 extension SafeTensors.File {
+    /// The file the environment variable `variable` names when it is set (a freshly generated
+    /// fixture, for a live check), else the committed `Fixtures/<name>.safetensors`.
+    static func testFixture(_ name: String, unlessSetIn variable: String) throws -> SafeTensors.File {
+        if let path = ProcessInfo.processInfo.environment[variable] { return try SafeTensors.File(path: path) }
+        return try testFixture(name)
+    }
+
     /// `Fixtures/<name>.safetensors` from the test bundle.
     static func testFixture(_ name: String) throws -> SafeTensors.File {
         guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {

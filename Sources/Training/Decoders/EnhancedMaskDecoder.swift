@@ -1,5 +1,4 @@
-/// DeBERTa's Enhanced Mask Decoder (microsoft/DeBERTa `apps/models/masked_language_model.py`,
-/// summarised in MODEL-NOTES.md):
+/// DeBERTa's Enhanced Mask Decoder (microsoft/DeBERTa `apps/models/masked_language_model.py`):
 ///
 ///     H   = output of encoder layer L−1
 ///     q₀  = H + W_pos[position]                 (raw lookup: no LayerNorm, no dropout)

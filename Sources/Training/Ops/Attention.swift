@@ -5,7 +5,7 @@ import Foundation
 /// Layout: `qkv` is [B·T, 3H] (query | key | value columns, each split into A heads of d_h);
 /// `context` is [B·T, H]; `probs` keeps the softmax [B, A, T, T] for the backward.
 /// Each (batch, head) pair is a few 128×64 GEMMs — too small for a threaded BLAS — so we
-/// parallelise over pairs ourselves with OpenBLAS held at one thread (MODEL-NOTES.md).
+/// parallelise over pairs ourselves with OpenBLAS held at one thread.
 /// Keys where `mask == 0` get probability exactly 0, as HF's additive finfo.min mask does.
 enum Attention {
     struct Shape {
