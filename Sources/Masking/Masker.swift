@@ -53,6 +53,17 @@ public struct Masker: Sendable {
         labels.append(contentsOf: UnsafeBufferPointer(start: ws.gatheredLabels, count: m))
     }
 
+    /// Masks `ids` in place (a row of a batch, say) and hands `body` the masked positions,
+    /// ascending, and their original ids, which live in `workspace` and are valid only inside
+    /// `body`: no copy of the sequence and, once the workspace has grown, no allocation.
+    public func mask<R: RandomNumberGenerator, T>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, workspace ws: inout MaskingWorkspace, using random: inout R,
+        _ body: (_ positions: UnsafeBufferPointer<UInt32>, _ labels: UnsafeBufferPointer<UInt32>) throws -> T
+    ) rethrows -> T {
+        let m = mask(ids, workspace: &ws, using: &random)
+        return try body(UnsafeBufferPointer(start: ws.gathered, count: m), UnsafeBufferPointer(start: ws.gatheredLabels, count: m))
+    }
+
     /// The masking itself, on one sequence in place: returns how many positions were masked;
     /// they are in `ws.gathered` (ascending) with their original ids in `ws.gatheredLabels`.
     func mask<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, workspace ws: inout MaskingWorkspace,

@@ -386,6 +386,49 @@ public final class ShardReader: @unchecked Sendable {
         buffer.count = rawBytes
     }
 
+    /// Records `range` (all in one block) in a buffer of their own, their block decompressed
+    /// and verified now and the records checked as `read` checks them; the cache is left
+    /// alone. Errors name `range`'s first record as the one being read.
+    public func contents(ofRecords range: Range<Int>) throws -> ShardBlockContents {
+        try checkInRange(range.lowerBound)
+        try checkInRange(range.upperBound - 1)
+        let b = block(ofRecord: range.lowerBound)
+        precondition(block(ofRecord: range.upperBound - 1) == b, "records \(range) span more than one block")
+        lock.lock()
+        let context = spareContexts.popLast() ?? ZSTD_createDCtx()
+        lock.unlock()
+        guard let context else { throw ShardError.io(path: path, detail: "cannot create a zstd decompression context") }
+        defer { lock.lock(); spareContexts.append(context); lock.unlock() }
+        let buffer = Self.spareBuffers.take()
+        do {
+            try decompress(b, into: buffer, forRecord: range.lowerBound, context: context)
+            let lastInBlock = recordRange(ofBlock: b).upperBound - 1
+            let p = UnsafeRawPointer(buffer.base)
+            let widths = types.map(ShardLayout.width)
+            var starts: [Int] = []
+            starts.reserveCapacity(range.count)
+            for index in range {
+                let r = recordTable + index * ShardLayout.recordEntryBytes
+                let start = Int(r.le(4, UInt32.self))
+                let end = index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+                var o = start
+                for w in widths {
+                    guard o + 4 <= end else { throw overrun(b, index) }
+                    let n = Int(p.le(o, UInt32.self))
+                    o += 4
+                    guard n <= (end - o) / w else { throw overrun(b, index) }
+                    o += n * w
+                }
+                guard o == end else { throw overrun(b, index) }
+                starts.append(start)
+            }
+            return ShardBlockContents(records: range, buffer: buffer, widths: widths, starts: starts)
+        } catch {
+            Self.spareBuffers.give([buffer])
+            throw error
+        }
+    }
+
     /// Verifies block `b` completely: checksum, header, decompression and the layout of
     /// every record in it. Used by `Dataset.verify`; does not disturb the cache.
     func verifyBlock(_ b: Int) throws {

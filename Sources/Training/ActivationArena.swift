@@ -33,9 +33,10 @@ final class ActivationArena {
     }
 }
 
-/// Int32 staging buffers for one batch (ids, masks, gathered rows), allocated once.
+/// Index buffers the model fills per batch (gathered masked rows and their labels, BPDec's
+/// key mask, relative-position buckets), allocated once. `UInt32`, as the batch's columns.
 final class IndexBuffer {
-    let pointer: UnsafeMutablePointer<Int32>
+    let pointer: UnsafeMutablePointer<UInt32>
     let capacity: Int
     init(_ capacity: Int) {
         self.capacity = capacity
@@ -46,11 +47,11 @@ final class IndexBuffer {
 }
 
 /// The largest batch the preallocated buffers must hold.
-public struct BatchCapacity: Sendable, Equatable, Codable {
-    public var batchSize: Int
-    public var sequenceLength: Int
-    public var maxPredictions: Int
-    public init(batchSize: Int, sequenceLength: Int, maxPredictions: Int) {
+struct BatchCapacity: Sendable, Equatable, Codable {
+    var batchSize: Int
+    var sequenceLength: Int
+    var maxPredictions: Int
+    init(batchSize: Int, sequenceLength: Int, maxPredictions: Int) {
         self.batchSize = batchSize; self.sequenceLength = sequenceLength; self.maxPredictions = maxPredictions
     }
     var rows: Int { batchSize * sequenceLength }

@@ -3,18 +3,18 @@ import Foundation
 /// AdamW (Loshchilov & Hutter), matching `torch.optim.AdamW`: decoupled weight decay
 /// p ← p·(1 − lr·wd) applied before the Adam update, bias-corrected moments.
 /// Weight decay is skipped for tensors whose `decays` is false (biases, LayerNorm).
-public final class AdamW {
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.999
-    public var epsilon: Float = 1e-6
-    public var weightDecay: Float
+final class AdamW {
+    var beta1: Float = 0.9
+    var beta2: Float = 0.999
+    var epsilon: Float = 1e-6
+    var weightDecay: Float
     /// Optimizer steps taken (the bias-correction exponent).
-    public private(set) var step = 0
-    public let firstMoment: UnsafeMutablePointer<Float>
-    public let secondMoment: UnsafeMutablePointer<Float>
+    private(set) var step = 0
+    let firstMoment: UnsafeMutablePointer<Float>
+    let secondMoment: UnsafeMutablePointer<Float>
     let layout: ParameterLayout
 
-    public init(layout: ParameterLayout, weightDecay: Float) {
+    init(layout: ParameterLayout, weightDecay: Float) {
         self.layout = layout
         self.weightDecay = weightDecay
         firstMoment = .allocate(capacity: max(1, layout.count))
@@ -32,7 +32,7 @@ public final class AdamW {
     /// With `zeroingGradients` it also clears each gradient once read, instead of the
     /// trainer's separate `zeroGradients` pass before the next step (one pass over all
     /// gradients fewer: 45 MB for `mini`); the gradients are then no longer readable.
-    public func update(_ arena: ParameterArena, lr: Float, gradientScale: Float = 1, zeroingGradients: Bool = false) {
+    func update(_ arena: ParameterArena, lr: Float, gradientScale: Float = 1, zeroingGradients: Bool = false) {
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
         let c1 = 1 - Float(pow(Double(b1), Double(step)))
@@ -79,7 +79,7 @@ public final class AdamW {
     /// left unscaled. `norm`, when given, is the gradients' global norm already computed (the
     /// trainer checks it is finite first). Returns the norm before clipping.
     @discardableResult
-    public func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil,
+    func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil,
                               zeroingGradients: Bool = false) -> Double {
         let norm = norm ?? arena.gradientNorm()
         update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm), zeroingGradients: zeroingGradients)
@@ -87,13 +87,13 @@ public final class AdamW {
     }
 
     /// Restores the step count (with the moments loaded separately) on resume.
-    public func restore(step: Int) { self.step = step }
+    func restore(step: Int) { self.step = step }
 }
 
 /// Scales all gradients so their global L2 norm is at most `maxNorm`
 /// (`torch.nn.utils.clip_grad_norm_`: coefficient maxNorm / (norm + 1e-6)). Returns the norm before clipping.
 @discardableResult
-public func clipGradientNorm(_ arena: ParameterArena, maxNorm: Float) -> Double {
+func clipGradientNorm(_ arena: ParameterArena, maxNorm: Float) -> Double {
     let norm = arena.gradientNorm()
     let c = clipCoefficient(norm: norm, maxNorm: maxNorm)
     if c != 1 {
@@ -113,18 +113,21 @@ func clipCoefficient(norm: Double, maxNorm: Float) -> Float {
 
 /// Linear warmup to the peak rate, then linear or cosine decay to 0 at `totalSteps`.
 /// Steps count from 1 (the first update uses lr·1/warmup, not 0 as HF's scheduler does).
-public struct LearningRateSchedule: Codable, Sendable, Equatable {
-    public enum Decay: String, Codable, Sendable { case linear, cosine, constant }
-    public var peak: Float
-    public var warmupSteps: Int
-    public var totalSteps: Int
-    public var decay: Decay
+/// How the learning rate falls after warmup (`--decay`).
+public enum LearningRateDecay: String, Codable, Sendable, CaseIterable { case linear, cosine, constant }
 
-    public init(peak: Float, warmupSteps: Int, totalSteps: Int, decay: Decay = .linear) {
+struct LearningRateSchedule: Codable, Sendable, Equatable {
+    typealias Decay = LearningRateDecay
+    var peak: Float
+    var warmupSteps: Int
+    var totalSteps: Int
+    var decay: Decay
+
+    init(peak: Float, warmupSteps: Int, totalSteps: Int, decay: Decay = .linear) {
         self.peak = peak; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps; self.decay = decay
     }
 
-    public func rate(at step: Int) -> Float {
+    func rate(at step: Int) -> Float {
         if warmupSteps > 0 && step <= warmupSteps { return peak * Float(step) / Float(warmupSteps) }
         let progress = Double(step - warmupSteps) / Double(max(1, totalSteps - warmupSteps))
         switch decay {

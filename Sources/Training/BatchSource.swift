@@ -18,7 +18,7 @@ public final class SyntheticBatchSource: BatchSource {
     /// Tokens are drawn from a small set of repeating patterns when `learnable`, so the MLM
     /// loss can fall well below log(V).
     let learnable: Bool
-    public private(set) var drawn = 0
+    private(set) var drawn = 0
     var batch: Batch
 
     public init(vocabularySize: Int, batchSize: Int, length: Int, maxPredictions: Int, seed: UInt64,
@@ -39,8 +39,8 @@ public final class SyntheticBatchSource: BatchSource {
             // uniforms), so the MLM loss can fall well below ln(V) within a few dozen steps.
             for i in 0..<t {
                 let k = r * t + i
-                let tok = learnable ? Int32(5 + (rng.next() % v) * (rng.next() % v) * (rng.next() % v) / (v * v))
-                                    : Int32(5 + rng.next() % v)
+                let tok = learnable ? UInt32(5 + (rng.next() % v) * (rng.next() % v) * (rng.next() % v) / (v * v))
+                                    : UInt32(5 + rng.next() % v)
                 batch.inputIDs[k] = i < real ? tok : 0
                 batch.attentionMask[k] = i < real ? 1 : 0
                 batch.segmentIDs[k] = i < real && i >= real / 2 ? 1 : 0
@@ -53,12 +53,12 @@ public final class SyntheticBatchSource: BatchSource {
                 let slot = r * maxPredictions + k
                 if k < sorted.count {
                     let p = sorted[k]
-                    batch.maskedPositions[slot] = Int32(p)
+                    batch.maskedPositions[slot] = UInt32(p)
                     batch.maskedLabels[slot] = batch.inputIDs[r * t + p]
                     batch.inputIDs[r * t + p] = 3  // [MASK]
                 } else {
                     batch.maskedPositions[slot] = 0
-                    batch.maskedLabels[slot] = -1
+                    batch.maskedLabels[slot] = Batch.noLabel
                 }
             }
             batch.sampleIndices[r] = (drawn - 1) * batchSize + r

@@ -21,11 +21,11 @@ public struct TrainerState: Codable, Sendable {
 /// `RUN/checkpoints/latest` (the directory's name) is replaced atomically last — a crash at
 /// any point leaves the previous checkpoint as the newest complete one.
 public enum Checkpoint {
-    public static func directory(run: String) -> String { (run as NSString).appendingPathComponent("checkpoints") }
+    static func directory(run: String) -> String { (run as NSString).appendingPathComponent("checkpoints") }
 
-    public static func name(step: Int) -> String { String(format: "step-%08d", step) }
+    static func name(step: Int) -> String { String(format: "step-%08d", step) }
 
-    public static func save(run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
+    static func save(run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
                             keep: Int = 2) throws -> String {
         let root = directory(run: run)
         let fm = FileManager.default
@@ -91,7 +91,7 @@ public enum Checkpoint {
     }
 
     /// Loads weights (and moments, when `optimizer` is given) into preallocated arenas.
-    public static func load(_ path: String, into model: MaskedLanguageModel, optimizer: AdamW?) throws {
+    static func load(_ path: String, into model: MaskedLanguageModel, optimizer: AdamW?) throws {
         let w = try SafeTensors.File(path: path + "/model.safetensors")
         let p = model.parameters
         for t in p.layout.tensors { try w.read(t.name, into: p.value(t)) }
@@ -105,6 +105,16 @@ public enum Checkpoint {
             throw TrainingError.badCheckpoint(path + "/optimizer.safetensors", "metadata has no step")
         }
         optimizer.restore(step: s)
+    }
+
+    /// The model of checkpoint `path` (whose state is `state`) with its weights, for
+    /// evaluation: buffers for batches of `batchSize` (default: the run's).
+    public static func loadModel(_ path: String, state: TrainerState, batchSize: Int? = nil) throws -> MaskedLanguageModel {
+        let o = state.options
+        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
+            batchSize: batchSize ?? o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions), decoder: o.decoder)
+        try load(path, into: model, optimizer: nil)
+        return model
     }
 
     static func prune(root: String, keep: Int) {

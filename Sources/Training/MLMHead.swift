@@ -1,13 +1,13 @@
 /// BERT's MLM head (HF `BertOnlyMLMHead`): dense → GELU → LayerNorm → tied word embeddings
 /// plus a bias. It runs only on the gathered masked rows: the [M, V] projection is the most
-/// expensive GEMM of a small model, and gathering first is worth 2-3x (MODEL-NOTES.md).
-public struct MLMHead: Sendable {
-    public var denseWeight: Int, denseBias: Int, normWeight: Int, normBias: Int, outputBias: Int
+/// expensive GEMM of a small model, and gathering first is worth 2-3x.
+struct MLMHead: Sendable {
+    var denseWeight: Int, denseBias: Int, normWeight: Int, normBias: Int, outputBias: Int
     /// The tied decoder weight: the encoder's word embeddings (V, H).
-    public var wordEmbeddings: Int
-    public let hidden: Int, vocabulary: Int, eps: Float
+    var wordEmbeddings: Int
+    let hidden: Int, vocabulary: Int, eps: Float
 
-    public static func register(config c: ModelConfig, wordEmbeddings: Int, into p: inout ParameterLayout) -> MLMHead {
+    static func register(config c: ModelConfig, wordEmbeddings: Int, into p: inout ParameterLayout) -> MLMHead {
         let h = c.hiddenSize
         return MLMHead(denseWeight: p.add("cls.predictions.transform.dense.weight", [h, h]),
                        denseBias: p.add("cls.predictions.transform.dense.bias", [h]),
@@ -37,13 +37,11 @@ final class MLMHeadState {
 }
 
 extension MLMHead {
-    /// Gathers rows `s.rows` of `hidden` [·, H], runs the head and the cross-entropy;
-    /// leaves ∂(gradientScale · mean loss)/∂logits in `s.logits`. Returns (loss sum, hits).
-    func forward(hidden: UnsafePointer<Float>, _ s: MLMHeadState, _ P: UnsafeMutablePointer<Float>,
-                 gradientScale: Float) -> (lossSum: Double, hits: Int) {
-        let m = s.count, h = hidden
-        guard m > 0 else { return (0, 0) }
-        let H = self.hidden
+    /// Gathers rows `s.rows` of `hidden` [·, H] and runs the head on them: the logits of the
+    /// masked rows land in `s.logits` [M, V], the activations the backward needs beside them.
+    func logits(hidden h: UnsafePointer<Float>, _ s: MLMHeadState, _ P: UnsafeMutablePointer<Float>) {
+        let m = s.count, H = hidden
+        guard m > 0 else { return }
         Parallel.chunks(m, minimumPerThread: 64) { _, r in
             for i in r { (s.gathered + i * H).update(from: h + Int(s.rows.pointer[i]) * H, count: H) }
         }
@@ -53,6 +51,15 @@ extension MLMHead {
                           beta: P + normBias, rows: m, columns: H, eps: eps)
         Linear.forward(out: s.logits, inp: s.transformed, weight: P + wordEmbeddings, bias: P + outputBias,
                        rows: m, inputs: H, outputs: vocabulary)
+    }
+
+    /// The head (`logits`) and the cross-entropy; leaves ∂(gradientScale · mean loss)/∂logits
+    /// in `s.logits`. Returns (loss sum, hits).
+    func forward(hidden: UnsafePointer<Float>, _ s: MLMHeadState, _ P: UnsafeMutablePointer<Float>,
+                 gradientScale: Float) -> (lossSum: Double, hits: Int) {
+        let m = s.count
+        guard m > 0 else { return (0, 0) }
+        logits(hidden: hidden, s, P)
         CrossEntropy.forwardBackward(logits: s.logits, labels: s.labels.pointer, rows: m, vocabulary: vocabulary,
                                      gradientScale: gradientScale, losses: s.losses, hits: s.hits,
                                      biasPartials: s.biasPartials)

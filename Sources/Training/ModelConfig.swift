@@ -33,7 +33,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case maxRelativePositions = "max_relative_positions"
     }
 
-    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+    init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
                 intermediateSize: Int) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
@@ -59,39 +59,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         maxRelativePositions = try c.decodeIfPresent(Int.self, forKey: .maxRelativePositions) ?? 512
     }
 
-    /// Named sizes from the issue: tiny, mini, small, base (Turc et al. 2019 naming).
-    public static func preset(_ name: String, vocabSize: Int) -> ModelConfig? {
-        switch name {
-        case "tiny": return ModelConfig(vocabSize: vocabSize, hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
-        case "mini": return ModelConfig(vocabSize: vocabSize, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024)
-        case "small": return ModelConfig(vocabSize: vocabSize, hiddenSize: 512, numHiddenLayers: 4, numAttentionHeads: 8, intermediateSize: 2048)
-        case "base": return ModelConfig(vocabSize: vocabSize, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072)
-        default: return nil
-        }
-    }
-
-    /// A preset name, or a path to a JSON file with `BertConfig` fields. A vocabulary size
-    /// in the file must agree with the dataset's.
-    public static func resolve(_ spec: String, vocabSize: Int) throws -> ModelConfig {
-        if let p = preset(spec, vocabSize: vocabSize) { return p }
-        guard FileManager.default.fileExists(atPath: spec) else {
-            throw TrainingError.badConfig(spec, "not a preset (tiny, mini, small, base) nor an existing JSON file")
-        }
-        var config: ModelConfig
-        do {
-            config = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: spec)))
-        } catch {
-            throw TrainingError.badConfig(spec, "\(error)")
-        }
-        if config.vocabSize != 0 && config.vocabSize != vocabSize {
-            throw TrainingError.badConfig(spec, "vocab_size \(config.vocabSize) differs from the dataset's \(vocabSize)")
-        }
-        config.vocabSize = vocabSize
-        try config.validate(source: spec)
-        return config
-    }
-
-    public func validate(source: String = "config") throws {
+    func validate(source: String = "config") throws {
         guard hiddenSize > 0, numHiddenLayers > 0, numAttentionHeads > 0, intermediateSize > 0, vocabSize > 0 else {
             throw TrainingError.badConfig(source, "sizes must be positive")
         }

@@ -1,29 +1,29 @@
 import Foundation
 
 /// One named tensor in the parameter arena, in HF `BertForMaskedLM` naming.
-public struct ParameterTensor: Sendable, Equatable {
-    public enum Initialization: Sendable, Equatable { case normal, zeros, ones }
-    public let name: String
-    public let shape: [Int]
+struct ParameterTensor: Sendable, Equatable {
+    enum Initialization: Sendable, Equatable { case normal, zeros, ones }
+    let name: String
+    let shape: [Int]
     /// Offset in floats into the parameter (and gradient, and optimizer) arenas.
-    public let offset: Int
+    let offset: Int
     /// AdamW weight decay applies (not to biases and LayerNorm weights, as in BERT).
-    public let decays: Bool
-    public let initialization: Initialization
-    public var count: Int { shape.reduce(1, *) }
+    let decays: Bool
+    let initialization: Initialization
+    var count: Int { shape.reduce(1, *) }
 }
 
 /// The single list of named parameter tensors. Model parts register their tensors here in
 /// the order they want them laid out (the encoder puts query/key/value weights side by side
 /// so one GEMM computes all three); the optimizer, checkpoints, export and the parity test
 /// all iterate `tensors`, so a new tensor is added in exactly one place.
-public struct ParameterLayout: Sendable {
-    public private(set) var tensors: [ParameterTensor] = []
-    public private(set) var count = 0
+struct ParameterLayout: Sendable {
+    private(set) var tensors: [ParameterTensor] = []
+    private(set) var count = 0
 
-    public init() {}
+    init() {}
 
-    public mutating func add(_ name: String, _ shape: [Int], decays: Bool? = nil,
+    mutating func add(_ name: String, _ shape: [Int], decays: Bool? = nil,
                              initialization: ParameterTensor.Initialization? = nil) -> Int {
         precondition(!tensors.contains { $0.name == name }, "duplicate parameter \(name)")
         let isBias = name.hasSuffix("bias")
@@ -36,19 +36,19 @@ public struct ParameterLayout: Sendable {
         return t.offset
     }
 
-    public func tensor(named name: String) -> ParameterTensor? { tensors.first { $0.name == name } }
+    func tensor(named name: String) -> ParameterTensor? { tensors.first { $0.name == name } }
 }
 
 /// Parameter values and their gradients: two flat allocations laid out by a `ParameterLayout`.
-public final class ParameterArena {
-    public let layout: ParameterLayout
-    public let values: UnsafeMutablePointer<Float>
-    public let gradients: UnsafeMutablePointer<Float>
-    public var count: Int { layout.count }
+final class ParameterArena {
+    let layout: ParameterLayout
+    let values: UnsafeMutablePointer<Float>
+    let gradients: UnsafeMutablePointer<Float>
+    var count: Int { layout.count }
     static let normBlock = 4096
     private let normPartials: UnsafeMutablePointer<Double>
 
-    public init(layout: ParameterLayout) {
+    init(layout: ParameterLayout) {
         self.layout = layout
         values = .allocate(capacity: max(1, layout.count))
         gradients = .allocate(capacity: max(1, layout.count))
@@ -63,14 +63,14 @@ public final class ParameterArena {
         gradients.deallocate()
     }
 
-    public func value(_ t: ParameterTensor) -> UnsafeMutableBufferPointer<Float> {
+    func value(_ t: ParameterTensor) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: values + t.offset, count: t.count)
     }
-    public func gradient(_ t: ParameterTensor) -> UnsafeMutableBufferPointer<Float> {
+    func gradient(_ t: ParameterTensor) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: gradients + t.offset, count: t.count)
     }
 
-    public func zeroGradients() {
+    func zeroGradients() {
         let g = gradients
         Parallel.chunks(layout.count, minimumPerThread: 1 << 16) { _, r in
             (g + r.lowerBound).update(repeating: 0, count: r.count)
@@ -79,7 +79,7 @@ public final class ParameterArena {
 
     /// BERT initialisation (HF `_init_weights`): weights ~ N(0, std), biases 0, LayerNorm
     /// weight 1; the padding row of the word embeddings is zeroed.
-    public func initialize(std: Float, seed: UInt64, paddingRows: [String: Int] = [:]) {
+    func initialize(std: Float, seed: UInt64, paddingRows: [String: Int] = [:]) {
         var rng = SplitMix64(seed: seed)
         for t in layout.tensors {
             let v = value(t)
@@ -98,7 +98,7 @@ public final class ParameterArena {
 
     /// Euclidean norm of all gradients: SIMD float partial sums per block of 4096, added in
     /// Double in a fixed order (the same for any thread count, so resume stays exact).
-    public func gradientNorm() -> Double {
+    func gradientNorm() -> Double {
         let block = Self.normBlock, blocks = (layout.count + block - 1) / block
         let partial = normPartials
         let g = gradients, n = layout.count
@@ -115,10 +115,10 @@ public final class ParameterArena {
 }
 
 /// Small deterministic generator for initialisation and synthetic data.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
         state &+= 0x9E3779B97F4A7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
@@ -126,7 +126,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
     /// Standard normal (Box–Muller).
-    public mutating func nextGaussian() -> Double {
+    mutating func nextGaussian() -> Double {
         let u1 = max(Double(next() >> 11) * 0x1.0p-53, 1e-300)
         let u2 = Double(next() >> 11) * 0x1.0p-53
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)

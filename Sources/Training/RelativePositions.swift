@@ -1,15 +1,15 @@
 import Foundation
 
-/// DeBERTa's relative-position machinery for `--attention disentangled` (MODEL-NOTES.md):
+/// DeBERTa's relative-position machinery for `--attention disentangled`:
 /// one table R [2k, H] shared by every layer, LayerNorm-ed once per forward
 /// (`norm_rel_ebd = layer_norm`), projected in each layer by that layer's own query and key
 /// weights (`share_att_key`), and log-bucketed relative positions (v2/v3:
 /// `position_buckets` k = 256, `max_relative_positions` 512).
 /// Tensor names follow HF `DebertaV2Encoder`: `encoder.rel_embeddings.weight`,
 /// `encoder.LayerNorm.{weight,bias}` (with our `bert.` prefix).
-public struct RelativePositionWeights: Sendable {
-    public var table: Int, normWeight: Int, normBias: Int
-    public let buckets: Int, maxPosition: Int
+struct RelativePositionWeights: Sendable {
+    var table: Int, normWeight: Int, normBias: Int
+    let buckets: Int, maxPosition: Int
 
     static func register(config c: ModelConfig, prefix: String, into p: inout ParameterLayout) -> RelativePositionWeights {
         let n = "\(prefix)encoder."
@@ -66,7 +66,7 @@ extension RelativePositionWeights {
             for i in 0..<t {
                 for j in 0..<t {
                     let x = index(i, j)
-                    s.index.pointer[i * t + j] = Int32(x)
+                    s.index.pointer[i * t + j] = UInt32(x)
                     lo = min(lo, x); hi = max(hi, x)
                 }
             }
@@ -93,11 +93,11 @@ extension RelativePositionWeights {
 }
 
 /// Self-attention of one layer, absolute (`Attention`) or disentangled — the one call site
-/// `BertEncoder` and `TransformerBlock` share.
+/// `TransformerEncoder` and `TransformerBlock` share.
 enum LayerAttention {
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                         dropped: UnsafeMutablePointer<Float>?, qkv: UnsafePointer<Float>,
-                        mask: UnsafePointer<Int32>, shape: Attention.Shape, dropout p: Float, key: UInt64,
+                        mask: UnsafePointer<UInt32>, shape: Attention.Shape, dropout p: Float, key: UInt64,
                         scratch: UnsafeMutablePointer<Float>, relative: (RelativePositionWeights, RelativeState)?,
                         layer w: EncoderLayerWeights, _ P: UnsafeMutablePointer<Float>) {
         guard let (r, s) = relative else {
@@ -135,7 +135,7 @@ enum LayerAttention {
     }
 }
 
-extension BertEncoder {
+extension TransformerEncoder {
     /// The relative weights with this step's buffers, or nil for absolute attention.
     func relativePair(_ s: EncoderState) -> (RelativePositionWeights, RelativeState)? {
         guard let r = relative, let rs = s.relative else { return nil }

@@ -4,24 +4,24 @@ import Foundation
 /// 8-byte little-endian header length N, N bytes of JSON
 /// `{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
 /// then the raw little-endian tensor bytes (offsets relative to the end of the header).
-public enum SafeTensors {
-    public enum DType: String, Sendable { case f32 = "F32", i32 = "I32", i64 = "I64" }
+enum SafeTensors {
+    enum DType: String, Sendable { case f32 = "F32", i32 = "I32", i64 = "I64" }
 
-    public struct Entry: Sendable {
-        public var dtype: DType
-        public var shape: [Int]
-        public var range: Range<Int>
+    struct Entry: Sendable {
+        var dtype: DType
+        var shape: [Int]
+        var range: Range<Int>
     }
 
     /// A parsed file held in memory.
-    public struct File: Sendable {
-        public let path: String
-        public let entries: [String: Entry]
-        public let metadata: [String: String]
+    struct File: Sendable {
+        let path: String
+        let entries: [String: Entry]
+        let metadata: [String: String]
         let data: Data
         let base: Int
 
-        public init(path: String) throws {
+        init(path: String) throws {
             self.path = path
             guard let d = FileManager.default.contents(atPath: path) else {
                 throw TrainingError.badSafetensors(path, "cannot read the file")
@@ -62,7 +62,7 @@ public enum SafeTensors {
             metadata = meta
         }
 
-        public func floats(_ name: String) throws -> [Float] {
+        func floats(_ name: String) throws -> [Float] {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             guard e.dtype == .f32 else { throw TrainingError.badSafetensors(path, "tensor \(name) is \(e.dtype.rawValue), expected F32") }
             return data.withUnsafeBytes { raw in
@@ -72,7 +72,7 @@ public enum SafeTensors {
         }
 
         /// Copies an F32 tensor into `dst`, checking the element count.
-        public func read(_ name: String, into dst: UnsafeMutableBufferPointer<Float>) throws {
+        func read(_ name: String, into dst: UnsafeMutableBufferPointer<Float>) throws {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             guard e.dtype == .f32, e.range.count == dst.count * 4 else {
                 throw TrainingError.badSafetensors(path, "tensor \(name): \(e.dtype.rawValue) \(e.shape) does not fit \(dst.count) floats")
@@ -85,7 +85,7 @@ public enum SafeTensors {
             }
         }
 
-        public func ints(_ name: String) throws -> [Int32] {
+        func ints(_ name: String) throws -> [Int32] {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             return data.withUnsafeBytes { raw in
                 let p = raw.baseAddress! + base + e.range.lowerBound
@@ -100,17 +100,17 @@ public enum SafeTensors {
     }
 
     /// One tensor to write: F32 data from a buffer.
-    public struct Tensor {
-        public var name: String
-        public var shape: [Int]
-        public var data: UnsafeBufferPointer<Float>
-        public init(name: String, shape: [Int], data: UnsafeBufferPointer<Float>) {
+    struct Tensor {
+        var name: String
+        var shape: [Int]
+        var data: UnsafeBufferPointer<Float>
+        init(name: String, shape: [Int], data: UnsafeBufferPointer<Float>) {
             self.name = name; self.shape = shape; self.data = data
         }
     }
 
     /// Serialises tensors (F32, in the given order) and metadata to bytes.
-    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) throws -> Data {
+    static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) throws -> Data {
         var header: [String: Any] = [:]
         var offset = 0
         for t in tensors {

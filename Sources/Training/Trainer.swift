@@ -35,9 +35,9 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
 /// metrics, periodic/final/on-signal checkpoints, exact resume.
 public final class Trainer {
     public let options: TrainingOptions
-    public let run: String
-    public let model: MaskedLanguageModel
-    public let optimizer: AdamW
+    let run: String
+    let model: MaskedLanguageModel
+    let optimizer: AdamW
     let source: BatchSource
     let evalSource: (() throws -> BatchSource)?
     public private(set) var step = 0
@@ -67,7 +67,7 @@ public final class Trainer {
         let cfg = state?.config ?? config
         model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
             batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
-            decoder: opts.decoderSettings)
+            decoder: opts.decoder)
         optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
         if let state, let path = lastCheckpoint {
             try Checkpoint.load(path, into: model, optimizer: optimizer)
@@ -173,7 +173,7 @@ public final class Trainer {
     }
 
     @discardableResult
-    public func save() throws -> String {
+    func save() throws -> String {
         // Already saved at this step (e.g. a signal right after a periodic save): keep it.
         if let last = lastCheckpoint, last.hasSuffix(Checkpoint.name(step: step)),
            FileManager.default.fileExists(atPath: last + "/trainer_state.json") {

@@ -1,7 +1,7 @@
 /// One post-LN BERT layer whose queries may come from another input than its keys and
 /// values — what the Enhanced Mask Decoder needs (queries q_{t−1}, keys/values H) — and,
 /// with `keyValue == nil`, ordinary self-attention: every encoder layer
-/// (`BertEncoder.layerForward`) and the BPDec blocks. Only the QKV projection and its
+/// (`TransformerEncoder.layerForward`) and the BPDec blocks. Only the QKV projection and its
 /// backward differ between the two cases.
 ///
 /// The fused (3H, H) QKV weight is split by rows: the query rows read `query`, the key and
@@ -15,7 +15,7 @@ struct TransformerBlock {
 
     struct Context {
         var batch: Int, length: Int
-        var mask: UnsafePointer<Int32>
+        var mask: UnsafePointer<UInt32>
         var P: UnsafeMutablePointer<Float>
         var dropout: DropoutPlan
         var scratch: EncoderGradientScratch

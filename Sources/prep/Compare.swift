@@ -62,11 +62,14 @@ enum CompareCommand {
             let state = Checkpoint.latest(run: run).flatMap { try? Checkpoint.loadState($0) }
             var s = RunComparison.summarize(run: run, label: label, metrics: m, state: state)
             if evalData != nil || syntheticEval != nil {
-                let (model, st) = try RunComparison.loadModel(run: run)
+                let path = Checkpoint.latest(run: run) ?? run
+                let st = try Checkpoint.loadState(path)
+                let model = try Checkpoint.loadModel(path, state: st)
                 let o = st.options
                 let source: BatchSource
                 if let evalData {
-                    source = try LoaderBatchSource(directories: [evalData], options: TrainCommand.loaderOptions(o, seed: 0))
+                    source = try LoaderBatchSource(directories: [evalData], options: TrainCommand.evaluationLoaderOptions(
+                        checkpoint: path, state: st, batchSize: o.batchSize))
                 } else {
                     // A seed no training run uses: batches from the same distribution, never trained on.
                     source = SyntheticBatchSource(vocabularySize: st.config.vocabSize, batchSize: o.batchSize, length: o.maxLength,

@@ -38,16 +38,13 @@ enum EvalCommand {
         let state = try Checkpoint.loadState(path)
         Parallel.threads = threads
         BLASThreads.set(1)
-        var o = state.options
-        if let batchSize { o.batchSize = batchSize }
-        let source = try LoaderBatchSource(directories: [data], options: TrainCommand.loaderOptions(o, seed: 0))
+        let o = state.options
+        let source = try LoaderBatchSource(directories: [data], options: TrainCommand.evaluationLoaderOptions(
+            checkpoint: path, state: state, batchSize: batchSize ?? o.batchSize))
         guard source.vocabularySize == state.config.vocabSize else {
             throw TrainingError.badConfig(data, "vocabulary \(source.vocabularySize) differs from the checkpoint's \(state.config.vocabSize)")
         }
-        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
-            batchSize: o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions),
-            decoder: o.decoderSettings)
-        try Checkpoint.load(path, into: model, optimizer: nil)
+        let model = try Checkpoint.loadModel(path, state: state, batchSize: batchSize)
         return try evaluate(model, source: source)
     }
 }

@@ -1,10 +1,13 @@
 import Batches
 import Foundation
 import Loading
+import Masking
 import Training
 
-/// The streaming dataloader as a training source: endless, epoch after epoch, with the
-/// `LoaderState` (epoch, samples consumed) as its checkpoint state.
+/// The streaming dataloader as a training source: endless, epoch after epoch. Its
+/// checkpoint state is the `LoaderState` (epoch, samples consumed) with the loader's
+/// options beside it, under `loaderOptions`: `prep eval` then reads held-out data the way
+/// the run read its data (dynamic masking, vocabulary). Older states lack the options.
 final class LoaderBatchSource: BatchSource {
     let directories: [String]
     var options: LoaderOptions
@@ -33,9 +36,51 @@ final class LoaderBatchSource: BatchSource {
         return b
     }
 
-    func checkpointState() throws -> Data { try JSONEncoder().encode(loader.state) }
+    func checkpointState() throws -> Data { try JSONEncoder().encode(SavedLoader(state: loader.state, options: options)) }
+
+    /// The loader options saved in a checkpoint's source state, if it has them.
+    static func savedOptions(_ sourceState: Data) -> LoaderOptions? {
+        (try? JSONDecoder().decode(SavedLoader.self, from: sourceState))?.options
+    }
 }
 
 extension LoaderBatchSource: EpochSource {
     func nextInEpoch() throws -> Batch? { try loader.next() }
+}
+
+/// A `LoaderState`'s keys with `loaderOptions` added, so a state saved here still reads as
+/// a plain `LoaderState`.
+private struct SavedLoader: Codable {
+    var state: LoaderState
+    var options: LoaderOptions?
+
+    private enum Keys: String, CodingKey { case loaderOptions }
+
+    init(state: LoaderState, options: LoaderOptions?) { self.state = state; self.options = options }
+
+    init(from decoder: Decoder) throws {
+        state = try LoaderState(from: decoder)
+        options = try decoder.container(keyedBy: Keys.self).decodeIfPresent(LoaderOptions.self, forKey: .loaderOptions)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        try state.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(options, forKey: .loaderOptions)
+    }
+}
+
+extension DataReading {
+    /// How a run saved before its loader options were read its data: the `dynamicMasking`,
+    /// `maskedLMProbability` and `vocabularyPath` its `trainer_state.json` options had then.
+    static func saved(inCheckpoint path: String) -> DataReading {
+        struct State: Decodable {
+            struct Options: Decodable { var dynamicMasking: String?; var maskedLMProbability: Double?; var vocabularyPath: String? }
+            var options: Options
+        }
+        guard let data = FileManager.default.contents(atPath: path + "/trainer_state.json"),
+              let o = (try? JSONDecoder().decode(State.self, from: data))?.options else { return DataReading() }
+        return DataReading(masking: o.dynamicMasking.flatMap { try? MaskingStrategy(parsing: $0) }, maskedLMProbability: o.maskedLMProbability ?? 0.15,
+                           vocabularyPath: o.vocabularyPath)
+    }
 }

@@ -81,9 +81,9 @@ struct Train: ParsableCommand {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
         guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
-        guard ["absolute", "disentangled"].contains(attention) else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
+        guard EncoderAttention(rawValue: attention) != nil else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
         do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
-        guard LearningRateSchedule.Decay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
+        guard LearningRateDecay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
         guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
@@ -99,54 +99,70 @@ struct Train: ParsableCommand {
     func run() throws {
         BLASThreads.ensureTunedKernel()
         var o = TrainingOptions()
-        o.model = model; o.decoder = decoder; o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
-        o.warmupSteps = warmup; o.decay = LearningRateSchedule.Decay(rawValue: decay)!; o.weightDecay = weightDecay
+        o.model = ModelSource(model); o.decoder = decoderOptions; o.attention = EncoderAttention(rawValue: attention)!
+        o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
+        o.warmupSteps = warmup; o.decay = LearningRateDecay(rawValue: decay)!; o.weightDecay = weightDecay
         o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
         o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
-        o.decoderOptions = decoderOptions
-        o.attention = attention
-        o.dynamicMasking = mask?.spelling; o.maskedLMProbability = maskedLmProb; o.vocabularyPath = vocab
+        let reading = DataReading(masking: mask, maskedLMProbability: maskedLmProb, vocabularyPath: vocab)
         try reportingErrors {
-            try TrainCommand.run(options: o, data: data, evalData: evalData, syntheticVocab: syntheticVocab, run: out, resume: resume)
+            try TrainCommand.run(options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
+                                 run: out, resume: resume)
         }
     }
 }
 
+/// How `prep train` has the loader read its data, beyond the batch shape `TrainingOptions`
+/// fixes: masking on the fly (`--mask`, `--masked-lm-prob`) and the vocabulary (`--vocab`).
+struct DataReading {
+    var masking: MaskingStrategy? = nil
+    var maskedLMProbability = 0.15
+    var vocabularyPath: String? = nil
+}
+
 /// The work of `prep train`, separated from argument parsing.
 enum TrainCommand {
-    static func loaderOptions(_ o: TrainingOptions, seed: UInt64) -> LoaderOptions {
+    static func loaderOptions(_ o: TrainingOptions, reading: DataReading, seed: UInt64) -> LoaderOptions {
         var l = LoaderOptions(batchSize: o.batchSize)
         l.seed = seed
         l.maxPredictions = o.maxPredictions
         l.workerThreads = 1  // the loader prefetches in the background; the cores belong to the step
         l.documentInstances.maxSequenceLength = o.maxLength
-        l.vocabularyPath = o.vocabularyPath
-        // The spelling the run's options store; one that does not parse (a hand-edited run) keeps the shards' masks.
-        if let mask = o.dynamicMasking, let strategy = try? MaskingStrategy(parsing: mask) {
+        l.vocabularyPath = reading.vocabularyPath
+        if let strategy = reading.masking {
             var m = MaskingOptions()
             m.strategy = strategy
-            m.maskedLMProbability = o.maskedLMProbability
+            m.maskedLMProbability = reading.maskedLMProbability
             m.maxPredictions = o.maxPredictions
             l.masking = m
         }
         return l
     }
 
-    static func run(options o: TrainingOptions, data: [String], evalData: String?, syntheticVocab: Int?,
+    /// Held-out data read as the run of checkpoint `path` read its data (its loader options,
+    /// saved with the loader's state), from the start, in batches of `batchSize`.
+    static func evaluationLoaderOptions(checkpoint path: String, state: TrainerState, batchSize: Int) -> LoaderOptions {
+        var l = LoaderBatchSource.savedOptions(state.sourceState)
+            ?? loaderOptions(state.options, reading: .saved(inCheckpoint: path), seed: 0)
+        l.seed = 0; l.epoch = 0; l.batchSize = batchSize
+        return l
+    }
+
+    static func run(options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
                     run: String, resume: Bool) throws {
         let makeSource: (Data?) throws -> BatchSource = { state in
             if let v = syntheticVocab {
                 return SyntheticBatchSource(vocabularySize: v, batchSize: o.batchSize, length: o.maxLength,
                                             maxPredictions: o.maxPredictions, seed: o.seed, resumeState: state)
             }
-            return try LoaderBatchSource(directories: data, options: loaderOptions(o, seed: o.seed), resumeState: state)
+            return try LoaderBatchSource(directories: data, options: loaderOptions(o, reading: reading, seed: o.seed),
+                                         resumeState: state)
         }
         let probe = try makeSource(nil)
-        var config = try ModelConfig.resolve(o.model, vocabSize: probe.vocabularySize)
-        if o.attention == "disentangled" { config.relativeAttention = true }
+        let config = try o.modelConfig(vocabularySize: probe.vocabularySize)
         let evalSource: (() throws -> BatchSource)? = evalData.map { dir in
-            { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, seed: 0)) }
+            { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, reading: reading, seed: 0)) }
         }
         let trainer = try Trainer(options: o, run: run, config: config, resume: resume, makeSource: makeSource, evalSource: evalSource)
         if resume && trainer.step == 0 {

@@ -1,3 +1,4 @@
+@testable import Masking
 @testable import Loading
 
 /// An in-memory dataset of `blockSizes.reduce(0,+)` records. Record i has
@@ -31,18 +32,21 @@ final class MemorySource: RecordSource {
 
     func describe(block: Int) -> String { "memory block \(block)" }
 
-    func decode(block: Int) throws -> DecodedBlock {
+    func read(block: Int) throws -> SampleBlock {
         if corrupt.contains(block) { throw LoaderError.corruptBlock(block: describe(block: block), detail: "checksum mismatch") }
-        let out = DecodedBlock()
+        var out = InstanceBatch()
         for i in starts[block]..<(starts[block] + blockSizes[block]) {
             let n = MemorySource.length(of: i, maxExtra: maxExtra)
             let token = UInt32(100 + i % 1000)
-            let tokens = [UInt32](repeating: token, count: n)
-            let segments = (0..<n).map { UInt32($0 >= n / 2 ? 1 : 0) }
-            out.append(tokens: tokens, segments: segments, maskedPositions: [0], maskedLabels: [token + 1],
-                       nextSentenceLabel: Int8(i % 2))
+            out.inputIDs += [UInt32](repeating: token, count: n)
+            out.segmentBStarts.append(UInt32(n / 2))
+            out.maskedPositions.append(0)
+            out.maskedLabels.append(token + 1)
+            out.nextSentenceLabels.append(UInt32(i % 2))
+            out.tokenEnds.append(out.inputIDs.count)
+            out.maskEnds.append(out.maskedPositions.count)
         }
-        return out
+        return BuiltInstances(out)
     }
 }
 

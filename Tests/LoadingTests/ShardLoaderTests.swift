@@ -1,3 +1,4 @@
+import Batches
 import Foundation
 import XCTest
 import Masking
@@ -21,7 +22,7 @@ final class ShardLoaderTests: XCTestCase {
         while let b = try loader.next() {
             XCTAssertEqual(b.maxPredictions, 2)
             for (row, i) in b.sampleIndices.enumerated() {
-                var expected = unmaskedInstance(i).map { Int32($0) }
+                var expected = unmaskedInstance(i)
                 XCTAssertEqual(Array(b.maskedPositions[row * 2..<row * 2 + 2]), [1, 3])
                 XCTAssertEqual(Array(b.maskedLabels[row * 2..<row * 2 + 2]), [expected[1], expected[3]])
                 expected[1] = 103; expected[3] = 103
@@ -29,7 +30,7 @@ final class ShardLoaderTests: XCTestCase {
                 XCTAssertEqual(Array(rowIDs.prefix(expected.count)), expected)
                 XCTAssertTrue(rowIDs.dropFirst(expected.count).allSatisfy { $0 == 0 }, "[PAD] is 0 in this vocabulary")
                 XCTAssertEqual(b.segmentIDs[row * b.sequenceLength + expected.count - 1], 1)
-                XCTAssertEqual(b.nextSentenceLabels[row], -1, "no pair label stored")
+                XCTAssertEqual(b.nextSentenceLabels[row], Batch.noLabel, "no pair label stored")
             }
             seen += b.sampleIndices
         }
@@ -41,16 +42,17 @@ final class ShardLoaderTests: XCTestCase {
     /// (Batches group samples by block, and the layouts have different block boundaries, so
     /// samples are compared by index.)
     func testLegacyInstanceLayoutGivesTheSameSamples() throws {
-        func samples(_ dir: String) throws -> [Int: [Int32]] {
+        func samples(_ dir: String) throws -> [Int: [UInt32]] {
             let loader = try StreamingLoader(directories: [dir], options: options())
-            var out: [Int: [Int32]] = [:]
+            var out: [Int: [UInt32]] = [:]
             while let b = try loader.next() {
                 for (row, i) in b.sampleIndices.enumerated() {
                     let L = b.sequenceLength, P = b.maxPredictions
                     let ids = b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }
-                    out[i] = Array(ids) + [-1] + Array(b.segmentIDs[row * L..<(row * L + ids.count)])
-                        + [-1] + Array(b.maskedPositions[row * P..<(row + 1) * P]) + Array(b.maskedLabels[row * P..<(row + 1) * P])
-                        + [-1, Int32(b.nextSentenceLabels[row])]
+                    let separator: [UInt32] = [Batch.noLabel]
+                    let segments = Array(b.segmentIDs[row * L..<(row * L + ids.count)])
+                    let masks = Array(b.maskedPositions[row * P..<(row + 1) * P]) + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                    out[i] = Array(ids) + separator + segments + separator + masks + separator + [b.nextSentenceLabels[row]]
                 }
             }
             return out
@@ -63,6 +65,39 @@ final class ShardLoaderTests: XCTestCase {
         XCTAssertEqual(a.count, 120)
         XCTAssertEqual(a, b)
         XCTAssert(a[7]!.contains(1), "segment B present")
+    }
+
+    /// Read units smaller than a block (`blockRecords`) hold the same samples as whole blocks;
+    /// a unit's decompressed records read as `ShardReader.read` decodes them.
+    func testBlockPiecesHoldTheSameSamples() throws {
+        let dir = try temporaryDirectory(self)
+        try writeInstanceDataset(at: dir, records: 150, shards: 2)
+        func samples(_ o: LoaderOptions) throws -> [Int: [UInt32]] {
+            var out: [Int: [UInt32]] = [:]
+            let loader = try StreamingLoader(directories: [dir], options: o)
+            while let b = try loader.next() {
+                for (row, i) in b.sampleIndices.enumerated() {
+                    let L = b.sequenceLength, P = b.maxPredictions
+                    out[i] = Array(b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }) + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                }
+            }
+            return out
+        }
+        var pieces = options(); pieces.blockRecords = 3
+        XCTAssertEqual(try samples(pieces), try samples(options()))
+
+        let reader = try ShardReader(path: Dataset.shardPath(in: dir, index: 0))
+        let block = reader.recordRange(ofBlock: 1)
+        let unit = (block.lowerBound + 1)..<block.upperBound
+        let contents = try reader.contents(ofRecords: unit)
+        var record = ShardRecord(columnCount: reader.schema.fields.count)
+        for i in unit {
+            try reader.read(i, into: &record)
+            for f in record.columns.indices {
+                let c = contents.column(f, ofRecord: i)
+                XCTAssertEqual((0..<c.count).map { c[$0] }, record.columns[f], "record \(i) column \(f)")
+            }
+        }
     }
 
     func testMixingTwoDirectoriesNumbersSamplesAcrossThem() throws {
@@ -118,12 +153,12 @@ final class ShardLoaderTests: XCTestCase {
         return o
     }
 
-    private func maskedRows(_ loader: StreamingLoader) throws -> [Int: [Int32]] {
-        var rows: [Int: [Int32]] = [:]
+    private func maskedRows(_ loader: StreamingLoader) throws -> [Int: [UInt32]] {
+        var rows: [Int: [UInt32]] = [:]
         while let b = try loader.next() {
             for (r, i) in b.sampleIndices.enumerated() {
-                rows[i] = Array(b.inputIDs[r * b.sequenceLength..<(r + 1) * b.sequenceLength])
-                    + Array(b.maskedPositions[r * 10..<(r + 1) * 10])
+                let ids = Array(b.inputIDs[r * b.sequenceLength..<(r + 1) * b.sequenceLength])
+                rows[i] = ids + Array(b.maskedPositions[r * 10..<(r + 1) * 10])
             }
         }
         return rows
@@ -138,16 +173,16 @@ final class ShardLoaderTests: XCTestCase {
             for (r, i) in b.sampleIndices.enumerated() {
                 let original = unmaskedInstance(i)
                 var ids = Array(b.inputIDs[r * b.sequenceLength..<r * b.sequenceLength + original.count])
-                let masks = (0..<10).filter { b.maskedLabels[r * 10 + $0] >= 0 }
+                let masks = (0..<10).filter { b.maskedLabels[r * 10 + $0] != Batch.noLabel }
                 XCTAssertFalse(masks.isEmpty)
                 for m in masks { ids[Int(b.maskedPositions[r * 10 + m])] = b.maskedLabels[r * 10 + m] }
-                XCTAssertEqual(ids, original.map { Int32($0) }, "undoing the fresh masks gives the unmasked instance")
+                XCTAssertEqual(ids, original, "undoing the fresh masks gives the unmasked instance")
                 // Reproducible per (seed, epoch, index) with the masker alone.
                 var again = original, positions: [UInt32] = [], labels: [UInt32] = []
                 var masking = MaskingOptions(); masking.strategy = .wholeWord; masking.maxPredictions = 10
                 var random = InstanceRandom(seed: 5, streams: 0, UInt64(i), 0)
                 Masker(options: masking, vocabulary: Fixture.vocabulary).mask(&again, positions: &positions, labels: &labels, using: &random)
-                XCTAssertEqual(masks.map { b.maskedPositions[r * 10 + $0] }, positions.map { Int32($0) })
+                XCTAssertEqual(masks.map { b.maskedPositions[r * 10 + $0] }, positions)
                 count += 1
             }
         }
@@ -190,7 +225,7 @@ final class ShardLoaderTests: XCTestCase {
                 XCTAssertEqual(b.inputIDs[r * b.sequenceLength], 101)
                 XCTAssertEqual(b.inputIDs[r * b.sequenceLength + n - 1], 102)
                 tokens += n - 2
-                XCTAssertGreaterThan(b.maskedLabels[r * 10], 0)
+                XCTAssertNotEqual(b.maskedLabels[r * 10], Batch.noLabel)
             }
             rows += b.size
         }
@@ -207,18 +242,17 @@ final class ShardLoaderTests: XCTestCase {
             try builder.build(TokenizedDocument(tokens: record.columns[0], sentenceLengths: record.columns[1]), index: d,
                               copy: 0, documentCount: 40, fetch: { _, _ in }, into: &built, statistics: &stats)
         }
-        func unmasked(_ ids: [Int32], _ positions: [Int32], _ labels: [Int32]) -> [Int32] {
+        func unmasked(_ ids: [UInt32], _ positions: [UInt32], _ labels: [UInt32]) -> [UInt32] {
             var ids = ids
-            for (p, l) in zip(positions, labels) where l >= 0 { ids[Int(p)] = l }
+            for (p, l) in zip(positions, labels) where l != Batch.noLabel { ids[Int(p)] = l }
             return ids
         }
-        var expected: [[Int32]] = []
+        var expected: [[UInt32]] = []
         for i in 0..<built.count {
             let t = built.tokenRange(i), m = built.maskRange(i)
-            expected.append(unmasked(built.inputIDs[t].map { Int32($0) }, built.maskedPositions[m].map { Int32($0) },
-                                     built.maskedLabels[m].map { Int32($0) }))
+            expected.append(unmasked(Array(built.inputIDs[t]), Array(built.maskedPositions[m]), Array(built.maskedLabels[m])))
         }
-        var got: [Int: [Int32]] = [:]
+        var got: [Int: [UInt32]] = [:]
         let again = try StreamingLoader(directories: [dir], options: o)
         while let b = try again.next() {
             for r in 0..<b.size {

@@ -170,14 +170,14 @@ final class StreamingLoaderTests: XCTestCase {
             for (row, i) in b.sampleIndices.enumerated() {
                 let n = lengths[row]
                 let ids = b.inputIDs[row * b.sequenceLength..<(row + 1) * b.sequenceLength]
-                XCTAssertEqual(Array(ids.prefix(n)), Array(repeating: Int32(100 + i), count: n))
+                XCTAssertEqual(Array(ids.prefix(n)), Array(repeating: UInt32(100 + i), count: n))
                 XCTAssertTrue(ids.dropFirst(n).allSatisfy { $0 == 0 })
                 let mask = b.attentionMask[row * b.sequenceLength..<(row + 1) * b.sequenceLength]
                 XCTAssertEqual(Array(mask), Array(repeating: 1, count: n) + Array(repeating: 0, count: b.sequenceLength - n))
                 let seg = Array(b.segmentIDs[row * b.sequenceLength..<(row + 1) * b.sequenceLength])
                 XCTAssertEqual(seg, (0..<b.sequenceLength).map { $0 < n && $0 >= n / 2 ? 1 : 0 })
-                XCTAssertEqual(b.maskedLabels[row], Int32(101 + i))
-                XCTAssertEqual(b.nextSentenceLabels[row], Int32(i % 2))
+                XCTAssertEqual(b.maskedLabels[row], UInt32(101 + i))
+                XCTAssertEqual(b.nextSentenceLabels[row], UInt32(i % 2))
             }
         }
 
@@ -187,7 +187,7 @@ final class StreamingLoaderTests: XCTestCase {
         XCTAssertEqual(b.sequenceLength, 12)
         XCTAssertEqual(b.inputIDs.count, 8 * 12)
         XCTAssertEqual(b.maskedPositions.count, 8 * 3)
-        XCTAssertEqual(b.maskedLabels[1], -1, "padding slot label")
+        XCTAssertEqual(b.maskedLabels[1], Batch.noLabel, "padding slot label")
         XCTAssertEqual(b.maskedPositions[1], 0, "padding slot position")
 
         var tooShort = options(batch: 8); tooShort.padToLength = 4

@@ -89,7 +89,7 @@ final class DecoderParityTests: XCTestCase {
         let c = ModelConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
         var o = DecoderOptions(kind: .bpdec); o.guaUnmask = 0.3; o.outputMix = 0.1
         var layout = ParameterLayout()
-        let enc = BertEncoder.register(config: c, into: &layout)
+        let enc = TransformerEncoder.register(config: c, into: &layout)
         let d = BPDecDecoder.register(options: o, encoder: enc, into: &layout)
         let plan = DropoutPlan(hidden: 0.1, attention: 0.1, seed: 42, step: 7, micro: 0)
         let a = d.draw(count: 20000, dropout: plan), b = d.draw(count: 20000, dropout: plan)

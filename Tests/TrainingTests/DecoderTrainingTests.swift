@@ -15,7 +15,7 @@ final class DecoderTrainingTests: XCTestCase {
         o.learningRate = 5e-3; o.warmupSteps = 2; o.seed = 3
         var d = DecoderOptions(kind: kind)
         d.decoderPositions = true; d.outputMix = 0.3
-        o.decoder = kind.rawValue; o.decoderOptions = d
+        o.decoder = d
         return o
     }
 

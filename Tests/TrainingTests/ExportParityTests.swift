@@ -17,19 +17,15 @@ final class ExportParityTests: XCTestCase {
         let vocab: [String]
 
         init() throws {
-            if let path = ProcessInfo.processInfo.environment["DRBERT_EXPORT_FIXTURE"] {
-                file = try SafeTensors.File(path: path)
-            } else {
-                file = try .testFixture("bert_export_parity")
-            }
+            file = try .testFixture("bert_export_parity", unlessSetIn: "DRBERT_EXPORT_FIXTURE")
             config = try file.fixtureConfig()
             stateDictKeys = try JSONDecoder().decode([String].self, from: Data(file.metadata["state_dict_keys"]!.utf8))
             vocab = try JSONDecoder().decode([String].self, from: Data(file.metadata["vocab"]!.utf8))
             let shape = file.entries["input/input_ids"]!.shape
             var b = Batch(size: shape[0], sequenceLength: shape[1], maxPredictions: 1)
-            b.inputIDs = try file.ints("input/input_ids")
-            b.segmentIDs = try file.ints("input/token_type_ids")
-            b.attentionMask = try file.ints("input/attention_mask")
+            b.inputIDs = try file.column("input/input_ids")
+            b.segmentIDs = try file.column("input/token_type_ids")
+            b.attentionMask = try file.column("input/attention_mask")
             batch = b
         }
 
@@ -50,7 +46,7 @@ final class ExportParityTests: XCTestCase {
         XCTAssertEqual(f.file.metadata["generator"], "Scripts/reference/check_export.py")
         let m = try f.model()
         try m.stage(f.batch)
-        m.encoder.forward(m.encoderState, m.parameters.values, dropout: .none)
+        m.withInputs { m.encoder.forward(m.encoderState, m.parameters.values, dropout: .none) }
         let ref = try f.file.floats("hf/last_hidden_state")
         let h = f.config.hiddenSize, n = f.batch.size * f.batch.sequenceLength
         XCTAssertEqual(ref.count, n * h)
@@ -70,7 +66,7 @@ final class ExportParityTests: XCTestCase {
         let f = try ExportFixture()
         let m = try f.model()
         let dir = temporaryPath("drbert-export")
-        var o = TrainingOptions(); o.decoder = "bpdec"
+        var o = TrainingOptions(); o.decoder = DecoderOptions(kind: .bpdec)
         let adam = AdamW(layout: m.parameters.layout, weightDecay: 0.01)
         let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: f.config, options: o, sourceState: Data())
         _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: adam)

@@ -183,7 +183,7 @@ final class OpsTests: XCTestCase {
     func testCrossEntropyBiasPartialsMatchColumnSum() {
         let m = 7, v = 1003
         let logits = randoms(m * v, seed: 20, scale: 3)
-        let labels: [Int32] = [0, 5, 1002, 17, 500, 3, 999]
+        let labels: [UInt32] = [0, 5, 1002, 17, 500, 3, 999]
         var results: [[Float]] = []
         let threads = Parallel.threads
         defer { Parallel.threads = threads }
@@ -247,7 +247,7 @@ final class OpsTests: XCTestCase {
         let shape = Attention.Shape(batch: 3, length: 9, hidden: 24, heads: 3)
         let n = shape.batch * shape.length, ld = 3 * shape.hidden, tt = shape.length * shape.length
         let qkv = randoms(n * ld, seed: 26), dcontext = randoms(n * shape.hidden, seed: 27)
-        let mask = [Int32](repeating: 1, count: n)
+        let mask = [UInt32](repeating: 1, count: n)
         var context = [Float](repeating: 0, count: n * shape.hidden)
         var probs = [Float](repeating: 0, count: shape.batch * shape.heads * tt)
         var scratch = [Float](repeating: 0, count: Parallel.threads * Attention.scratchPerThread(length: shape.length))

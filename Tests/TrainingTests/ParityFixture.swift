@@ -13,11 +13,7 @@ struct ParityFixture {
     /// The committed fixture, or a freshly generated one named by `DRBERT_TRAIN_FIXTURE`
     /// (Scripts/parity/train-bert).
     init() throws {
-        if let path = ProcessInfo.processInfo.environment["DRBERT_TRAIN_FIXTURE"] {
-            file = try SafeTensors.File(path: path)
-        } else {
-            file = try .testFixture("bert_tiny_parity")
-        }
+        file = try .testFixture("bert_tiny_parity", unlessSetIn: "DRBERT_TRAIN_FIXTURE")
         config = try file.fixtureConfig()
         batch = try file.fixtureBatch()
         let opt = try JSONSerialization.jsonObject(with: Data(file.metadata["optimizer"]!.utf8)) as! [String: Any]
@@ -35,6 +31,13 @@ struct ParityFixture {
 /// Reading the fixtures the reference scripts write (`Scripts/reference/bert_reference.py`,
 /// `decoders_reference.py`): the same `config` metadata, `batch/*` and `param/*` tensors.
 extension SafeTensors.File {
+    /// The file the environment variable `variable` names when it is set (a freshly generated
+    /// fixture, for a live check), else the committed `Fixtures/<name>.safetensors`.
+    static func testFixture(_ name: String, unlessSetIn variable: String) throws -> SafeTensors.File {
+        if let path = ProcessInfo.processInfo.environment[variable] { return try SafeTensors.File(path: path) }
+        return try testFixture(name)
+    }
+
     /// `Fixtures/<name>.safetensors` from the test bundle.
     static func testFixture(_ name: String) throws -> SafeTensors.File {
         guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
@@ -49,15 +52,21 @@ extension SafeTensors.File {
 
     /// The `batch/*` tensors as the loader's batch.
     func fixtureBatch() throws -> Batch {
-        let ids = try ints("batch/input_ids"), positions = try ints("batch/masked_positions")
+        let ids = try column("batch/input_ids"), positions = try column("batch/masked_positions")
         let b = entries["batch/input_ids"]!.shape[0], t = entries["batch/input_ids"]!.shape[1]
         var batch = Batch(size: b, sequenceLength: t, maxPredictions: positions.count / b)
         batch.inputIDs = ids
-        batch.segmentIDs = try ints("batch/segment_ids")
-        batch.attentionMask = try ints("batch/attention_mask")
+        batch.segmentIDs = try column("batch/segment_ids")
+        batch.attentionMask = try column("batch/attention_mask")
         batch.maskedPositions = positions
-        batch.maskedLabels = try ints("batch/masked_labels")
+        batch.maskedLabels = try column("batch/masked_labels")
         return batch
+    }
+
+    /// An integer tensor as a batch column; the reference's negative labels (padding slots)
+    /// become `Batch.noLabel`.
+    func column(_ name: String) throws -> [UInt32] {
+        try ints(name).map { $0 < 0 ? Batch.noLabel : UInt32($0) }
     }
 
     /// Every tensor of `m`'s layout from `param/<name>`.

@@ -136,12 +136,32 @@ final class TrainerTests: XCTestCase {
     }
 
     func testConfigPresetsAndJSON() throws {
-        XCTAssertEqual(ModelConfig.preset("mini", vocabSize: 100)?.hiddenSize, 256)
+        XCTAssertEqual(ModelSize.mini.config(vocabularySize: 100).hiddenSize, 256)
+        XCTAssertEqual(ModelSource("mini"), .size(.mini))
         let path = temporaryPath("drbert-train", suffix: ".json")
         try Data(#"{"hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4, "intermediate_size": 128}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
-        let c = try ModelConfig.resolve(path, vocabSize: 77)
+        XCTAssertEqual(ModelSource(path), .file(path))
+        let c = try ModelSource(path).config(vocabularySize: 77)
         XCTAssertEqual(c.numHiddenLayers, 3); XCTAssertEqual(c.vocabSize, 77); XCTAssertEqual(c.maxPositionEmbeddings, 512)
-        XCTAssertThrowsError(try ModelConfig.resolve("huge", vocabSize: 10))
+        XCTAssertThrowsError(try ModelSource("huge").config(vocabularySize: 10))
+        var o = TrainingOptions(); o.model = .size(.tiny); o.attention = .disentangled
+        XCTAssertTrue(try o.modelConfig(vocabularySize: 10).relativeAttention)
+    }
+
+    /// Options keep the JSON layout checkpoints have always had, and old ones still decode.
+    func testOptionsJSONKeepsItsLayoutAndOldRunsDecode() throws {
+        var o = TrainingOptions()
+        o.model = .file("bert.json"); o.decoder = DecoderOptions(kind: .emd); o.decoder.emdPasses = 3; o.attention = .disentangled
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(o)) as! [String: Any]
+        XCTAssertEqual(json["model"] as? String, "bert.json")
+        XCTAssertEqual(json["decoder"] as? String, "emd")
+        XCTAssertEqual((json["decoderOptions"] as? [String: Any])?["emd_passes"] as? Int, 3)
+        XCTAssertEqual(json["attention"] as? String, "disentangled")
+        XCTAssertEqual(try JSONDecoder().decode(TrainingOptions.self, from: JSONEncoder().encode(o)), o)
+        let old = #"{"model": "mini", "decoder": "bpdec", "steps": 7, "dynamicMasking": "span"}"#
+        let decoded = try JSONDecoder().decode(TrainingOptions.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded.model, .size(.mini)); XCTAssertEqual(decoded.decoder, DecoderOptions(kind: .bpdec))
+        XCTAssertEqual(decoded.attention, .absolute); XCTAssertEqual(decoded.steps, 7)
     }
 }

@@ -94,16 +94,24 @@ final class MaskingStrategyParsingTests: XCTestCase {
         XCTAssertThrowsError(try Train.parse(["--data", "d", "--steps", "1", "--out", "r", "--mask", "ngram:0"]))
     }
 
-    /// `prep train` stores the printed spelling in the run's options; `eval` and `compare`
-    /// read it back from the checkpoint through the same parser.
-    func testTrainingOptionsCarryTheSpellingThatParsesBack() {
-        var options = TrainingOptions()
+    /// `prep train` hands the parsed strategy to the loader; a checkpoint saved before the
+    /// loader options were stored keeps the spelling in `trainer_state.json`, and `eval` and
+    /// `compare` read it back through the same parser.
+    func testTrainingReadsTheStrategyAndOldCheckpointsParseBack() throws {
+        let options = TrainingOptions()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strategy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         for (spelling, strategy) in every {
-            options.dynamicMasking = strategy.spelling
-            XCTAssertEqual(TrainCommand.loaderOptions(options, seed: 0).masking?.strategy, strategy, spelling)
+            let reading = DataReading(masking: strategy)
+            XCTAssertEqual(TrainCommand.loaderOptions(options, reading: reading, seed: 0).masking?.strategy, strategy, spelling)
+            let legacy = #"{"options": {"dynamicMasking": "\#(strategy.spelling)", "maskedLMProbability": 0.2}}"#
+            try Data(legacy.utf8).write(to: URL(fileURLWithPath: dir + "/trainer_state.json"))
+            let saved = DataReading.saved(inCheckpoint: dir)
+            XCTAssertEqual(saved.masking, strategy, spelling)
+            XCTAssertEqual(saved.maskedLMProbability, 0.2)
         }
-        options.dynamicMasking = nil
-        XCTAssertNil(TrainCommand.loaderOptions(options, seed: 0).masking)
+        XCTAssertNil(TrainCommand.loaderOptions(options, reading: DataReading(), seed: 0).masking)
     }
 
     func testCommandLineRefusesTwoStrategiesWithOneLineAndStatus2() throws {

@@ -1,12 +1,12 @@
 import Foundation
 
-/// Decoded blocks shared by the worker threads. Each block is decoded once while it is
-/// in use (a second worker asking for a block being decoded waits for it instead of
-/// decoding it again) and dropped least-recently-used beyond `capacity`, which bounds
+/// Read blocks shared by the worker threads. Each block is read once while it is
+/// in use (a second worker asking for a block being read waits for it instead of
+/// reading it again) and dropped least-recently-used beyond `capacity`, which bounds
 /// memory to a few windows of blocks whatever the dataset size.
 final class BlockCache: @unchecked Sendable {
     struct Key: Hashable { var source: Int; var block: Int }
-    private enum Entry { case loading, ready(DecodedBlock), corrupt }
+    private enum Entry { case loading, ready(SampleBlock), corrupt }
 
     private let condition = NSCondition()
     private var entries: [Key: Entry] = [:]
@@ -26,7 +26,7 @@ final class BlockCache: @unchecked Sendable {
     }
 
     /// The decoded block, or nil when it is corrupt and corrupt blocks are skipped.
-    func block(_ key: Key, in source: RecordSource) throws -> DecodedBlock? {
+    func block(_ key: Key, in source: RecordSource) throws -> SampleBlock? {
         condition.lock()
         while true {
             clock += 1
@@ -44,7 +44,7 @@ final class BlockCache: @unchecked Sendable {
             case nil:
                 entries[key] = .loading
                 condition.unlock()
-                let result: Result<DecodedBlock, Error> = Result { try source.decode(block: key.block) }
+                let result: Result<SampleBlock, Error> = Result { try source.read(block: key.block) }
                 condition.lock()
                 defer { condition.broadcast(); condition.unlock() }
                 switch result {

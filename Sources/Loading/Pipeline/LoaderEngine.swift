@@ -13,7 +13,7 @@ final class LoaderEngine {
     let assembler: BatchAssembler
 
     init(sources: [RecordSource], weights: [Double]?, options: LoaderOptions, resumeFrom state: LoaderState?,
-         padID: Int32, masker: Masker?) throws {
+         padID: UInt32, masker: Masker?) throws {
         guard options.batchSize >= 1 else { throw LoaderError.invalidOptions("batch size must be at least 1") }
         guard options.worldSize >= 1, (0..<options.worldSize).contains(options.rank) else {
             throw LoaderError.invalidOptions("rank \(options.rank) is not in 0..<\(options.worldSize) (world size)")

@@ -80,17 +80,7 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         return "\(pools[k.shard].path) documents \(k.first)..<\(k.first + k.count)"
     }
 
-    func decode(block b: Int) throws -> DecodedBlock {
-        let batch = try build(block: b)
-        let out = DecodedBlock()
-        for i in 0..<batch.count {
-            let t = batch.tokenRange(i), m = batch.maskRange(i)
-            let label = batch.nextSentenceLabels[i]
-            out.append(tokens: batch.inputIDs[t], segmentBStart: Int(batch.segmentBStarts[i]), maskedPositions: batch.maskedPositions[m],
-                       maskedLabels: batch.maskedLabels[m], nextSentenceLabel: label == .max ? -1 : Int8(truncatingIfNeeded: label))
-        }
-        return out
-    }
+    func read(block b: Int) throws -> SampleBlock { BuiltInstances(try build(block: b)) }
 
     /// The instances of block `b`'s documents, as `prep mask` would build them with this seed.
     private func build(block b: Int) throws -> InstanceBatch {
@@ -119,12 +109,15 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         return batch
     }
 
+    /// Document `record` of `shard`, widened straight from its decompressed block into
+    /// `document`'s arrays (their storage reused).
     private func read(shard: Int, record: Int, into document: inout TokenizedDocument) throws {
         try pools[shard].withReader { reader in
-            var r = ShardRecord(columnCount: reader.schema.fields.count)
-            try reader.read(record, into: &r)
-            document.tokens = r.columns[tokenColumn]
-            document.sentenceLengths = r.columns[sentenceColumn]
+            try reader.withRecord(record) { r in
+                let tokens = r.column(tokenColumn), sentences = r.column(sentenceColumn)
+                tokens.copy(0..<tokens.count, into: &document.tokens)
+                sentences.copy(0..<sentences.count, into: &document.sentenceLengths)
+            }
         }
     }
 }

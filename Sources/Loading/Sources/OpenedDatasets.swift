@@ -10,7 +10,7 @@ struct OpenedDatasets {
     var sources: [RecordSource] = []
     var vocabulary: Vocabulary?
     var vocabularySize = 0
-    var padID: Int32 = 0
+    var padID: UInt32 = 0
     var masker: Masker?
 
     init(directories: [String], options: LoaderOptions) throws {
@@ -36,7 +36,7 @@ struct OpenedDatasets {
         vocabulary = try Self.loadVocabulary(options: options, manifest: first, directory: directories[0],
                                              required: options.masking != nil)
         if let vocabulary {
-            padID = vocabulary.special.padding ?? 0
+            padID = vocabulary.special.padding.map { UInt32($0) } ?? 0
             if let masking = options.masking { masker = Masker(options: masking, vocabulary: vocabulary) }
         }
         for (dir, m) in zip(directories, manifests) {

@@ -53,26 +53,14 @@ public enum RunComparison {
         let o = state?.options
         return RunSummary(
             run: run, label: label ?? (run as NSString).lastPathComponent,
-            decoder: o?.decoderSettings.kind.rawValue ?? "?",
+            decoder: o?.decoder.kind.rawValue ?? "?",
             attention: state.map { $0.config.relativeAttention ? "disentangled" : "absolute" } ?? "?",
-            model: o?.model ?? "?", steps: m.last?.step ?? 0,
+            model: o?.model.description ?? "?", steps: m.last?.step ?? 0,
             trainLoss: tail.map(\.loss).reduce(0, +) / Double(tail.count),
             trainAccuracy: tail.map(\.mlm_accuracy).reduce(0, +) / Double(tail.count),
             evalLoss: lastEval?.eval_loss, evalAccuracy: lastEval?.eval_accuracy, evalPredictions: nil,
             evalSource: lastEval.map { "metrics.jsonl step \($0.step)" },
             tokensPerSecond: median(m.map(\.tokens_per_s)), trainSeconds: m.map(\.ms_per_step).reduce(0, +) / 1000)
-    }
-
-    /// Loads a run's newest checkpoint for evaluation.
-    public static func loadModel(run: String, batchSize: Int? = nil) throws -> (MaskedLanguageModel, TrainerState) {
-        let path = Checkpoint.latest(run: run) ?? run
-        let state = try Checkpoint.loadState(path)
-        var o = state.options
-        if let batchSize { o.batchSize = batchSize }
-        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
-            batchSize: o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions), decoder: o.decoderSettings)
-        try Checkpoint.load(path, into: model, optimizer: nil)
-        return (model, state)
     }
 
     static func median(_ x: [Double]) -> Double {

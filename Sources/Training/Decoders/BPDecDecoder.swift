@@ -18,7 +18,7 @@ struct BPDecDecoder {
     /// Dropout-key sites of the two random draws (beyond any layer's sites).
     static let unmaskSite = 1 << 20, mixSite = (1 << 20) + 1
 
-    static func register(options: DecoderOptions, encoder: BertEncoder, into p: inout ParameterLayout) -> BPDecDecoder {
+    static func register(options: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout) -> BPDecDecoder {
         let L = encoder.layers.count
         let blocks = (0..<options.decoderLayers).map { k in
             TransformerBlock(weights: .registerDecoderBlock(k, config: encoder.config, into: &p), config: encoder.config,
@@ -57,7 +57,7 @@ final class BPDecState {
 extension BPDecDecoder {
     /// Encoder, then the decoder blocks; returns the rows the head reads (x_D with the mixed
     /// rows replaced by E's). `rows` are the staged prediction rows.
-    func forward(_ encoder: BertEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<Int32>,
+    func forward(_ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
                  choices: BPDecChoices, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) -> UnsafePointer<Float> {
         let h = encoder.config.hiddenSize, n = s.batch * s.length
         encoder.forward(s, P, dropout: d)
@@ -69,7 +69,7 @@ extension BPDecDecoder {
             x = UnsafePointer(b.input)
         }
         let gua = b.firstLayerMask.pointer
-        gua.update(from: s.mask.pointer, count: n)
+        gua.update(from: s.inputs!.mask, count: n)
         for k in choices.unmasked.indices where !choices.unmasked[k] { gua[Int(rows[k])] = 0 }
         for k in blocks.indices {
             var c = encoder.blockContext(s, P, dropout: d)
@@ -87,7 +87,7 @@ extension BPDecDecoder {
     }
 
     /// Backward from ∂L/∂(head input) in `s.scratch.dHidden` through the blocks and the encoder.
-    func backward(_ encoder: BertEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<Int32>,
+    func backward(_ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
                   _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
         let h = encoder.config.hiddenSize, n = s.batch * s.length, g = s.scratch
         // Mixed rows' gradient goes straight to the encoder output, not through the blocks.

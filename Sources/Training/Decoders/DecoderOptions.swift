@@ -54,18 +54,10 @@ public struct DecoderOptions: Codable, Sendable, Equatable {
 /// staging order (batch row by batch row, slot by slot, labels ≥ 0 only). Normally drawn
 /// from the dropout key; set `MaskedLanguageModel.bpdecChoices` to replay given ones (the
 /// parity test passes the PyTorch twin's).
-public struct BPDecChoices: Sendable, Equatable {
+struct BPDecChoices: Sendable, Equatable {
     /// The key at this prediction's position stays visible in decoder layer 1.
-    public var unmasked: [Bool]
+    var unmasked: [Bool]
     /// The head reads the encoder's output for this prediction.
-    public var mixed: [Bool]
-    public init(unmasked: [Bool], mixed: [Bool]) { self.unmasked = unmasked; self.mixed = mixed }
-}
-
-extension TrainingOptions {
-    /// The decoder a run trains with: its stored settings, or the defaults for `decoder`
-    /// (runs written before decoder settings existed).
-    public var decoderSettings: DecoderOptions {
-        decoderOptions ?? DecoderOptions(kind: DecoderOptions.Kind(rawValue: decoder) ?? .mlm)
-    }
+    var mixed: [Bool]
+    init(unmasked: [Bool], mixed: [Bool]) { self.unmasked = unmasked; self.mixed = mixed }
 }

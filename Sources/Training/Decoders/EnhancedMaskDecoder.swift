@@ -1,5 +1,4 @@
-/// DeBERTa's Enhanced Mask Decoder (microsoft/DeBERTa `apps/models/masked_language_model.py`,
-/// summarised in MODEL-NOTES.md):
+/// DeBERTa's Enhanced Mask Decoder (microsoft/DeBERTa `apps/models/masked_language_model.py`):
 ///
 ///     H   = output of encoder layer L−1
 ///     q₀  = H + W_pos[position]                 (raw lookup: no LayerNorm, no dropout)
@@ -14,7 +13,7 @@ struct EnhancedMaskDecoder {
     let blocks: [TransformerBlock]
     let positionTable: Int
 
-    init(encoder: BertEncoder, passes: Int) {
+    init(encoder: TransformerEncoder, passes: Int) {
         let L = encoder.layers.count, last = encoder.layers[L - 1]
         self.passes = passes
         blocks = (0..<passes).map { p in
@@ -39,7 +38,7 @@ final class EMDState {
 
 extension EnhancedMaskDecoder {
     /// Encoder layers 1…L−1, then the EMD passes; returns q_passes [B·T, H].
-    func forward(_ encoder: BertEncoder, _ s: EncoderState, _ e: EMDState,
+    func forward(_ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
                  _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) -> UnsafePointer<Float> {
         let L = encoder.layers.count, h = encoder.config.hiddenSize
         encoder.embed(s, P, dropout: d)
@@ -60,7 +59,7 @@ extension EnhancedMaskDecoder {
     }
 
     /// Backward from ∂L/∂q_passes in `s.scratch.dHidden` through the passes and the encoder.
-    func backward(_ encoder: BertEncoder, _ s: EncoderState, _ e: EMDState,
+    func backward(_ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
                   _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
         let L = encoder.layers.count, h = encoder.config.hiddenSize, n = s.batch * s.length
         let H = UnsafePointer(L > 1 ? s.layers[L - 2].output : s.embeddingOutput)

@@ -6,7 +6,7 @@ enum MLMDecoder {
     case bpdec(BPDecDecoder)
 
     /// Registers the decoder's own tensors (BPDec only; EMD reuses the encoder's last layer).
-    static func register(_ o: DecoderOptions, encoder: BertEncoder, into p: inout ParameterLayout) -> MLMDecoder {
+    static func register(_ o: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout) -> MLMDecoder {
         switch o.kind {
         case .mlm: return .mlm
         case .emd: return .emd(EnhancedMaskDecoder(encoder: encoder, passes: o.emdPasses))

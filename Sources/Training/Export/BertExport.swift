@@ -50,7 +50,7 @@ public enum BertExport {
         do {
             // BertModel's tensors in our layout order, then the pooler.
             var layout = ParameterLayout()
-            _ = BertEncoder.register(config: config, prefix: "", into: &layout)
+            _ = TransformerEncoder.register(config: config, prefix: "", into: &layout)
             _ = layout.add("pooler.dense.weight", [config.hiddenSize, config.hiddenSize])
             _ = layout.add("pooler.dense.bias", [config.hiddenSize])
             let arena = ParameterArena(layout: layout)

@@ -5,7 +5,7 @@ import Foundation
 /// Layout: `qkv` is [B·T, 3H] (query | key | value columns, each split into A heads of d_h);
 /// `context` is [B·T, H]; `probs` keeps the softmax [B, A, T, T] for the backward.
 /// Each (batch, head) pair is a few 128×64 GEMMs — too small for a threaded BLAS — so we
-/// parallelise over pairs ourselves with OpenBLAS held at one thread (MODEL-NOTES.md).
+/// parallelise over pairs ourselves with OpenBLAS held at one thread.
 /// Keys where `mask == 0` get probability exactly 0, as HF's additive finfo.min mask does.
 enum Attention {
     struct Shape {
@@ -21,7 +21,7 @@ enum Attention {
     /// iff it is 0 there), so the mask is hashed once per step instead of three times.
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                         dropped: UnsafeMutablePointer<Float>?,
-                        qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>, shape s: Shape,
+                        qkv: UnsafePointer<Float>, mask: UnsafePointer<UInt32>, shape s: Shape,
                         dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
         precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h

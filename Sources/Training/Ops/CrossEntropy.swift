@@ -10,7 +10,7 @@ enum CrossEntropy {
     /// row is still in cache: the output bias gradient is their sum (`addBiasGradient`).
     /// A separate `ColumnSum` pass read the whole [M, V] gradient again (78 MB for `mini`).
     /// The two row groups are fixed, so the bits depend on neither thread count nor timing.
-    static func forwardBackward(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>,
+    static func forwardBackward(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<UInt32>,
                                 rows m: Int, vocabulary v: Int, gradientScale: Float,
                                 losses: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<Float>,
                                 biasPartials: UnsafeMutablePointer<Float>? = nil) {

@@ -14,7 +14,7 @@ import Foundation
 enum DisentangledAttention {
     struct Relative {
         var rel: UnsafePointer<Float>
-        var idx: UnsafePointer<Int32>
+        var idx: UnsafePointer<UInt32>
         var span: Range<Int>
     }
 
@@ -22,7 +22,7 @@ enum DisentangledAttention {
     static func scratchPerThread(length t: Int, span r: Int) -> Int { 2 * t * t + 2 * t * r }
 
     static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                        qkv: UnsafePointer<Float>, relative R: Relative, mask: UnsafePointer<Int32>,
+                        qkv: UnsafePointer<Float>, relative R: Relative, mask: UnsafePointer<UInt32>,
                         shape s: Attention.Shape, dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let r = R.span.count, lo = R.span.lowerBound

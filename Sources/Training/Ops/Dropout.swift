@@ -3,10 +3,10 @@
 /// Why counter-based: the mask needs no storage (the backward recomputes it), it does not
 /// depend on how elements are split over threads, and a resumed run draws the same masks
 /// as an uninterrupted one because the key is derived from (seed, step, micro-step, site).
-public enum Dropout {
+enum Dropout {
     /// Key for one dropout site in one micro-step.
     @inline(__always)
-    public static func key(seed: UInt64, step: Int, micro: Int, site: Int) -> UInt64 {
+    static func key(seed: UInt64, step: Int, micro: Int, site: Int) -> UInt64 {
         var h = mix(seed ^ 0x5DEECE66D)
         h = mix(h ^ UInt64(truncatingIfNeeded: step))
         h = mix(h ^ UInt64(truncatingIfNeeded: micro) &* 0x100000001B3)

@@ -48,10 +48,10 @@ func parallelSgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
 /// (`parallelSgemm`); the per-head attention GEMMs run inside our parallel loop.
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    static var current: Int { Int(openblas_get_num_threads()) }
 
     /// The kernel OpenBLAS picked at load time (e.g. "SkylakeX", "Haswell", "Prescott").
-    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
 
     /// Debian's DYNAMIC_ARCH OpenBLAS 0.3.21 does not recognise some (virtualised) CPUs and
     /// falls back to its SSE3 "Prescott" kernel: 20 GFLOP/s instead of ~70-95 on one core of

@@ -5,7 +5,7 @@ import Foundation
 /// Why static chunks and `concurrentPerform`: every thread gets the same rows on every
 /// call, so reductions are deterministic (a resumed run reproduces the loss curve bit for
 /// bit), and idle workers block in libdispatch instead of spinning — a spinning barrier
-/// slows a 2-thread step 3-5x as soon as another process takes a core (MODEL-NOTES.md).
+/// slows a 2-thread step 3-5x as soon as another process takes a core.
 public enum Parallel {
     /// Threads used by the element-wise loops and the per-(batch, head) attention loop.
     public nonisolated(unsafe) static var threads: Int = 2
@@ -13,7 +13,7 @@ public enum Parallel {
     /// Calls `body(thread, range)` for `threads` contiguous chunks of `0..<count`;
     /// runs inline when the work is too small to be worth a hand-off.
     @inline(__always)
-    public static func chunks(_ count: Int, minimumPerThread: Int = 1,
+    static func chunks(_ count: Int, minimumPerThread: Int = 1,
                               _ body: (_ thread: Int, _ range: Range<Int>) -> Void) {
         let t = Swift.min(threads, Swift.max(1, count / Swift.max(1, minimumPerThread)))
         if t <= 1 {

@@ -1,0 +1,20 @@
+// The Training module's face: what `prep` (train, eval, export, compare) uses. It reads
+// `Batch` (module Batches) and needs nothing else but OpenBLAS.
+//
+//   TrainingOptions (ModelSource/ModelSize, DecoderOptions, EncoderAttention, LearningRateDecay)
+//                                                   a run's settings, stored in its checkpoints
+//   TrainingOptions.modelConfig(vocabularySize:)    the encoder's ModelConfig (HF BertConfig fields)
+//   BatchSource, EpochSource                        where batches come from; state saved in checkpoints
+//   SyntheticBatchSource                            random batches for benchmarks and smoke tests
+//   Trainer(options:run:config:resume:makeSource:evalSource:)
+//   Trainer.train() -> Outcome, .step, .history, .progress, .lastCheckpoint, .installSignalHandlers()
+//   StepMetrics                                     one line of RUN/metrics.jsonl
+//   Checkpoint.latest(run:), .loadState(_:) -> TrainerState, .loadModel(_:state:batchSize:)
+//   evaluate(_:source:maxBatches:) -> EvaluationResult   held-out MLM loss and accuracy
+//   BertExport.export(run:output:vocabulary:lowercase:) -> Summary   the encoder as HF BertModel
+//   RunComparison (.metrics, .summarize, .table, .svg), RunSummary   `prep compare`
+//   Parallel.threads, BLASThreads (.set, .ensureTunedKernel, .stopIdlePool)   threads
+//   TrainingError (.description, .exitCode)        every failure, naming the file or step
+//
+// Inside: Ops/ holds the kernels, TransformerEncoder + Decoders/ + MLMHead make up
+// MaskedLanguageModel, whose arenas are laid out by ParameterLayout and ActivationArena.
