@@ -9,33 +9,33 @@ import Tokenization
 ///
 /// Each worker thread counts into a table of its own; the tables are summed at the end, so
 /// memory is one table per thread, each proportional to the distinct words.
-public struct CorpusWordCounter {
-    public var inputs: [String]
+struct CorpusWordCounter {
+    var inputs: [String]
     /// `nil`: each input's format from its name (`.jsonl[.zst]` is JSONL, else text).
-    public var format: InputFormat? = nil
-    public var threads = 1
-    public var normalizer = NormalizerOptions()
-    public var onInvalid = InvalidUTF8Policy.replace
+    var format: InputFormat? = nil
+    var threads = 1
+    var normalizer = NormalizerOptions()
+    var onInvalid = InvalidUTF8Policy.replace
     /// Work unit size (bytes of text); does not change the counts. Small, since up to
     /// 2 x threads + 1 chunks are in memory at once and nothing else here needs much.
-    public var chunkBytes = 256 << 10
+    var chunkBytes = 256 << 10
     /// Called on the reading thread after each chunk with the input bytes read so far and the
     /// inputs' total size (compressed sizes for .zst).
-    public var progress: ((_ bytesRead: Int, _ totalBytes: Int) -> Void)? = nil
+    var progress: ((_ bytesRead: Int, _ totalBytes: Int) -> Void)? = nil
 
-    public init(inputs: [String]) { self.inputs = inputs }
+    init(inputs: [String]) { self.inputs = inputs }
 
-    public struct Result {
-        public var words: WordCountTable
+    struct Result {
+        var words: WordCountTable
         /// Input bytes read (compressed bytes for .zst).
-        public var inputBytes = 0
-        public var replacedInvalidUTF8 = 0
+        var inputBytes = 0
+        var replacedInvalidUTF8 = 0
         /// Lines longer than the reader's limit, counted in pieces.
-        public var cutLines = 0
+        var cutLines = 0
     }
 
     /// Total size of the inputs; throws `TokenizationError.input` naming a missing one.
-    public static func totalSize(of inputs: [String]) throws -> Int {
+    static func totalSize(of inputs: [String]) throws -> Int {
         var total = 0
         for input in inputs {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: input) else {
@@ -46,7 +46,7 @@ public struct CorpusWordCounter {
         return total
     }
 
-    public func run() throws -> Result {
+    func run() throws -> Result {
         let totalBytes = try Self.totalSize(of: inputs)
         let splitter = try BertTextSplitter(options: normalizer)
         let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes, onInvalid: onInvalid)
