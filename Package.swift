@@ -13,9 +13,9 @@ var fast: [SwiftSetting] { [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configur
 // AVX2/FMA (pre-2013) cannot run them: build with DRBERT_PORTABLE_BUILD=1 for such machines.
 var fastTraining: [SwiftSetting] {
     #if arch(x86_64)
-    if Context.environment["DRBERT_PORTABLE_BUILD"] == nil {
-        return fast + [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
-    }
+        if Context.environment["DRBERT_PORTABLE_BUILD"] == nil {
+            return fast + [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+        }
     #endif
     return fast
 }
@@ -34,7 +34,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         .target(
@@ -62,11 +62,14 @@ let package = Package(
             swiftSettings: fast
         ),
 
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU", "Shards"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU", "Shards"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Shards", "Tokenization"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards"]),
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
-        .testTarget(name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
+        .testTarget(
+            name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",

@@ -44,7 +44,8 @@ final class FileByteSource: ByteSource {
             let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { consumedFileBytes += n; return n }
             if errno == EINTR { continue }
-            throw TokenizationError.input(path: path, detail: "read failed at byte \(consumedFileBytes): \(String(cString: strerror(errno)))")
+            throw TokenizationError.input(
+                path: path, detail: "read failed at byte \(consumedFileBytes): \(String(cString: strerror(errno)))")
         }
     }
 }
@@ -63,7 +64,9 @@ final class ZstdByteSource: ByteSource {
 
     init(_ inner: ByteSource) throws {
         self.inner = inner
-        guard let s = ZSTD_createDStream() else { throw TokenizationError.input(path: inner.path, detail: "cannot create zstd stream") }
+        guard let s = ZSTD_createDStream() else {
+            throw TokenizationError.input(path: inner.path, detail: "cannot create zstd stream")
+        }
         stream = s
         ZSTD_initDStream(s)
         input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
@@ -78,7 +81,10 @@ final class ZstdByteSource: ByteSource {
                 if inputEnd == 0 { innerDone = true }
             }
             if inputPos == inputEnd && innerDone {
-                if midFrame { throw TokenizationError.input(path: path, detail: "truncated zstd stream at byte \(consumedFileBytes)") }
+                if midFrame {
+                    throw TokenizationError.input(
+                        path: path, detail: "truncated zstd stream at byte \(consumedFileBytes)")
+                }
                 return 0
             }
             var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
@@ -90,7 +96,8 @@ final class ZstdByteSource: ByteSource {
             }
             if ZSTD_isError(ret) != 0 {
                 let name = String(cString: ZSTD_getErrorName(ret))
-                throw TokenizationError.input(path: path, detail: "zstd: \(name) near compressed byte \(consumedFileBytes)")
+                throw TokenizationError.input(
+                    path: path, detail: "zstd: \(name) near compressed byte \(consumedFileBytes)")
             }
             midFrame = ret != 0
             if out.pos > 0 { return out.pos }

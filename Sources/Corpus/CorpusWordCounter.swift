@@ -39,7 +39,10 @@ struct CorpusWordCounter {
         var total = 0
         for input in inputs {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: input) else {
-                throw TokenizationError.input(path: input, detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found")
+                throw TokenizationError.input(
+                    path: input,
+                    detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found"
+                )
             }
             total += (attributes[.size] as? Int) ?? 0
         }
@@ -57,15 +60,18 @@ struct CorpusWordCounter {
             return { worker.count($0) }
         }
         var read = 0
-        try pipeline.run(produce: { try chunker.next() }, consume: { bytes in
-            read += bytes
-            progress?(read, totalBytes)
-        })
+        try pipeline.run(
+            produce: { try chunker.next() },
+            consume: { bytes in
+                read += bytes
+                progress?(read, totalBytes)
+            })
         let all = workers.all
         let words = all[0].words
         for other in all.dropFirst() { words.merge(other.words) }
-        return Result(words: words, inputBytes: chunker.consumedFileBytes,
-                      replacedInvalidUTF8: all.reduce(0) { $0 + $1.replaced }, cutLines: chunker.cutLines)
+        return Result(
+            words: words, inputBytes: chunker.consumedFileBytes,
+            replacedInvalidUTF8: all.reduce(0) { $0 + $1.replaced }, cutLines: chunker.cutLines)
     }
 }
 

@@ -48,8 +48,10 @@ final class DocumentChunker {
     private var openDocumentBytes = 0
 
     /// `format == nil` chooses per file by its name (`InputFormat.detect`).
-    init(inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
-                maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace) {
+    init(
+        inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
+        maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace
+    ) {
         self.inputs = inputs
         formats = inputs.map { format ?? InputFormat.detect(path: $0) }
         self.chunkBytes = max(chunkBytes, 1); self.maxDocumentBytes = max(maxDocumentBytes, 1)
@@ -85,10 +87,13 @@ final class DocumentChunker {
             case .jsonl:
                 if Self.isBlank(line) { continue }
                 if isContinuation {
-                    throw TokenizationError.input(path: r.source.path, detail: "line \(r.lineNumber): JSON line longer than \(r.maxLineBytes) bytes")
+                    throw TokenizationError.input(
+                        path: r.source.path,
+                        detail: "line \(r.lineNumber): JSON line longer than \(r.maxLineBytes) bytes")
                 }
                 do { try JSONTextField.extract(from: line, into: &jsonText) } catch let f as JSONTextField.Failure {
-                    throw TokenizationError.input(path: r.source.path, detail: "line \(r.lineNumber): \(EncodeJob.describe(f))")
+                    throw TokenizationError.input(
+                        path: r.source.path, detail: "line \(r.lineNumber): \(EncodeJob.describe(f))")
                 }
                 jsonText.withUnsafeBufferPointer { text in
                     var start = 0

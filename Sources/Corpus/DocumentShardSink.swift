@@ -20,8 +20,10 @@ final class DocumentShardSink {
     private var writerTokens = 0
     private var record: ShardRecord
 
-    init(directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
-                resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0)) {
+    init(
+        directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
+        resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0)
+    ) {
         self.directory = directory
         summaries = finished
         (documents, sentences, tokens) = counts

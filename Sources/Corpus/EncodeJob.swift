@@ -32,8 +32,10 @@ public struct NormalizerOverrides: Sendable, Hashable {
     public var lowercase: Bool?
     public var unicode: NormalizerOptions.UnicodeBehaviour = .reference
     public var preNormalization: NormalizerOptions.PreNormalization = .none
-    public init(lowercase: Bool? = nil, unicode: NormalizerOptions.UnicodeBehaviour = .reference,
-                preNormalization: NormalizerOptions.PreNormalization = .none) {
+    public init(
+        lowercase: Bool? = nil, unicode: NormalizerOptions.UnicodeBehaviour = .reference,
+        preNormalization: NormalizerOptions.PreNormalization = .none
+    ) {
         self.lowercase = lowercase; self.unicode = unicode; self.preNormalization = preNormalization
     }
     func apply(to vocabulary: Vocabulary) -> NormalizerOptions {
@@ -78,7 +80,8 @@ public struct EncodeJob {
             summary.lines += 1
             if format == .jsonl {
                 do { try JSONTextField.extract(from: line, into: &text) } catch let f as JSONTextField.Failure {
-                    throw TokenizationError.input(path: reader.source.path, detail: "line \(reader.lineNumber): \(Self.describe(f))")
+                    throw TokenizationError.input(
+                        path: reader.source.path, detail: "line \(reader.lineNumber): \(Self.describe(f))")
                 }
             }
             let body = { (bytes: UnsafeBufferPointer<UInt8>) throws in
@@ -106,7 +109,9 @@ public struct EncodeJob {
         try output.flush()
         summary.replacedInvalidSequences = encoder.replacedInvalidSequences
         if summary.replacedInvalidSequences > 0 {
-            summary.warnings.append("warning: \(reader.source.path): replaced \(summary.replacedInvalidSequences) invalid UTF-8 sequence(s) with U+FFFD")
+            summary.warnings.append(
+                "warning: \(reader.source.path): replaced \(summary.replacedInvalidSequences) invalid UTF-8 sequence(s) with U+FFFD"
+            )
         }
         return summary
     }

@@ -15,7 +15,9 @@ enum JSONTextField {
 
     /// Unescapes the top-level string member `key` of the JSON object in `line` into
     /// `output` (cleared first).
-    static func extract(_ key: String = "text", from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws {
+    static func extract(
+        _ key: String = "text", from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]
+    ) throws {
         output.removeAll(keepingCapacity: true)
         var p = Parser(bytes: line)
         let keyBytes = Array(key.utf8)
@@ -83,9 +85,10 @@ enum JSONTextField {
                 throw fail("unterminated object or array")
             default:
                 let start = i
-                while i < bytes.count, !(bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}") ||
-                                         bytes[i] == UInt8(ascii: "]") || bytes[i] == 32 || bytes[i] == 9 ||
-                                         bytes[i] == 10 || bytes[i] == 13) { i += 1 }
+                while i < bytes.count,
+                    !(bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}") || bytes[i] == UInt8(ascii: "]")
+                        || bytes[i] == 32 || bytes[i] == 9 || bytes[i] == 10 || bytes[i] == 13)
+                { i += 1 }
                 if i == start { throw fail("expected a value") }
             }
         }
@@ -118,7 +121,7 @@ enum JSONTextField {
                 if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
                 guard i < bytes.count else { throw fail("unterminated string") }
                 if bytes[i] == UInt8(ascii: "\"") { i += 1; return }
-                i += 1 // backslash
+                i += 1  // backslash
                 guard i < bytes.count else { throw fail("unterminated escape") }
                 let e = bytes[i]
                 i += 1
@@ -163,7 +166,8 @@ enum JSONTextField {
         case 0x80..<0x800:
             out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
         case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F));
+            out.append(UInt8(0x80 | v & 0x3F))
         default:
             out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
             out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))

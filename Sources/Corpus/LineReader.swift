@@ -9,13 +9,13 @@ import Tokenization
 final class LineReader {
     let source: ByteSource
     private var buffer: UnsafeMutableRawBufferPointer
-    private var start = 0       // first unconsumed byte
-    private var end = 0         // end of valid data
+    private var start = 0  // first unconsumed byte
+    private var end = 0  // end of valid data
     private var eof = false
     /// Offset of the last returned line in the (decompressed) stream, and its number (1-based).
     private(set) var lineOffset = 0
     private(set) var lineNumber = 0
-    private var consumed = 0    // stream offset of buffer[0]
+    private var consumed = 0  // stream offset of buffer[0]
     /// Lines longer than this are returned in pieces of at most this many bytes
     /// (cut at the last space or tab when there is one), so memory stays bounded.
     let maxLineBytes: Int
@@ -47,8 +47,10 @@ final class LineReader {
                 var cut = start + maxLineBytes
                 var k = cut - 1
                 while k > start + maxLineBytes / 2, base[k] != 32, base[k] != 9 { k -= 1 }
-                if base[k] == 32 || base[k] == 9 { cut = k + 1 } else {
-                    while cut > start + 1, base[cut] & 0xC0 == 0x80 { cut -= 1 } // UTF-8 boundary
+                if base[k] == 32 || base[k] == 9 {
+                    cut = k + 1
+                } else {
+                    while cut > start + 1, base[cut] & 0xC0 == 0x80 { cut -= 1 }  // UTF-8 boundary
                 }
                 cutLines += continuing ? 0 : 1
                 let r = emit(base, upTo: cut, skip: 0)
@@ -75,7 +77,9 @@ final class LineReader {
         }
     }
 
-    private func emit(_ base: UnsafeMutablePointer<UInt8>, upTo lineEnd: Int, skip: Int) -> (line: UnsafeBufferPointer<UInt8>, isContinuation: Bool) {
+    private func emit(
+        _ base: UnsafeMutablePointer<UInt8>, upTo lineEnd: Int, skip: Int
+    ) -> (line: UnsafeBufferPointer<UInt8>, isContinuation: Bool) {
         let wasContinuing = continuing
         if !wasContinuing { lineNumber += 1 }
         lineOffset = consumed + start

@@ -64,7 +64,10 @@ public struct TokenizeJob {
         var totalBytes = 0
         for input in inputs {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: input) else {
-                throw TokenizationError.input(path: input, detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found")
+                throw TokenizationError.input(
+                    path: input,
+                    detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found"
+                )
             }
             totalBytes += (attributes[.size] as? Int) ?? 0
         }
@@ -89,12 +92,18 @@ public struct TokenizeJob {
         settings["shard_tokens"] = String(shardTokens)
         settings["chunk_bytes"] = String(chunkBytes)
         settings["on_invalid"] = onInvalid.rawValue
-        let configHash = ConfigurationHash.sha256(settings: settings, identities: inputs.map { ("input", Self.identity(of: $0)) })
+        let configHash = ConfigurationHash.sha256(
+            settings: settings, identities: inputs.map { ("input", Self.identity(of: $0)) })
         let output: ResumableShardedOutput<ResumePoint>
-        do { output = try ResumableShardedOutput(directory: outputDirectory, configHash: configHash, ifFinished: .rebuild) } catch let ShardError.io(path, detail) {
+        do {
+            output = try ResumableShardedOutput(
+                directory: outputDirectory, configHash: configHash, ifFinished: .rebuild)
+        } catch let ShardError.io(path, detail) {
             throw TokenizationError.output(path: path, detail: detail)
         }
-        let metadata = ["kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, "config_sha256": configHash]
+        let metadata = [
+            "kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, "config_sha256": configHash,
+        ]
         let schema = DocumentSchema.make(vocabularySize: vocabulary.count)
 
         // Resume after the shards a previous, interrupted run finished (verified in full).
@@ -105,11 +114,13 @@ public struct TokenizeJob {
             resumePoint = shard.state
         }
         summary.resumedShards = kept.count
-        let sink = DocumentShardSink(directory: outputDirectory, vocabularySize: vocabulary.count,
-                                     metadata: metadata, shardTokens: shardTokens, resumingAfter: kept,
-                                     counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens))
-        let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes,
-                                      maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid)
+        let sink = DocumentShardSink(
+            directory: outputDirectory, vocabularySize: vocabulary.count,
+            metadata: metadata, shardTokens: shardTokens, resumingAfter: kept,
+            counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens))
+        let chunker = DocumentChunker(
+            inputs: inputs, format: format, chunkBytes: chunkBytes,
+            maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid)
         let started = DispatchTime.now()
         let encoders = EncoderPool()
         let pipeline = OrderedPipeline<DocumentChunk, TokenizedChunk>(threads: threads) {
@@ -126,24 +137,31 @@ public struct TokenizeJob {
             // Chunks of finished shards are read (chunk boundaries depend on what came
             // before) but not tokenized.
             while skip > 0, let chunk = try chunker.next() { skip -= 1; written += chunk.inputBytes }
-            try pipeline.run(produce: { try chunker.next() }, consume: { chunk in
-                let finished = try sink.write(chunk)
-                chunksWritten += 1
-                written += chunk.inputBytes
-                dropped += chunk.sentencesDropped
-                if let finished {
-                    try output.recordFinishedShard(sink.summaries.count - 1, summary: finished, state: ResumePoint(
-                        chunks: chunksWritten, documents: sink.documents, sentences: sink.sentences, tokens: sink.tokens))
-                }
-                progress?(ProgressEvent(completed: written, total: totalBytes, unit: .bytes))
-                if let k = interruptAfterChunks, chunksWritten - resumedChunks >= k, finished != nil {
-                    throw TokenizationError.output(path: outputDirectory, detail: "interrupted (test)")
-                }
-            })
+            try pipeline.run(
+                produce: { try chunker.next() },
+                consume: { chunk in
+                    let finished = try sink.write(chunk)
+                    chunksWritten += 1
+                    written += chunk.inputBytes
+                    dropped += chunk.sentencesDropped
+                    if let finished {
+                        try output.recordFinishedShard(
+                            sink.summaries.count - 1, summary: finished,
+                            state: ResumePoint(
+                                chunks: chunksWritten, documents: sink.documents, sentences: sink.sentences,
+                                tokens: sink.tokens))
+                    }
+                    progress?(ProgressEvent(completed: written, total: totalBytes, unit: .bytes))
+                    if let k = interruptAfterChunks, chunksWritten - resumedChunks >= k, finished != nil {
+                        throw TokenizationError.output(path: outputDirectory, detail: "interrupted (test)")
+                    }
+                })
             let shards = try sink.finish()
             summary.shards = shards.count
-            try output.finish(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
-                                              schema: sink.schema, config: config, vocab: vocabularyFile.identity, shards: shards))
+            try output.finish(
+                DatasetManifest(
+                    formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
+                    schema: sink.schema, config: config, vocab: vocabularyFile.identity, shards: shards))
         } catch let e as ShardError {
             sink.abandon()
             throw TokenizationError.output(path: outputDirectory, detail: e.description)
@@ -163,10 +181,14 @@ public struct TokenizeJob {
         summary.cutLines = chunker.cutLines
         summary.output = outputDirectory
         if summary.replacedInvalidUTF8 > 0 {
-            summary.warnings.append("warning: replaced \(summary.replacedInvalidUTF8) invalid UTF-8 sequence(s) with U+FFFD (use --on-invalid fail to stop instead)")
+            summary.warnings.append(
+                "warning: replaced \(summary.replacedInvalidUTF8) invalid UTF-8 sequence(s) with U+FFFD (use --on-invalid fail to stop instead)"
+            )
         }
         if summary.splitDocuments > 0 {
-            summary.warnings.append("warning: split \(summary.splitDocuments) document(s) longer than \(maxDocumentBytes) bytes into consecutive documents")
+            summary.warnings.append(
+                "warning: split \(summary.splitDocuments) document(s) longer than \(maxDocumentBytes) bytes into consecutive documents"
+            )
         }
         return summary
     }
@@ -186,5 +208,7 @@ private final class EncoderPool: @unchecked Sendable {
     private let lock = NSLock()
     private var encoders: [BertEncoder] = []
     func add(_ e: BertEncoder) { lock.lock(); encoders.append(e); lock.unlock() }
-    var replaced: Int { lock.lock(); defer { lock.unlock() }; return encoders.reduce(0) { $0 + $1.replacedInvalidSequences } }
+    var replaced: Int {
+        lock.lock(); defer { lock.unlock() }; return encoders.reduce(0) { $0 + $1.replacedInvalidSequences }
+    }
 }

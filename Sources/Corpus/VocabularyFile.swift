@@ -11,7 +11,8 @@ public struct VocabularyFile: Sendable {
     public init(path: String) throws {
         let bytes = try Vocabulary.readFile(path)
         vocabulary = try Vocabulary(fileBytes: bytes, path: path)
-        identity = VocabularyIdentity(file: (path as NSString).lastPathComponent, size: vocabulary.count,
-                                      sha256: SHA256Hasher.hex(of: bytes))
+        identity = VocabularyIdentity(
+            file: (path as NSString).lastPathComponent, size: vocabulary.count,
+            sha256: SHA256Hasher.hex(of: bytes))
     }
 }

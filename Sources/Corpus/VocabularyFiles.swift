@@ -17,13 +17,16 @@ enum VocabularyFiles {
         return out
     }
 
-    static func tokenizerJSON(tokens: [String], specialTokens: [String], normalizer: NormalizerOptions,
-                              prefix: String, unknownToken: String) -> [UInt8] {
+    static func tokenizerJSON(
+        tokens: [String], specialTokens: [String], normalizer: NormalizerOptions,
+        prefix: String, unknownToken: String
+    ) -> [UInt8] {
         func json(_ s: String) -> String { String(decoding: EncodeJob.jsonString(s), as: UTF8.self) }
         // Training puts the special tokens first, each once.
         var ids: [String: Int] = [:]
         let wanted = Set(specialTokens.map { Array($0.utf8) })
-        for (id, t) in tokens.prefix(specialTokens.count).enumerated() where wanted.contains(Array(t.utf8)) && ids[t] == nil {
+        for (id, t) in tokens.prefix(specialTokens.count).enumerated()
+        where wanted.contains(Array(t.utf8)) && ids[t] == nil {
             ids[t] = id
         }
         var seen = Set<[UInt8]>()
@@ -33,7 +36,8 @@ enum VocabularyFiles {
         for (k, t) in added.enumerated() {
             s += k == 0 ? "\n" : ",\n"
             s += "    {\n      \"id\": \(ids[t]!),\n      \"content\": \(json(t)),\n      \"single_word\": false,\n"
-            s += "      \"lstrip\": false,\n      \"rstrip\": false,\n      \"normalized\": false,\n      \"special\": true\n    }"
+            s +=
+                "      \"lstrip\": false,\n      \"rstrip\": false,\n      \"normalized\": false,\n      \"special\": true\n    }"
         }
         s += added.isEmpty ? "],\n" : "\n  ],\n"
         let strip = normalizer.stripAccents.map { String($0) } ?? "null"
@@ -42,14 +46,17 @@ enum VocabularyFiles {
         s += "    \"lowercase\": \(normalizer.lowercase)\n  },\n"
         s += "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n"
         if let sep = ids["[SEP]"], let cls = ids["[CLS]"] {
-            s += "  \"post_processor\": {\n    \"type\": \"BertProcessing\",\n    \"sep\": [\n      \"[SEP]\",\n      \(sep)\n    ],\n"
+            s +=
+                "  \"post_processor\": {\n    \"type\": \"BertProcessing\",\n    \"sep\": [\n      \"[SEP]\",\n      \(sep)\n    ],\n"
             s += "    \"cls\": [\n      \"[CLS]\",\n      \(cls)\n    ]\n  },\n"
         } else {
             s += "  \"post_processor\": null,\n"
         }
-        s += "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": \(json(prefix)),\n    \"cleanup\": true\n  },\n"
+        s +=
+            "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": \(json(prefix)),\n    \"cleanup\": true\n  },\n"
         s += "  \"model\": {\n    \"type\": \"WordPiece\",\n    \"unk_token\": \(json(unknownToken)),\n"
-        s += "    \"continuing_subword_prefix\": \(json(prefix)),\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {"
+        s +=
+            "    \"continuing_subword_prefix\": \(json(prefix)),\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {"
         var out = Array(s.utf8)
         for (id, t) in tokens.enumerated() {
             out += Array((id == 0 ? "\n      " : ",\n      ").utf8)
@@ -92,12 +99,14 @@ enum VocabularyFiles {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw TokenizationError.output(path: directory, detail: "cannot create output directory: \(error.localizedDescription)")
+            throw TokenizationError.output(
+                path: directory, detail: "cannot create output directory: \(error.localizedDescription)")
         }
         let probe = (directory as NSString).appendingPathComponent(".prep-vocab-probe-\(getpid())")
         let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw TokenizationError.output(path: directory, detail: "cannot write in output directory: \(String(cString: strerror(errno)))")
+            throw TokenizationError.output(
+                path: directory, detail: "cannot write in output directory: \(String(cString: strerror(errno)))")
         }
         close(fd)
         unlink(probe)

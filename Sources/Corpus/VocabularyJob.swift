@@ -44,7 +44,9 @@ public struct VocabularyJob {
     public func run() throws -> Summary {
         let start = Date()
         guard let unknown = training.specialTokens.first(where: { $0 == Vocabulary.unknownToken }) else {
-            throw TokenizationError.input(path: "--special-tokens", detail: "must include \(Vocabulary.unknownToken), the WordPiece unknown token")
+            throw TokenizationError.input(
+                path: "--special-tokens", detail: "must include \(Vocabulary.unknownToken), the WordPiece unknown token"
+            )
         }
         _ = try CorpusWordCounter.totalSize(of: inputs)
         var choices = HashOrderChoices()
@@ -67,7 +69,8 @@ public struct VocabularyJob {
         summary.replacedInvalidUTF8 = counted.replacedInvalidUTF8
         summary.countingSeconds = Date().timeIntervalSince(start)
         guard counted.words.count > 0 else {
-            throw TokenizationError.input(path: inputsName, detail: "no words to learn a vocabulary from (empty corpus)")
+            throw TokenizationError.input(
+                path: inputsName, detail: "no words to learn a vocabulary from (empty corpus)")
         }
 
         let trainingStart = Date()
@@ -75,28 +78,41 @@ public struct VocabularyJob {
         summary.trainingSeconds = Date().timeIntervalSince(trainingStart)
         let specials = Set(training.specialTokens.map { Array($0.utf8) }).count
         if specials + result.alphabetSize > training.vocabularySize {
-            throw TokenizationError.input(path: inputsName, detail: "vocabulary size \(training.vocabularySize) is smaller than the \(specials) special tokens plus the \(result.alphabetSize)-character alphabet (raise --vocab-size or lower --limit-alphabet)")
+            throw TokenizationError.input(
+                path: inputsName,
+                detail:
+                    "vocabulary size \(training.vocabularySize) is smaller than the \(specials) special tokens plus the \(result.alphabetSize)-character alphabet (raise --vocab-size or lower --limit-alphabet)"
+            )
         }
         summary.alphabetSize = result.alphabetSize
         summary.distinctCharacters = result.distinctCharacters
         summary.merges = result.merges
         summary.vocabularySize = result.tokens.count
         if result.tokens.count > training.vocabularySize {
-            summary.warnings.append("warning: the vocabulary has \(result.tokens.count) tokens, more than the \(training.vocabularySize) asked for: the special tokens, the alphabet and its continuation forms alone take that many")
+            summary.warnings.append(
+                "warning: the vocabulary has \(result.tokens.count) tokens, more than the \(training.vocabularySize) asked for: the special tokens, the alphabet and its continuation forms alone take that many"
+            )
         }
         if counted.replacedInvalidUTF8 > 0 {
-            summary.warnings.append("warning: replaced \(counted.replacedInvalidUTF8) invalid UTF-8 sequence(s) with U+FFFD (use --on-invalid fail to stop instead)")
+            summary.warnings.append(
+                "warning: replaced \(counted.replacedInvalidUTF8) invalid UTF-8 sequence(s) with U+FFFD (use --on-invalid fail to stop instead)"
+            )
         }
         if counted.cutLines > 0 {
-            summary.warnings.append("warning: \(counted.cutLines) line(s) longer than 64 MB were counted in pieces (a word at a cut may be split)")
+            summary.warnings.append(
+                "warning: \(counted.cutLines) line(s) longer than 64 MB were counted in pieces (a word at a cut may be split)"
+            )
         }
 
-        try VocabularyFiles.write(VocabularyFiles.vocabularyText(result.tokens), name: VocabularyFiles.vocabularyName,
-                                  in: outputDirectory)
-        try VocabularyFiles.write(VocabularyFiles.tokenizerJSON(tokens: result.tokens, specialTokens: training.specialTokens,
-                                                                normalizer: normalizer, prefix: training.continuingSubwordPrefix,
-                                                                unknownToken: unknown),
-                                  name: VocabularyFiles.tokenizerName, in: outputDirectory)
+        try VocabularyFiles.write(
+            VocabularyFiles.vocabularyText(result.tokens), name: VocabularyFiles.vocabularyName,
+            in: outputDirectory)
+        try VocabularyFiles.write(
+            VocabularyFiles.tokenizerJSON(
+                tokens: result.tokens, specialTokens: training.specialTokens,
+                normalizer: normalizer, prefix: training.continuingSubwordPrefix,
+                unknownToken: unknown),
+            name: VocabularyFiles.tokenizerName, in: outputDirectory)
         summary.output = outputDirectory
         summary.seconds = Date().timeIntervalSince(start)
         return summary

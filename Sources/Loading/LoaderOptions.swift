@@ -36,7 +36,7 @@ public struct LoaderOptions: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case batchSize, seed, epoch, worldSize, rank, padToLength, maxPredictions, prefetchBatches, workerThreads,
-             skipCorrupt, blockRecords, windowBlocks, bucketBatches, masking, vocabularyPath, documentInstances
+            skipCorrupt, blockRecords, windowBlocks, bucketBatches, masking, vocabularyPath, documentInstances
     }
 
     /// Every key but `batchSize` is optional, so options saved by an older build (e.g. in a

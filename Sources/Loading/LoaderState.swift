@@ -14,8 +14,10 @@ public struct LoaderState: Sendable, Codable, Hashable {
     /// window); a state is refused on a dataset or configuration it was not saved for.
     public var orderFingerprint: String?
 
-    public init(seed: UInt64, epoch: Int, worldSize: Int, globalSamplesConsumed: Int,
-                samplesPerEpoch: Int? = nil, orderFingerprint: String? = nil) {
+    public init(
+        seed: UInt64, epoch: Int, worldSize: Int, globalSamplesConsumed: Int,
+        samplesPerEpoch: Int? = nil, orderFingerprint: String? = nil
+    ) {
         self.seed = seed; self.epoch = epoch; self.worldSize = worldSize
         self.globalSamplesConsumed = globalSamplesConsumed
         self.samplesPerEpoch = samplesPerEpoch; self.orderFingerprint = orderFingerprint
@@ -26,8 +28,9 @@ public struct LoaderState: Sendable, Codable, Hashable {
 
     /// The start of the next epoch (same seed and world size).
     public func startOfNextEpoch() -> LoaderState {
-        LoaderState(seed: seed, epoch: epoch + 1, worldSize: worldSize, globalSamplesConsumed: 0,
-                    samplesPerEpoch: nil, orderFingerprint: orderFingerprint)
+        LoaderState(
+            seed: seed, epoch: epoch + 1, worldSize: worldSize, globalSamplesConsumed: 0,
+            samplesPerEpoch: nil, orderFingerprint: orderFingerprint)
     }
 
     /// Pretty, key-sorted JSON.

@@ -22,23 +22,29 @@ public final class StreamingLoader {
     /// `directories`: one or more datasets (with optional mixing `weights`).
     /// Resuming takes seed and epoch from `state`; world size and rank come from
     /// `options`, so a state saved at world size W resumes at any W′.
-    public init(directories: [String], weights: [Double]? = nil, options: LoaderOptions,
-                resumeFrom state: LoaderState? = nil) throws {
+    public init(
+        directories: [String], weights: [Double]? = nil, options: LoaderOptions,
+        resumeFrom state: LoaderState? = nil
+    ) throws {
         guard !directories.isEmpty else { throw LoaderError.invalidOptions("no dataset directory given") }
         let opened = try OpenedDatasets(directories: directories, options: options)
         vocabSize = opened.vocabularySize
         self.options = options
-        engine = try LoaderEngine(sources: opened.sources, weights: weights, options: options,
-                                  resumeFrom: state, padID: opened.padID, masker: opened.masker)
+        engine = try LoaderEngine(
+            sources: opened.sources, weights: weights, options: options,
+            resumeFrom: state, padID: opened.padID, masker: opened.masker)
     }
 
     /// For tests: any record sources.
-    init(sources: [RecordSource], weights: [Double]? = nil, options: LoaderOptions,
-         resumeFrom state: LoaderState? = nil, masker: Masker? = nil) throws {
+    init(
+        sources: [RecordSource], weights: [Double]? = nil, options: LoaderOptions,
+        resumeFrom state: LoaderState? = nil, masker: Masker? = nil
+    ) throws {
         vocabSize = 0
         self.options = options
-        engine = try LoaderEngine(sources: sources, weights: weights, options: options,
-                                  resumeFrom: state, padID: 0, masker: masker)
+        engine = try LoaderEngine(
+            sources: sources, weights: weights, options: options,
+            resumeFrom: state, padID: 0, masker: masker)
     }
 
     deinit { engine.prefetcher.stop() }
@@ -56,9 +62,10 @@ public final class StreamingLoader {
     }
 
     public var state: LoaderState {
-        LoaderState(seed: engine.seed, epoch: engine.epoch, worldSize: options.worldSize,
-                    globalSamplesConsumed: engine.schedule.consumed(afterBatches: delivered),
-                    samplesPerEpoch: engine.order.count, orderFingerprint: engine.fingerprint)
+        LoaderState(
+            seed: engine.seed, epoch: engine.epoch, worldSize: options.worldSize,
+            globalSamplesConsumed: engine.schedule.consumed(afterBatches: delivered),
+            samplesPerEpoch: engine.order.count, orderFingerprint: engine.fingerprint)
     }
 
     /// Samples in one epoch over all ranks.
@@ -67,7 +74,8 @@ public final class StreamingLoader {
     var batchCount: Int { engine.schedule.batchCount }
     var statistics: LoaderStatistics {
         let s = engine.cache.statistics
-        return LoaderStatistics(blocksDecoded: s.blocks, tokensDecoded: s.tokens, corruptBlocks: s.corrupt,
-                                samplesSkipped: skipped)
+        return LoaderStatistics(
+            blocksDecoded: s.blocks, tokensDecoded: s.tokens, corruptBlocks: s.corrupt,
+            samplesSkipped: skipped)
     }
 }

@@ -17,7 +17,8 @@ public struct DatasetInspector {
         do { manifest = try Dataset.readManifest(in: directory) } catch let e as ShardError {
             throw MaskingError.badInput(path: directory, detail: "not a dataset: \(e)")
         }
-        self.vocabulary = try VocabularyLocator.load(explicit: vocabulary, dataset: directory, identity: manifest.vocab).0
+        self.vocabulary = try VocabularyLocator.load(explicit: vocabulary, dataset: directory, identity: manifest.vocab)
+            .0
     }
 
     /// Calls `emit` with one text block per record, up to `limit` records.
@@ -29,7 +30,9 @@ public struct DatasetInspector {
             if let limit, n >= limit { return }
             let path = (directory as NSString).appendingPathComponent(shard.file)
             let reader: ShardReader
-            do { reader = try ShardReader(path: path, expectedBytes: shard.bytes, cacheBlocks: 1) } catch let e as ShardError {
+            do { reader = try ShardReader(path: path, expectedBytes: shard.bytes, cacheBlocks: 1) } catch let e
+                as ShardError
+            {
                 throw MaskingError.shard(e)
             }
             for i in 0..<reader.recordCount {
@@ -70,7 +73,8 @@ public struct DatasetInspector {
     /// 0 before `segment_b_start` and 1 from it on (layout 2), or all 0 (no pairs).
     func segmentIDs(_ fields: [String], _ record: ShardRecord, count: Int) -> [UInt32] {
         if let f = fields.firstIndex(of: Column.segmentIDs) { return record.columns[f] }
-        let b = fields.firstIndex(of: Column.segmentBStart).flatMap { record.columns[$0].first }.map { Int($0) } ?? count
+        let b =
+            fields.firstIndex(of: Column.segmentBStart).flatMap { record.columns[$0].first }.map { Int($0) } ?? count
         return InstanceSchema.segmentIDs(count: count, segmentBStart: b)
     }
 
@@ -92,8 +96,9 @@ public struct DatasetInspector {
             return out
         }
         let ids = column(Column.inputIDs), segments = segmentIDs(fields, record, count: ids.count)
-        let labels = Dictionary(zip(column(Column.maskedPositions).map(Int.init), column(Column.maskedLabels)),
-                                uniquingKeysWith: { a, _ in a })
+        let labels = Dictionary(
+            zip(column(Column.maskedPositions).map(Int.init), column(Column.maskedLabels)),
+            uniquingKeysWith: { a, _ in a })
         var out = "instance \(n) (\(file) #\(i)): \(ids.count) tokens, \(labels.count) masked"
         if let label = column(Column.nextSentenceLabel).first {
             out += ", next_sentence_label \(label) (\(label == 0 ? "in order" : "random/swapped"))"

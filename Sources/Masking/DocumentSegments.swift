@@ -8,8 +8,10 @@ struct DocumentSegments {
 
     /// Checks the document against itself and the vocabulary, then fills the segments.
     /// Returns how many sentences had to be split. Empty sentences are skipped.
-    mutating func load(_ doc: TokenizedDocument, index: Int, pieceLimit: Int,
-                       kind: [UInt8]) throws -> Int {
+    mutating func load(
+        _ doc: TokenizedDocument, index: Int, pieceLimit: Int,
+        kind: [UInt8]
+    ) throws -> Int {
         try doc.withView { view in
             try Self.checkLengths(view, index: index)
             // A max over the document (vectorised) first; the position only when there is a bad id.
@@ -18,8 +20,10 @@ struct DocumentSegments {
                 var largest: UInt32 = 0
                 for t in tokens { largest = max(largest, t) }
                 if Int(largest) >= vocabularySize, let i = tokens.firstIndex(where: { Int($0) >= vocabularySize }) {
-                    throw DocumentDefect(document: index, detail:
-                        "token \(i) has id \(tokens[i]), outside the vocabulary of \(vocabularySize)")
+                    throw DocumentDefect(
+                        document: index,
+                        detail:
+                            "token \(i) has id \(tokens[i]), outside the vocabulary of \(vocabularySize)")
                 }
             }
             return try split(view, index: index, pieceLimit: pieceLimit, kind: kind)
@@ -39,8 +43,10 @@ struct DocumentSegments {
         var total = 0
         for j in 0..<doc.sentenceLengths.count { total += Int(doc.sentenceLengths[j]) }
         guard total == doc.tokens.count else {
-            throw DocumentDefect(document: index, detail:
-                "sentence lengths sum to \(total) but the document has \(doc.tokens.count) tokens")
+            throw DocumentDefect(
+                document: index,
+                detail:
+                    "sentence lengths sum to \(total) but the document has \(doc.tokens.count) tokens")
         }
     }
 
@@ -65,8 +71,10 @@ struct DocumentSegments {
                 while cut > lo {
                     let id = Int(tokens[cut])
                     guard id < kind.count else {
-                        throw DocumentDefect(document: index, detail:
-                            "token \(cut) has id \(id), outside the vocabulary of \(kind.count)")
+                        throw DocumentDefect(
+                            document: index,
+                            detail:
+                                "token \(cut) has id \(id), outside the vocabulary of \(kind.count)")
                     }
                     if kind[id] != VocabularyTables.continuation { break }
                     cut -= 1

@@ -56,8 +56,10 @@ final class DocumentStore: @unchecked Sendable {
         let summary = manifest.shards[s]
         let r = try ShardReader(path: shardPath(s), expectedBytes: summary.bytes, cacheBlocks: cacheBlocks)
         guard r.recordCount == summary.records else {
-            throw ShardError.invalidDataset(path: shardPath(s), detail:
-                "shard has \(r.recordCount) records, the manifest says \(summary.records)")
+            throw ShardError.invalidDataset(
+                path: shardPath(s),
+                detail:
+                    "shard has \(r.recordCount) records, the manifest says \(summary.records)")
         }
         guard r.schema == manifest.schema else {
             throw ShardError.schemaMismatch(path: shardPath(s), detail: "shard schema differs from the manifest's")

@@ -20,10 +20,13 @@ extension TokenizedDocument {
             try sentenceLengths.withUnsafeBufferPointer { s in
                 // An empty array may have no base address; any aligned pointer serves for 0 elements.
                 let empty = UnsafeRawPointer(bitPattern: 16)!
-                return try body(DocumentView(
-                    tokens: ShardColumnView(base: t.baseAddress.map(UnsafeRawPointer.init) ?? empty, count: t.count, width: 4),
-                    sentenceLengths: ShardColumnView(base: s.baseAddress.map(UnsafeRawPointer.init) ?? empty,
-                                                     count: s.count, width: 4)))
+                return try body(
+                    DocumentView(
+                        tokens: ShardColumnView(
+                            base: t.baseAddress.map(UnsafeRawPointer.init) ?? empty, count: t.count, width: 4),
+                        sentenceLengths: ShardColumnView(
+                            base: s.baseAddress.map(UnsafeRawPointer.init) ?? empty,
+                            count: s.count, width: 4)))
             }
         }
     }

@@ -45,30 +45,39 @@ public struct InstanceBuilder {
 
     /// Appends the instances of copy `copy` of document `index` (of `documentCount`) to `batch`.
     /// Throws `DocumentDefect` for a document that contradicts itself.
-    public mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
-                               fetch: DocumentFetcher, into batch: inout InstanceBatch,
-                               statistics: inout InstanceStatistics) throws {
+    public mutating func build(
+        _ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+        fetch: DocumentFetcher, into batch: inout InstanceBatch,
+        statistics: inout InstanceStatistics
+    ) throws {
         try withoutActuallyEscaping(fetch) { fetch in
-            try build(document, index: index, copy: copy, documentCount: documentCount, random: .fetch(fetch),
-                      into: &batch, statistics: &statistics)
+            try build(
+                document, index: index, copy: copy, documentCount: documentCount, random: .fetch(fetch),
+                into: &batch, statistics: &statistics)
         }
     }
 
     /// As above, reading NSP's random documents in place through `viewer` (same instances).
-    mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
-                               viewer: DocumentViewer, into batch: inout InstanceBatch,
-                               statistics: inout InstanceStatistics) throws {
+    mutating func build(
+        _ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+        viewer: DocumentViewer, into batch: inout InstanceBatch,
+        statistics: inout InstanceStatistics
+    ) throws {
         try withoutActuallyEscaping(viewer) { viewer in
-            try build(document, index: index, copy: copy, documentCount: documentCount, random: .view(viewer),
-                      into: &batch, statistics: &statistics)
+            try build(
+                document, index: index, copy: copy, documentCount: documentCount, random: .view(viewer),
+                into: &batch, statistics: &statistics)
         }
     }
 
-    mutating func build(_ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
-                        random fetch: RandomDocuments, into batch: inout InstanceBatch,
-                        statistics: inout InstanceStatistics) throws {
-        let split = try segments.load(document, index: index, pieceLimit: options.sentencePieceLimit,
-                                      kind: masker.tables.kind)
+    mutating func build(
+        _ document: TokenizedDocument, index: Int, copy: Int, documentCount: Int,
+        random fetch: RandomDocuments, into batch: inout InstanceBatch,
+        statistics: inout InstanceStatistics
+    ) throws {
+        let split = try segments.load(
+            document, index: index, pieceLimit: options.sentencePieceLimit,
+            kind: masker.tables.kind)
         let before = batch.count
         if copy == 0 {
             statistics.documents += 1
@@ -81,8 +90,9 @@ public struct InstanceBuilder {
             case .none:
                 packFullSentences(document, random: &random, batch: &batch, statistics: &statistics)
             case .nsp, .sop:
-                try buildPairs(document, index: index, documentCount: documentCount, fetch: fetch,
-                               random: &random, batch: &batch, statistics: &statistics)
+                try buildPairs(
+                    document, index: index, documentCount: documentCount, fetch: fetch,
+                    random: &random, batch: &batch, statistics: &statistics)
             }
         }
         if copy == 0 && batch.count - before > 1 { statistics.documentsSplit += 1 }
@@ -97,27 +107,33 @@ public struct InstanceBuilder {
     }
 
     /// `--pairs none`: whole sentences packed greedily up to the target, [CLS] … [SEP].
-    mutating func packFullSentences(_ document: TokenizedDocument, random: inout InstanceRandom,
-                                    batch: inout InstanceBatch, statistics: inout InstanceStatistics) {
+    mutating func packFullSentences(
+        _ document: TokenizedDocument, random: inout InstanceRandom,
+        batch: inout InstanceBatch, statistics: inout InstanceStatistics
+    ) {
         let target = targetLength(random: &random)
         var first = 0
         var length = 0
         for i in 0..<segments.count {
             let l = segments.length(i)
             if i > first && length + l > target {
-                emitSingle(document.tokens, Int(segments.start[first])..<Int(segments.end[i - 1]),
-                           random: &random, batch: &batch, statistics: &statistics)
+                emitSingle(
+                    document.tokens, Int(segments.start[first])..<Int(segments.end[i - 1]),
+                    random: &random, batch: &batch, statistics: &statistics)
                 first = i; length = 0
             }
             length += l
         }
-        emitSingle(document.tokens, Int(segments.start[first])..<Int(segments.end[segments.count - 1]),
-                   random: &random, batch: &batch, statistics: &statistics)
+        emitSingle(
+            document.tokens, Int(segments.start[first])..<Int(segments.end[segments.count - 1]),
+            random: &random, batch: &batch, statistics: &statistics)
     }
 
-    mutating func emitSingle(_ tokens: [UInt32], _ range: Range<Int>, random: inout InstanceRandom,
-                             batch: inout InstanceBatch, statistics: inout InstanceStatistics,
-                             label: UInt32 = .max) {
+    mutating func emitSingle(
+        _ tokens: [UInt32], _ range: Range<Int>, random: inout InstanceRandom,
+        batch: inout InstanceBatch, statistics: inout InstanceStatistics,
+        label: UInt32 = .max
+    ) {
         let first = batch.inputIDs.count
         batch.inputIDs.append(classifierID)
         tokens.withUnsafeBufferPointer { batch.inputIDs.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
@@ -127,9 +143,11 @@ public struct InstanceBuilder {
     }
 
     /// [CLS] A [SEP] B [SEP] with segment ids 0…0 1…1 (`a` from `aTokens`, `b` from `bTokens`).
-    mutating func emitPair(_ aTokens: [UInt32], _ a: Range<Int>, _ bTokens: [UInt32], _ b: Range<Int>,
-                           label: UInt32, random: inout InstanceRandom,
-                           batch: inout InstanceBatch, statistics: inout InstanceStatistics) {
+    mutating func emitPair(
+        _ aTokens: [UInt32], _ a: Range<Int>, _ bTokens: [UInt32], _ b: Range<Int>,
+        label: UInt32, random: inout InstanceRandom,
+        batch: inout InstanceBatch, statistics: inout InstanceStatistics
+    ) {
         let first = batch.inputIDs.count
         batch.inputIDs.append(classifierID)
         aTokens.withUnsafeBufferPointer { batch.inputIDs.append(contentsOf: UnsafeBufferPointer(rebasing: $0[a])) }
@@ -141,8 +159,10 @@ public struct InstanceBuilder {
     }
 
     /// Masks the instance that starts at `batch.inputIDs[first]` in place and closes it.
-    mutating func finish(from first: Int, label: UInt32, random: inout InstanceRandom, batch: inout InstanceBatch,
-                         statistics: inout InstanceStatistics) {
+    mutating func finish(
+        from first: Int, label: UInt32, random: inout InstanceRandom, batch: inout InstanceBatch,
+        statistics: inout InstanceStatistics
+    ) {
         let m = Self.mask(&batch.inputIDs, from: first, masker: masker, workspace: &workspace, random: &random)
         batch.maskedPositions.append(contentsOf: UnsafeBufferPointer(start: workspace.gathered, count: m))
         batch.maskedLabels.append(contentsOf: UnsafeBufferPointer(start: workspace.gatheredLabels, count: m))
@@ -156,8 +176,10 @@ public struct InstanceBuilder {
 
     /// `ids[first...]` masked in place. A static function so that the masker is borrowed, not
     /// copied: a copy per instance retained and released its tables (~3% of `prep mask`).
-    static func mask(_ ids: inout [UInt32], from first: Int, masker: Masker, workspace: inout MaskingWorkspace,
-                     random: inout InstanceRandom) -> Int {
+    static func mask(
+        _ ids: inout [UInt32], from first: Int, masker: Masker, workspace: inout MaskingWorkspace,
+        random: inout InstanceRandom
+    ) -> Int {
         ids.withUnsafeMutableBufferPointer { all in
             masker.mask(UnsafeMutableBufferPointer(rebasing: all[first...]), workspace: &workspace, using: &random)
         }

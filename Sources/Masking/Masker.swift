@@ -19,9 +19,10 @@ public struct Masker: Sendable {
     let randomWidth: UInt64
 
     public init(options: MaskingOptions, vocabulary: Vocabulary) {
-        precondition(options.maskTokenProbability >= 0 && options.randomTokenProbability >= 0
-                     && options.maskTokenProbability + options.randomTokenProbability <= 1,
-                     "80/10/10 split must be probabilities summing to at most 1")
+        precondition(
+            options.maskTokenProbability >= 0 && options.randomTokenProbability >= 0
+                && options.maskTokenProbability + options.randomTokenProbability <= 1,
+            "80/10/10 split must be probabilities summing to at most 1")
         self.options = options
         self.tables = VocabularyTables(vocabulary: vocabulary)
         maskBound = Self.drawBound(options.maskTokenProbability)
@@ -36,16 +37,20 @@ public struct Masker: Sendable {
 
     /// Writes ascending positions and their original ids to `positions` / `labels`
     /// (cleared first). Special tokens are never chosen.
-    public func mask<R: RandomNumberGenerator>(_ inputIDs: inout [UInt32], positions: inout [UInt32],
-                                               labels: inout [UInt32], using random: inout R) {
+    public func mask<R: RandomNumberGenerator>(
+        _ inputIDs: inout [UInt32], positions: inout [UInt32],
+        labels: inout [UInt32], using random: inout R
+    ) {
         var workspace = MaskingWorkspace()
         mask(&inputIDs, positions: &positions, labels: &labels, workspace: &workspace, using: &random)
     }
 
     /// As above, reusing `workspace`'s buffers (no allocation once they have grown).
-    public func mask<R: RandomNumberGenerator>(_ inputIDs: inout [UInt32], positions: inout [UInt32],
-                                               labels: inout [UInt32], workspace ws: inout MaskingWorkspace,
-                                               using random: inout R) {
+    public func mask<R: RandomNumberGenerator>(
+        _ inputIDs: inout [UInt32], positions: inout [UInt32],
+        labels: inout [UInt32], workspace ws: inout MaskingWorkspace,
+        using random: inout R
+    ) {
         positions.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
         let m = inputIDs.withUnsafeMutableBufferPointer { mask($0, workspace: &ws, using: &random) }
@@ -61,13 +66,16 @@ public struct Masker: Sendable {
         _ body: (_ positions: UnsafeBufferPointer<UInt32>, _ labels: UnsafeBufferPointer<UInt32>) throws -> T
     ) rethrows -> T {
         let m = mask(ids, workspace: &ws, using: &random)
-        return try body(UnsafeBufferPointer(start: ws.gathered, count: m), UnsafeBufferPointer(start: ws.gatheredLabels, count: m))
+        return try body(
+            UnsafeBufferPointer(start: ws.gathered, count: m), UnsafeBufferPointer(start: ws.gatheredLabels, count: m))
     }
 
     /// The masking itself, on one sequence in place: returns how many positions were masked;
     /// they are in `ws.gathered` (ascending) with their original ids in `ws.gatheredLabels`.
-    func mask<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, workspace ws: inout MaskingWorkspace,
-                                        using random: inout R) -> Int {
+    func mask<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, workspace ws: inout MaskingWorkspace,
+        using random: inout R
+    ) -> Int {
         let n = ids.count
         let budget = predictionBudget(sequenceLength: n)
         guard budget > 0 else { return 0 }
@@ -101,8 +109,10 @@ public struct Masker: Sendable {
     /// One 80/10/10 outcome for the token at `i`, from a uniform 53-bit draw `r` (what
     /// `drawUnit()` scales to [0, 1)); keeps the original id.
     @inline(__always)
-    func replace<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, draw r: UInt64,
-                                           original: UnsafeMutablePointer<UInt32>, random: inout R) {
+    func replace<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, at i: Int, draw r: UInt64,
+        original: UnsafeMutablePointer<UInt32>, random: inout R
+    ) {
         let id = ids[i]
         original[i] = id
         // [MASK] as a select and the random-token test as one unsigned compare: the 80/10/10
@@ -114,15 +124,21 @@ public struct Masker: Sendable {
         var out = id ^ ((id ^ tables.maskID) & select)
         if r &- maskBound < randomWidth {
             let k = random.drawInt(below: tables.replacementIDs.count)
-            if let base = tables.replacementBase { out = base &+ UInt32(truncatingIfNeeded: k) } else { out = tables.replacementIDs[k] }
+            if let base = tables.replacementBase {
+                out = base &+ UInt32(truncatingIfNeeded: k)
+            } else {
+                out = tables.replacementIDs[k]
+            }
         }
         ids[i] = out
     }
 
     /// Masks unit `w` with one decision per token (Google BERT, Megatron).
     @inline(__always)
-    func maskUnitPerToken<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, unit w: Int,
-                                                    ws: inout MaskingWorkspace, random: inout R) {
+    func maskUnitPerToken<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, unit w: Int,
+        ws: inout MaskingWorkspace, random: inout R
+    ) {
         ws.cover(w)
         let original = ws.original
         for i in Int(ws.start[w])..<Int(ws.end[w]) {

@@ -9,7 +9,7 @@ struct MaskingInput {
     /// config (not by threads) so that a re-run finds the same shards to keep.
     struct Unit {
         var inputShard: Int
-        var documents: Range<Int>   // global indices
+        var documents: Range<Int>  // global indices
     }
 
     let directory: String
@@ -27,19 +27,28 @@ struct MaskingInput {
             throw MaskingError.badInput(path: config.input, detail: "not a tokenized dataset: \(e)")
         }
         guard manifest.kind == "documents" else {
-            throw MaskingError.badInput(path: config.input, detail:
-                "manifest kind is '\(manifest.kind)', expected 'documents' (the output of prep tokenize)")
+            throw MaskingError.badInput(
+                path: config.input,
+                detail:
+                    "manifest kind is '\(manifest.kind)', expected 'documents' (the output of prep tokenize)")
         }
         guard let tokens = manifest.schema.index(of: DocumentSchema.Column.tokenIDs),
-              let sentences = manifest.schema.index(of: DocumentSchema.Column.sentenceLengths) else {
-            throw MaskingError.badInput(path: config.input, detail:
-                "schema lacks \(DocumentSchema.Column.tokenIDs) / \(DocumentSchema.Column.sentenceLengths) (has \(manifest.schema.fields.map(\.name)))")
+            let sentences = manifest.schema.index(of: DocumentSchema.Column.sentenceLengths)
+        else {
+            throw MaskingError.badInput(
+                path: config.input,
+                detail:
+                    "schema lacks \(DocumentSchema.Column.tokenIDs) / \(DocumentSchema.Column.sentenceLengths) (has \(manifest.schema.fields.map(\.name)))"
+            )
         }
         (tokenColumn, sentenceColumn) = (tokens, sentences)
-        (vocabulary, vocabularyPath) = try VocabularyLocator.load(explicit: config.vocabulary, dataset: config.input,
-                                                                   identity: manifest.vocab)
-        for (name, id) in [("[MASK]", vocabulary.special.mask), ("[CLS]", vocabulary.special.classifier),
-                           ("[SEP]", vocabulary.special.separator)] where id == nil {
+        (vocabulary, vocabularyPath) = try VocabularyLocator.load(
+            explicit: config.vocabulary, dataset: config.input,
+            identity: manifest.vocab)
+        for (name, id) in [
+            ("[MASK]", vocabulary.special.mask), ("[CLS]", vocabulary.special.classifier),
+            ("[SEP]", vocabulary.special.separator),
+        ] where id == nil {
             throw MaskingError.badInput(path: vocabularyPath, detail: "vocabulary has no \(name) token")
         }
         // Units never run across an input shard.
@@ -61,13 +70,19 @@ struct MaskingInput {
     /// What the config hash needs beyond the settings: the input shards (by checksum) and the
     /// vocabulary, in this order.
     var identities: [(key: String, value: String)] {
-        [("input", manifest.shards.map { "\($0.file):\($0.records):\($0.bytes):\($0.xxh64)" }.joined(separator: ",")),
-         ("vocab", "\(manifest.vocab.sha256):\(vocabulary.count)")]
+        [
+            (
+                "input",
+                manifest.shards.map { "\($0.file):\($0.records):\($0.bytes):\($0.xxh64)" }.joined(separator: ",")
+            ),
+            ("vocab", "\(manifest.vocab.sha256):\(vocabulary.count)"),
+        ]
     }
 
     /// A store of the input's documents, read through the shard index (see `DocumentStore`).
     func store(cacheBlocks: Int) -> DocumentStore {
-        DocumentStore(directory: directory, manifest: manifest, tokenColumn: tokenColumn,
-                      sentenceColumn: sentenceColumn, cacheBlocks: cacheBlocks)
+        DocumentStore(
+            directory: directory, manifest: manifest, tokenColumn: tokenColumn,
+            sentenceColumn: sentenceColumn, cacheBlocks: cacheBlocks)
     }
 }

@@ -33,31 +33,39 @@ public enum MaskingJob {
 
         let output: ResumableShardedOutput<InstanceStatistics>
         do {
-            output = try ResumableShardedOutput(directory: config.output, configHash: configHash,
-                                                ifFinished: .keep(configKey: configHashKey))
+            output = try ResumableShardedOutput(
+                directory: config.output, configHash: configHash,
+                ifFinished: .keep(configKey: configHashKey))
         } catch { throw wrap(error) }
         if let finished = output.finishedManifest {
             guard let statistics = InstanceStatistics(manifest: finished) else {
-                throw MaskingError.badInput(path: config.output, detail: "\(Dataset.manifestName) has no readable run summary")
+                throw MaskingError.badInput(
+                    path: config.output, detail: "\(Dataset.manifestName) has no readable run summary")
             }
-            return MaskingRunSummary(output: config.output, statistics: statistics, shards: finished.shards.count,
-                                     shardsReused: finished.shards.count, configHash: configHash,
-                                     seconds: seconds(since: started))
+            return MaskingRunSummary(
+                output: config.output, statistics: statistics, shards: finished.shards.count,
+                shardsReused: finished.shards.count, configHash: configHash,
+                seconds: seconds(since: started))
         }
 
-        let schema = InstanceSchema.make(vocabularySize: input.vocabulary.count, maxSequenceLength: config.instances.maxSequenceLength,
-                                         pairs: config.instances.pairing != .none)
-        let plan = MaskingPlan(input: input, output: output, schema: schema, documentsPerBatch: config.documentsPerBatch)
-        let ledger = try MaskingProduction(config: config, input: input, schema: schema, plan: plan, output: output).run()
+        let schema = InstanceSchema.make(
+            vocabularySize: input.vocabulary.count, maxSequenceLength: config.instances.maxSequenceLength,
+            pairs: config.instances.pairing != .none)
+        let plan = MaskingPlan(
+            input: input, output: output, schema: schema, documentsPerBatch: config.documentsPerBatch)
+        let ledger = try MaskingProduction(config: config, input: input, schema: schema, plan: plan, output: output)
+            .run()
         let summaries = ledger.summaries.map { $0! }
 
         let vocabulary = try VocabularyLocator.copy(input.vocabularyPath, into: output, identity: input.manifest.vocab)
         settings.merge(ledger.statistics.manifestSettings) { _, new in new }
-        let manifest = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
-                                       schema: schema, config: settings, vocab: vocabulary, shards: summaries)
+        let manifest = DatasetManifest(
+            formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
+            schema: schema, config: settings, vocab: vocabulary, shards: summaries)
         do { try output.finish(manifest) } catch { throw wrap(error) }
-        return MaskingRunSummary(output: config.output, statistics: ledger.statistics, shards: summaries.count,
-                                 shardsReused: plan.kept.count, configHash: configHash, seconds: seconds(since: started))
+        return MaskingRunSummary(
+            output: config.output, statistics: ledger.statistics, shards: summaries.count,
+            shardsReused: plan.kept.count, configHash: configHash, seconds: seconds(since: started))
     }
 
     /// Shard errors become `MaskingError.shard`, the rest pass through.

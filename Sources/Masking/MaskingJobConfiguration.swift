@@ -50,7 +50,8 @@ public struct MaskingJobConfiguration: Sendable {
         }
         guard masking.maxPredictions >= 1 else { throw bad("--max-predictions must be at least 1") }
         guard masking.maskTokenProbability >= 0, masking.randomTokenProbability >= 0,
-              masking.maskTokenProbability + masking.randomTokenProbability <= 1 + 1e-12 else {
+            masking.maskTokenProbability + masking.randomTokenProbability <= 1 + 1e-12
+        else {
             throw bad("mask/random token probabilities must be ≥ 0 and sum to at most 1")
         }
         if case let .ngram(n) = masking.strategy, n < 1 || n > 16 {
@@ -59,10 +60,16 @@ public struct MaskingJobConfiguration: Sendable {
         guard (0...1).contains(instances.shortSequenceProbability) else {
             throw bad("--short-seq-prob must be in [0, 1], got \(instances.shortSequenceProbability)")
         }
-        guard instances.dupeFactor >= 1 && instances.dupeFactor <= 1000 else { throw bad("--dupe-factor must be in 1...1000") }
+        guard instances.dupeFactor >= 1 && instances.dupeFactor <= 1000 else {
+            throw bad("--dupe-factor must be in 1...1000")
+        }
         guard threads >= 1 else { throw bad("--threads must be at least 1") }
-        guard (-50...19).contains(compressionLevel) else { throw bad("--zstd-level must be in -50...19, got \(compressionLevel)") }
-        guard documentsPerShard >= 1, documentsPerBatch >= 1 else { throw bad("shard and batch sizes must be positive") }
+        guard (-50...19).contains(compressionLevel) else {
+            throw bad("--zstd-level must be in -50...19, got \(compressionLevel)")
+        }
+        guard documentsPerShard >= 1, documentsPerBatch >= 1 else {
+            throw bad("shard and batch sizes must be positive")
+        }
     }
 
     /// Settings that decide the output bytes, as the manifest records them (threads are not among them).

@@ -8,14 +8,18 @@ struct MaskingPlan {
     let kept: [Int: (summary: ShardSummary, statistics: InstanceStatistics)]
     let tasks: [MaskingPipeline.Task]
 
-    init(input: MaskingInput, output: ResumableShardedOutput<InstanceStatistics>, schema: ShardSchema,
-         documentsPerBatch: Int) {
+    init(
+        input: MaskingInput, output: ResumableShardedOutput<InstanceStatistics>, schema: ShardSchema,
+        documentsPerBatch: Int
+    ) {
         var unitMetadata: [[String: String]] = []
         var kept: [Int: (ShardSummary, InstanceStatistics)] = [:]
         var tasks: [MaskingPipeline.Task] = []
         for (k, unit) in input.units.enumerated() {
-            let metadata = [MaskingJob.configHashKey: output.configHash, "unit": "\(k)",
-                            "documents": "\(unit.documents.lowerBound)..<\(unit.documents.upperBound)"]
+            let metadata = [
+                MaskingJob.configHashKey: output.configHash, "unit": "\(k)",
+                "documents": "\(unit.documents.lowerBound)..<\(unit.documents.upperBound)",
+            ]
             unitMetadata.append(metadata)
             if let shard = output.reusableShard(k, schema: schema, metadata: metadata) {
                 kept[k] = shard

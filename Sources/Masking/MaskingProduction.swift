@@ -22,34 +22,41 @@ final class MaskingProduction {
     private let finisher = DispatchQueue(label: "MaskingJob.finish")
     private let ledger: Ledger
 
-    init(config: MaskingJobConfiguration, input: MaskingInput, schema: ShardSchema, plan: MaskingPlan,
-         output: ResumableShardedOutput<InstanceStatistics>) throws {
+    init(
+        config: MaskingJobConfiguration, input: MaskingInput, schema: ShardSchema, plan: MaskingPlan,
+        output: ResumableShardedOutput<InstanceStatistics>
+    ) throws {
         self.config = config
         self.input = input
         self.schema = schema
         self.plan = plan
         self.output = output
         let threads = config.threads
-        let randomStore = input.store(cacheBlocks: max(2, config.randomAccessCacheBlocks / max(1, input.manifest.shards.count)))
+        let randomStore = input.store(
+            cacheBlocks: max(2, config.randomAccessCacheBlocks / max(1, input.manifest.shards.count)))
         let documentStore = input.store(cacheBlocks: 2 * threads)
         self.randomStore = randomStore
         self.documentStore = documentStore
         // NSP reads random documents from an uncompressed scratch copy (see `RandomDocumentFile`).
         var randomFile: RandomDocumentFile?
         if config.instances.pairing == .nsp && !plan.tasks.isEmpty {
-            do { randomFile = try RandomDocumentFile(store: input.store(cacheBlocks: 2), directory: config.output) } catch {
+            do {
+                randomFile = try RandomDocumentFile(store: input.store(cacheBlocks: 2), directory: config.output)
+            } catch {
                 throw MaskingJob.wrap(error)
             }
         }
         let contexts = (0..<threads).map { _ in
-            WorkerContext(config: config, vocabulary: input.vocabulary, store: documentStore, randomStore: randomStore,
-                          randomFile: randomFile)
+            WorkerContext(
+                config: config, vocabulary: input.vocabulary, store: documentStore, randomStore: randomStore,
+                randomFile: randomFile)
         }
         // 16 slots per worker (4 before): the writer takes batches in order, so a slow batch (one
         // that decompresses an input block, or whose worker was preempted by the compressors) held
         // the other worker up once it was 4 batches ahead; idle per GB 0.49 -> 0.40 s, +16 MB RSS.
-        pipeline = MaskingPipeline(tasks: plan.tasks, contexts: contexts, slots: 16 * threads,
-                                   documentCount: input.documentCount, schema: schema, path: config.output)
+        pipeline = MaskingPipeline(
+            tasks: plan.tasks, contexts: contexts, slots: 16 * threads,
+            documentCount: input.documentCount, schema: schema, path: config.output)
         ledger = Ledger(output: output, units: input.units.count)
     }
 
@@ -88,12 +95,14 @@ final class MaskingProduction {
 
     /// Appends the batches of unit `k` (tasks `nextTask...` of that unit) to a new shard, then
     /// hands the shard to the finisher.
-    private func write(_ k: Int, of unit: MaskingInput.Unit, from nextTask: inout Int, progress: inout Progress) throws {
+    private func write(_ k: Int, of unit: MaskingInput.Unit, from nextTask: inout Int, progress: inout Progress) throws
+    {
         let writer: ShardWriter
         do {
-            writer = try ShardWriter(path: output.shardPath(k), schema: schema, metadata: plan.unitMetadata[k],
-                                     compressionLevel: config.compressionLevel, huffmanLiterals: true,
-                                     backgroundCompression: true)
+            writer = try ShardWriter(
+                path: output.shardPath(k), schema: schema, metadata: plan.unitMetadata[k],
+                compressionLevel: config.compressionLevel, huffmanLiterals: true,
+                backgroundCompression: true)
         } catch { throw MaskingJob.wrap(error) }
         // Unmap the input read so far, so resident memory does not grow with the input.
         documentStore.release()
@@ -108,8 +117,10 @@ final class MaskingProduction {
                 pipeline.release(nextTask)
                 nextTask += 1
                 progress.documentsDone += config.documentsPerBatch
-                config.progress?(ProgressEvent(completed: min(progress.documentsDone, progress.documentCount),
-                                               total: progress.documentCount, unit: .documents))
+                config.progress?(
+                    ProgressEvent(
+                        completed: min(progress.documentsDone, progress.documentCount),
+                        total: progress.documentCount, unit: .documents))
             }
         } catch {
             writer.abandon()

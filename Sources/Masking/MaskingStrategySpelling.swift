@@ -19,7 +19,8 @@ extension MaskingStrategy {
             guard spelling.hasPrefix("ngram:") else { throw MaskingStrategyError(spelling: spelling) }
             let count = spelling.dropFirst("ngram:".count)
             guard let n = Int(count), n >= 1 else {
-                throw MaskingStrategyError(spelling: spelling, detail: "ngram:N needs a whole number N of at least 1, got '\(count)'")
+                throw MaskingStrategyError(
+                    spelling: spelling, detail: "ngram:N needs a whole number N of at least 1, got '\(count)'")
             }
             self = .ngram(maxN: n)
         }

@@ -15,14 +15,17 @@ final class WorkerContext: @unchecked Sendable {
     var documents: [TokenizedDocument] = []
     var documentScratch: [ShardRecord] = []
 
-    init(config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore,
-         randomFile: RandomDocumentFile?) {
+    init(
+        config: MaskingJobConfiguration, vocabulary: Vocabulary, store: DocumentStore, randomStore: DocumentStore,
+        randomFile: RandomDocumentFile?
+    ) {
         self.config = config
         self.randomFile = randomFile
         self.store = store
         self.randomStore = randomStore
-        builder = InstanceBuilder(options: config.instances, masking: config.masking, vocabulary: vocabulary,
-                                  seed: config.seed)
+        builder = InstanceBuilder(
+            options: config.instances, masking: config.masking, vocabulary: vocabulary,
+            seed: config.seed)
     }
 
     /// Builds the instances of `documents` and encodes them into the slot's records (`slot.batch`
@@ -39,12 +42,13 @@ final class WorkerContext: @unchecked Sendable {
             for d in documents {
                 let document = self.documents[d - documents.lowerBound]
                 for c in 0..<config.instances.dupeFactor {
-                    try builder.build(document, index: d, copy: c, documentCount: documentCount,
-                                      viewer: { i, body in
-                                          if let randomFile { return try randomFile.withDocument(i, scratch: randomScratch, body) }
-                                          return try randomStore.withDocument(i, body)
-                                      },
-                                      into: &slot.batch, statistics: &slot.statistics)
+                    try builder.build(
+                        document, index: d, copy: c, documentCount: documentCount,
+                        viewer: { i, body in
+                            if let randomFile { return try randomFile.withDocument(i, scratch: randomScratch, body) }
+                            return try randomStore.withDocument(i, body)
+                        },
+                        into: &slot.batch, statistics: &slot.statistics)
                 }
                 // Encoded document by document, while its instances are still in the cache (the
                 // records' bytes are the same as encoding the whole batch at the end).

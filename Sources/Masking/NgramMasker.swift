@@ -4,8 +4,10 @@
 /// there, shorten n until it fits the budget, skip it if any word is already masked, then
 /// mask each token 80/10/10. Unlike Megatron, an n-gram never runs across a [SEP].
 extension Masker {
-    func maskNgrams<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
-                                              ws: inout MaskingWorkspace, random: inout R) {
+    func maskNgrams<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
+        ws: inout MaskingWorkspace, random: inout R
+    ) {
         let units = ws.units
         var masked = 0
         for k in 0..<units {

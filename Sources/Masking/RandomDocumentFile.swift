@@ -29,7 +29,8 @@ final class RandomDocumentFile: @unchecked Sendable {
         tokenWidth = store.manifest.schema.fields[store.tokenColumn].type == .uint16 ? 2 : 4
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw MaskingError.io(path: path, detail: "cannot create NSP scratch file: \(String(cString: strerror(errno)))")
+            throw MaskingError.io(
+                path: path, detail: "cannot create NSP scratch file: \(String(cString: strerror(errno)))")
         }
         unlink(path)
         var index = ScratchWriter(fd: fd, path: path, at: 0)
@@ -49,7 +50,7 @@ final class RandomDocumentFile: @unchecked Sendable {
                 if tokens.width == width {
                     try data.append(bytes: tokens.base, count: tokens.count * width)
                 } else {
-                    for k in 0..<tokens.count { try data.append(tokens[k]) }   // uint8 ids widened to 4 bytes
+                    for k in 0..<tokens.count { try data.append(tokens[k]) }  // uint8 ids widened to 4 bytes
                 }
                 return true
             }
@@ -75,8 +76,10 @@ final class RandomDocumentFile: @unchecked Sendable {
         guard 8 + 4 * sentences + tokens * tokenWidth == end - start else {
             throw MaskingError.io(path: path, detail: "NSP scratch file: document \(index) has an inconsistent length")
         }
-        return try body(DocumentView(tokens: ShardColumnView(base: p + 8 + 4 * sentences, count: tokens, width: tokenWidth),
-                                     sentenceLengths: ShardColumnView(base: p + 8, count: sentences, width: 4)))
+        return try body(
+            DocumentView(
+                tokens: ShardColumnView(base: p + 8 + 4 * sentences, count: tokens, width: tokenWidth),
+                sentenceLengths: ShardColumnView(base: p + 8, count: sentences, width: 4)))
     }
 
     private func read(_ count: Int, at offset: Int, into scratch: ScratchBuffer) throws {
@@ -86,8 +89,10 @@ final class RandomDocumentFile: @unchecked Sendable {
             let n = pread(fd, scratch.base + done, count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw MaskingError.io(path: path, detail: "cannot read NSP scratch file at byte \(offset + done): "
-                                      + (n < 0 ? String(cString: strerror(errno)) : "unexpected end"))
+                throw MaskingError.io(
+                    path: path,
+                    detail: "cannot read NSP scratch file at byte \(offset + done): "
+                        + (n < 0 ? String(cString: strerror(errno)) : "unexpected end"))
             }
             done += n
         }
@@ -139,10 +144,13 @@ struct ScratchWriter {
     mutating func flush() throws {
         var done = 0
         while done < buffer.count {
-            let n = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, buffer.count - done, off_t(position + done)) }
+            let n = buffer.withUnsafeBytes {
+                pwrite(fd, $0.baseAddress! + done, buffer.count - done, off_t(position + done))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw MaskingError.io(path: path, detail: "cannot write NSP scratch file: \(String(cString: strerror(errno)))")
+                throw MaskingError.io(
+                    path: path, detail: "cannot write NSP scratch file: \(String(cString: strerror(errno)))")
             }
             done += n
         }

@@ -2,9 +2,11 @@
 /// create_pretraining_data.py) step by step, and ALBERT's sentence-order variant
 /// (google-research/albert, create_pretraining_data.py with `random_next_sentence=False`).
 extension InstanceBuilder {
-    mutating func buildPairs(_ document: TokenizedDocument, index: Int, documentCount: Int,
-                             fetch: RandomDocuments, random: inout InstanceRandom,
-                             batch: inout InstanceBatch, statistics: inout InstanceStatistics) throws {
+    mutating func buildPairs(
+        _ document: TokenizedDocument, index: Int, documentCount: Int,
+        fetch: RandomDocuments, random: inout InstanceRandom,
+        batch: inout InstanceBatch, statistics: inout InstanceStatistics
+    ) throws {
         let maxTokens = options.contentLimit
         let target = targetLength(random: &random)
         var chunkFirst = 0
@@ -22,17 +24,19 @@ extension InstanceBuilder {
                     var bFromOther = false
                     let isRandomNext = chunkCount == 1 || random.nextDouble() < 0.5
                     if isRandomNext {
-                        (b, bFromOther) = try randomNextSegment(targetLength: target - a.count, index: index,
-                                                                documentCount: documentCount, fetch: fetch,
-                                                                random: &random)
+                        (b, bFromOther) = try randomNextSegment(
+                            targetLength: target - a.count, index: index,
+                            documentCount: documentCount, fetch: fetch,
+                            random: &random)
                         // The chunk's unused sentences go back for the next instance.
                         i -= chunkCount - aEnd
                     } else {
                         b = Int(segments.start[chunkFirst + aEnd])..<Int(segments.end[i])
                     }
                     statistics.tokensTruncated += truncatePair(&a, &b, maxTokens: maxTokens, random: &random)
-                    emitPair(document.tokens, a, bFromOther ? randomSpan : document.tokens, b,
-                             label: isRandomNext ? 1 : 0, random: &random, batch: &batch, statistics: &statistics)
+                    emitPair(
+                        document.tokens, a, bFromOther ? randomSpan : document.tokens, b,
+                        label: isRandomNext ? 1 : 0, random: &random, batch: &batch, statistics: &statistics)
                 } else {
                     var b: Range<Int>
                     if chunkCount >= 2 {
@@ -45,16 +49,18 @@ extension InstanceBuilder {
                         a = a.lowerBound..<cut
                     } else {
                         statistics.unpairedInstances += 1
-                        emitSingle(document.tokens, a, random: &random, batch: &batch, statistics: &statistics,
-                                   label: 0)
+                        emitSingle(
+                            document.tokens, a, random: &random, batch: &batch, statistics: &statistics,
+                            label: 0)
                         chunkFirst = i + 1; length = 0; i += 1
                         continue
                     }
                     let swapped = random.nextDouble() < 0.5
                     if swapped { swap(&a, &b) }
                     statistics.tokensTruncated += truncatePair(&a, &b, maxTokens: maxTokens, random: &random)
-                    emitPair(document.tokens, a, document.tokens, b, label: swapped ? 1 : 0,
-                             random: &random, batch: &batch, statistics: &statistics)
+                    emitPair(
+                        document.tokens, a, document.tokens, b, label: swapped ? 1 : 0,
+                        random: &random, batch: &batch, statistics: &statistics)
                 }
                 chunkFirst = i + 1
                 length = 0
@@ -71,8 +77,10 @@ extension InstanceBuilder {
     ///
     /// Only the chosen span of the random document is copied (into `randomSpan`): its sentence
     /// lengths are read in place, its tokens only where a span starts or an over-long sentence is cut.
-    mutating func randomNextSegment(targetLength: Int, index: Int, documentCount: Int, fetch: RandomDocuments,
-                                    random: inout InstanceRandom) throws -> (Range<Int>, Bool) {
+    mutating func randomNextSegment(
+        targetLength: Int, index: Int, documentCount: Int, fetch: RandomDocuments,
+        random: inout InstanceRandom
+    ) throws -> (Range<Int>, Bool) {
         let pieceLimit = options.sentencePieceLimit, kind = masker.tables.kind
         /// Segments of document r; when it has any, draws the start, copies the span, returns true.
         func take(_ view: DocumentView, _ r: Int) throws -> Bool {
@@ -84,8 +92,10 @@ extension InstanceBuilder {
             var largest: UInt32 = 0
             for t in randomSpan { largest = max(largest, t) }
             if Int(largest) >= kind.count, let i = randomSpan.firstIndex(where: { Int($0) >= kind.count }) {
-                throw DocumentDefect(document: r, detail:
-                    "token \(lo + i) has id \(randomSpan[i]), outside the vocabulary of \(kind.count)")
+                throw DocumentDefect(
+                    document: r,
+                    detail:
+                        "token \(lo + i) has id \(randomSpan[i]), outside the vocabulary of \(kind.count)")
             }
             return true
         }
@@ -121,8 +131,10 @@ extension InstanceBuilder {
 
     /// Google BERT `truncate_seq_pair`: while too long, drop a token from the longer segment
     /// (B on a tie), from its front or back with equal chance. Returns how many were dropped.
-    func truncatePair(_ a: inout Range<Int>, _ b: inout Range<Int>, maxTokens: Int,
-                      random: inout InstanceRandom) -> Int {
+    func truncatePair(
+        _ a: inout Range<Int>, _ b: inout Range<Int>, maxTokens: Int,
+        random: inout InstanceRandom
+    ) -> Int {
         var dropped = 0
         while a.count + b.count > maxTokens {
             let front = random.nextDouble() < 0.5

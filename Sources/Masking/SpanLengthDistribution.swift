@@ -52,7 +52,9 @@ struct NgramLengthDistribution: Sendable, Hashable {
         for k in 1...max(1, maxN) {
             let total = (1...k).reduce(0.0) { $0 + 1 / Double($1) }
             var acc = 0.0
-            var c = (1...k).map { n -> Double in acc += 1 / Double(n) / total; return acc }
+            var c = (1...k).map { n -> Double in
+                acc += 1 / Double(n) / total; return acc
+            }
             c[c.count - 1] = 1
             tables.append(c)
         }

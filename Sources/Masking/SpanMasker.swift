@@ -8,8 +8,10 @@
 /// `max_predictions`, the anchor is uniform over words rather than over tokens (SpanBERT's
 /// token anchor favours long words), and a span stops at a [SEP] or an already masked word.
 extension Masker {
-    func maskSpans<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
-                                             ws: inout MaskingWorkspace, random: inout R) {
+    func maskSpans<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
+        ws: inout MaskingWorkspace, random: inout R
+    ) {
         let units = ws.units
         // Visiting words in a random permutation (drawn lazily) and skipping masked ones draws each
         // anchor uniformly among the unmasked words, like SpanBERT's rejection loop, but terminates.

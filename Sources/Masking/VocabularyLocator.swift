@@ -7,16 +7,21 @@ import Tokenization
 /// manifest names, in the dataset directory (`prep mask` copies it there, so an instance
 /// dataset is self-contained for `prep inspect` and the loader).
 public enum VocabularyLocator {
-    public static func load(explicit: String?, dataset: String, identity: VocabularyIdentity) throws
-        -> (Vocabulary, String) {
+    public static func load(
+        explicit: String?, dataset: String, identity: VocabularyIdentity
+    ) throws
+        -> (Vocabulary, String)
+    {
         let path: String
         if let explicit {
             path = explicit
         } else {
             path = (dataset as NSString).appendingPathComponent(identity.file)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw MaskingError.badInput(path: dataset, detail:
-                    "the manifest's vocabulary '\(identity.file)' is not in the dataset directory; pass --vocab")
+                throw MaskingError.badInput(
+                    path: dataset,
+                    detail:
+                        "the manifest's vocabulary '\(identity.file)' is not in the dataset directory; pass --vocab")
             }
         }
         let file: VocabularyFile
@@ -25,19 +30,27 @@ public enum VocabularyLocator {
         }
         let vocabulary = file.vocabulary
         guard vocabulary.count == identity.size else {
-            throw MaskingError.badInput(path: path, detail:
-                "vocabulary has \(vocabulary.count) tokens; the dataset in \(dataset) was made with \(identity.size)")
+            throw MaskingError.badInput(
+                path: path,
+                detail:
+                    "vocabulary has \(vocabulary.count) tokens; the dataset in \(dataset) was made with \(identity.size)"
+            )
         }
         guard identity.sha256.isEmpty || file.identity.sha256 == identity.sha256 else {
-            throw MaskingError.badInput(path: path, detail:
-                "vocabulary SHA-256 \(file.identity.sha256.prefix(16))… differs from the one \(dataset) was made with (\(identity.sha256.prefix(16))…)")
+            throw MaskingError.badInput(
+                path: path,
+                detail:
+                    "vocabulary SHA-256 \(file.identity.sha256.prefix(16))… differs from the one \(dataset) was made with (\(identity.sha256.prefix(16))…)"
+            )
         }
         return (vocabulary, path)
     }
 
     /// Copies the vocabulary into the output directory under the manifest's file name.
-    static func copy(_ path: String, into output: ResumableShardedOutput<some Codable & Sendable>,
-                     identity: VocabularyIdentity) throws -> VocabularyIdentity {
+    static func copy(
+        _ path: String, into output: ResumableShardedOutput<some Codable & Sendable>,
+        identity: VocabularyIdentity
+    ) throws -> VocabularyIdentity {
         let destination = (output.directory as NSString).appendingPathComponent(identity.file)
         if (path as NSString).standardizingPath != (destination as NSString).standardizingPath {
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -4,8 +4,10 @@
 /// (`drawNext`): the same law as a full shuffle, without shuffling the unused tail. With `--whole-word` a unit is
 /// a word (`##` pieces join the word before), otherwise a single token (per-token masking).
 extension Masker {
-    func maskUnits<R: RandomNumberGenerator>(_ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
-                                             ws: inout MaskingWorkspace, random: inout R) {
+    func maskUnits<R: RandomNumberGenerator>(
+        _ ids: UnsafeMutableBufferPointer<UInt32>, budget: Int,
+        ws: inout MaskingWorkspace, random: inout R
+    ) {
         let units = ws.units
         let order = ws.order, start = ws.start, end = ws.end
         var masked = 0

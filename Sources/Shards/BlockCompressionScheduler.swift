@@ -173,12 +173,15 @@ final class BlockCompressionScheduler {
         if huffmanLiterals {
             // Refused only by a library without the parameter: then the block is compressed as zstd
             // would by default (still a plain frame), so the error is deliberately ignored.
-            _ = ZSTD_CCtx_setParameter(job.cctx, ZSTD_c_experimentalParam5 /* literalCompressionMode */,
-                                       Int32(ZSTD_ps_enable.rawValue))
+            _ = ZSTD_CCtx_setParameter(
+                job.cctx, ZSTD_c_experimentalParam5 /* literalCompressionMode */,
+                Int32(ZSTD_ps_enable.rawValue))
         }
         let c = ZSTD_compress2(job.cctx, out.base + ShardLayout.blockHeaderBytes, bound, raw.base, raw.count)
         if ZSTD_isError(c) != 0 {
-            throw ShardError.io(path: path, detail: "zstd compression of block \(job.block) failed: \(String(cString: ZSTD_getErrorName(c)))")
+            throw ShardError.io(
+                path: path,
+                detail: "zstd compression of block \(job.block) failed: \(String(cString: ZSTD_getErrorName(c)))")
         }
         out.append(UInt64(job.firstRecord))
         out.append(UInt32(job.records))

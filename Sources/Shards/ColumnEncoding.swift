@@ -14,7 +14,10 @@ extension ByteBuffer {
         switch type {
         case .uint8:
             var or: UInt32 = 0
-            for k in 0..<n { let v = values[k]; or |= v; dst.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: k, as: UInt8.self) }
+            for k in 0..<n {
+                let v = values[k]; or |= v;
+                dst.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: k, as: UInt8.self)
+            }
             if or > 0xFF { return values.firstIndex { $0 > 0xFF } }
         case .uint16:
             var or: UInt32 = 0

@@ -12,7 +12,8 @@ public enum ConfigurationHash {
     }
 
     static func canonicalText(settings: [String: String], identities: [(key: String, value: String)]) -> String {
-        let lines = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let lines =
+            settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             + identities.map { "\($0.key)=\($0.value)" }
         return lines.joined(separator: "\n")
     }

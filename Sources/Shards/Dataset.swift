@@ -34,7 +34,8 @@ public enum Dataset {
         }
         let path = (directory as NSString).appendingPathComponent(manifestName)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ShardError.invalidDataset(path: directory, detail: "no \(manifestName): not a dataset, or the run that writes it did not finish")
+            throw ShardError.invalidDataset(
+                path: directory, detail: "no \(manifestName): not a dataset, or the run that writes it did not finish")
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -47,15 +48,22 @@ public enum Dataset {
             throw ShardError.invalidDataset(path: path, detail: "invalid manifest: \(describe(error))")
         }
         guard m.formatVersion == DatasetManifest.currentFormatVersion else {
-            throw ShardError.invalidDataset(path: path, detail: "format version \(m.formatVersion) is not supported (this build reads version \(DatasetManifest.currentFormatVersion))")
+            throw ShardError.invalidDataset(
+                path: path,
+                detail:
+                    "format version \(m.formatVersion) is not supported (this build reads version \(DatasetManifest.currentFormatVersion))"
+            )
         }
         var seen = Set<String>()
         for (k, s) in m.shards.enumerated() {
-            guard !s.file.isEmpty, !s.file.contains("/"), s.file != "..", s.file != ".", seen.insert(s.file).inserted else {
-                throw ShardError.invalidDataset(path: path, detail: "shard entry \(k) has an invalid or duplicate file name '\(s.file)'")
+            guard !s.file.isEmpty, !s.file.contains("/"), s.file != "..", s.file != ".", seen.insert(s.file).inserted
+            else {
+                throw ShardError.invalidDataset(
+                    path: path, detail: "shard entry \(k) has an invalid or duplicate file name '\(s.file)'")
             }
             guard s.records >= 0, s.bytes >= 0 else {
-                throw ShardError.invalidDataset(path: path, detail: "shard entry \(k) ('\(s.file)') has a negative count")
+                throw ShardError.invalidDataset(
+                    path: path, detail: "shard entry \(k) ('\(s.file)') has a negative count")
             }
         }
         return m
@@ -67,11 +75,13 @@ public enum Dataset {
     /// the caller rewrites it.
     static func reusableShard(at path: String, schema: ShardSchema, metadata: [String: String]) -> ShardSummary? {
         guard FileManager.default.fileExists(atPath: path),
-              let reader = try? ShardReader(path: path, cacheBlocks: 1),
-              reader.schema == schema, reader.metadata == metadata,
-              (try? reader.verifyAllBlocks()) != nil else { return nil }
-        return ShardSummary(file: (path as NSString).lastPathComponent, records: reader.recordCount,
-                            bytes: reader.fileBytes, xxh64: XXHash64.hex(reader.fileChecksum()))
+            let reader = try? ShardReader(path: path, cacheBlocks: 1),
+            reader.schema == schema, reader.metadata == metadata,
+            (try? reader.verifyAllBlocks()) != nil
+        else { return nil }
+        return ShardSummary(
+            file: (path as NSString).lastPathComponent, records: reader.recordCount,
+            bytes: reader.fileBytes, xxh64: XXHash64.hex(reader.fileChecksum()))
     }
 
     /// Removes temporary files left in `directory` by writers that were killed
@@ -88,7 +98,8 @@ public enum Dataset {
 
     static func writeAtomically(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+            .path
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw ShardError.io(path, "cannot create \(temp)", errno: errno) }
         var ok = false
@@ -105,7 +116,9 @@ public enum Dataset {
     /// `path` and the file written (`file`).
     static func writeAndSync(_ data: Data, to fd: Int32, path: String, file: String) -> ShardError? {
         data.withUnsafeBytes { buf -> ShardError? in
-            guard var p = buf.baseAddress else { return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno) }
+            guard var p = buf.baseAddress else {
+                return fsync(fd) == 0 ? nil : ShardError.io(path, "fsync of \(file) failed", errno: errno)
+            }
             var left = buf.count
             while left > 0 {
                 let n = write(fd, p, left)
@@ -123,7 +136,8 @@ public enum Dataset {
     static func describe(_ error: Error) -> String {
         guard let e = error as? DecodingError else { return "\(error)" }
         func at(_ path: [CodingKey]) -> String {
-            path.isEmpty ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            path.isEmpty
+                ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch e {
         case let .keyNotFound(key, c): return "missing key '\(key.stringValue)' at \(at(c.codingPath))"

@@ -5,14 +5,16 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public static let currentFormatVersion = Int(ShardLayout.formatVersion)
 
     public var formatVersion: Int
-    public var kind: String                 // "documents" | "instances"
+    public var kind: String  // "documents" | "instances"
     public var schema: ShardSchema
-    public var config: [String: String]     // producing command's settings
+    public var config: [String: String]  // producing command's settings
     public var vocab: VocabularyIdentity
     public var shards: [ShardSummary]
     public var totalRecords: Int { shards.reduce(0) { $0 + $1.records } }
-    public init(formatVersion: Int, kind: String, schema: ShardSchema, config: [String: String],
-                vocab: VocabularyIdentity, shards: [ShardSummary]) {
+    public init(
+        formatVersion: Int, kind: String, schema: ShardSchema, config: [String: String],
+        vocab: VocabularyIdentity, shards: [ShardSummary]
+    ) {
         self.formatVersion = formatVersion; self.kind = kind; self.schema = schema
         self.config = config; self.vocab = vocab; self.shards = shards
     }

@@ -50,7 +50,8 @@ final class DatasetReader: @unchecked Sendable {
         let path = (directory as NSString).appendingPathComponent(s.file)
         let r = try ShardReader(path: path, expectedBytes: s.bytes, cacheBlocks: cacheBlocks)
         guard r.recordCount == s.records else {
-            throw ShardError.corrupt(path: path, detail: "shard holds \(r.recordCount) records, manifest says \(s.records)")
+            throw ShardError.corrupt(
+                path: path, detail: "shard holds \(r.recordCount) records, manifest says \(s.records)")
         }
         guard r.schema == manifest.schema else {
             throw ShardError.schemaMismatch(path: path, detail: "shard schema differs from the manifest's")
@@ -61,7 +62,8 @@ final class DatasetReader: @unchecked Sendable {
 
     func read(_ index: Int, into record: inout ShardRecord) throws {
         guard index >= 0, index < recordCount else {
-            throw ShardError.invalidDataset(path: directory, detail: "record \(index) is out of range (dataset has \(recordCount) records)")
+            throw ShardError.invalidDataset(
+                path: directory, detail: "record \(index) is out of range (dataset has \(recordCount) records)")
         }
         let (k, i) = location(of: index)
         try shard(k).read(i, into: &record)

@@ -33,12 +33,15 @@ extension Dataset {
     /// `threads` threads (default: all cores); the result does not depend on it.
     /// `progress` (bytes checked of the manifest's total) is called after each block, never
     /// concurrently.
-    public static func verify(directory: String, all: Bool = false, threads: Int? = nil,
-                              progress: ((ProgressEvent) -> Void)? = nil) -> DatasetVerification {
+    public static func verify(
+        directory: String, all: Bool = false, threads: Int? = nil,
+        progress: ((ProgressEvent) -> Void)? = nil
+    ) -> DatasetVerification {
         var result = DatasetVerification(directory: directory, isDataset: true)
         let manifest: DatasetManifest
         do { manifest = try readManifest(in: directory) } catch {
-            let missing = !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(manifestName))
+            let missing = !FileManager.default.fileExists(
+                atPath: (directory as NSString).appendingPathComponent(manifestName))
             result.isDataset = !missing
             result.problems.append(DatasetProblem(shard: nil, block: nil, message: "\(error)"))
             return result
@@ -95,8 +98,10 @@ extension Dataset {
 
     /// All checks of one shard; stops at its first problem unless `all`.
     /// `advance(bytes)` reports progress; the increments sum to the manifest's size.
-    private static func verifyShard(_ s: ShardSummary, in directory: String, manifest: DatasetManifest,
-                                    all: Bool, advance: (Int) -> Void) -> ShardCheck {
+    private static func verifyShard(
+        _ s: ShardSummary, in directory: String, manifest: DatasetManifest,
+        all: Bool, advance: (Int) -> Void
+    ) -> ShardCheck {
         var check = ShardCheck()
         var reported = 0
         defer { advance(s.bytes - reported) }
@@ -111,10 +116,14 @@ extension Dataset {
         }
         check.opened = true
         if reader.schema != manifest.schema {
-            problem("\(ShardError.schemaMismatch(path: path, detail: "shard has fields \(describe(reader.schema)), manifest has \(describe(manifest.schema))"))")
+            problem(
+                "\(ShardError.schemaMismatch(path: path, detail: "shard has fields \(describe(reader.schema)), manifest has \(describe(manifest.schema))"))"
+            )
         }
         if reader.recordCount != s.records {
-            problem("\(ShardError.corrupt(path: path, detail: "shard holds \(reader.recordCount) records, manifest says \(s.records)"))")
+            problem(
+                "\(ShardError.corrupt(path: path, detail: "shard holds \(reader.recordCount) records, manifest says \(s.records)"))"
+            )
         }
         if !all && !check.problems.isEmpty { return check }
         for b in 0..<reader.blockCount {
@@ -131,7 +140,8 @@ extension Dataset {
         }
         let hash = XXHash64.hex(reader.fileChecksum())
         if hash != s.xxh64.lowercased() {
-            problem("\(ShardError.corrupt(path: path, detail: "whole-file XXH64 is \(hash), manifest says \(s.xxh64)"))")
+            problem(
+                "\(ShardError.corrupt(path: path, detail: "whole-file XXH64 is \(hash), manifest says \(s.xxh64)"))")
             if !all { return check }
         }
         if check.problems.isEmpty {

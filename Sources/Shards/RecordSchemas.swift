@@ -11,8 +11,10 @@ public enum DocumentSchema {
     }
 
     public static func make(vocabularySize: Int) -> ShardSchema {
-        ShardSchema([ShardField(Column.tokenIDs, .tokenIDs(vocabularySize: vocabularySize)),
-                     ShardField(Column.sentenceLengths, .uint32)])
+        ShardSchema([
+            ShardField(Column.tokenIDs, .tokenIDs(vocabularySize: vocabularySize)),
+            ShardField(Column.sentenceLengths, .uint32),
+        ])
     }
 }
 
@@ -41,8 +43,10 @@ public enum InstanceSchema {
     public static func make(vocabularySize: Int, maxSequenceLength: Int = 512, pairs: Bool = true) -> ShardSchema {
         let ids = ShardElementType.tokenIDs(vocabularySize: vocabularySize)
         let positions = positionType(maxSequenceLength: maxSequenceLength)
-        var fields = [ShardField(Column.inputIDs, ids), ShardField(Column.maskedPositions, positions),
-                      ShardField(Column.maskedLabels, ids)]
+        var fields = [
+            ShardField(Column.inputIDs, ids), ShardField(Column.maskedPositions, positions),
+            ShardField(Column.maskedLabels, ids),
+        ]
         if pairs {
             fields += [ShardField(Column.nextSentenceLabel, .uint8), ShardField(Column.segmentBStart, positions)]
         }

@@ -43,17 +43,24 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
         self.configHash = configHash
         self.policy = policy
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw ShardError.io(path: directory, detail: "cannot create output directory: \(error.localizedDescription)")
+            throw ShardError.io(
+                path: directory, detail: "cannot create output directory: \(error.localizedDescription)")
         }
         let manifestPath = (directory as NSString).appendingPathComponent(Dataset.manifestName)
         if FileManager.default.fileExists(atPath: manifestPath) {
             switch policy {
             case .rebuild:
-                if unlink(manifestPath) != 0 { throw ShardError.io(path: manifestPath, detail: "cannot remove old manifest") }
+                if unlink(manifestPath) != 0 {
+                    throw ShardError.io(path: manifestPath, detail: "cannot remove old manifest")
+                }
             case let .keep(configKey):
-                guard let existing = try? Dataset.readManifest(in: directory), existing.config[configKey] == configHash else {
-                    throw ShardError.invalidDataset(path: directory, detail:
-                        "already holds a finished dataset made with other settings; remove it or choose another --output")
+                guard let existing = try? Dataset.readManifest(in: directory), existing.config[configKey] == configHash
+                else {
+                    throw ShardError.invalidDataset(
+                        path: directory,
+                        detail:
+                            "already holds a finished dataset made with other settings; remove it or choose another --output"
+                    )
                 }
                 finishedManifest = existing
                 journal = nil
@@ -71,8 +78,11 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
     /// verifies completely (every checksum and record) with exactly `schema` and `metadata`:
     /// its summary and the state recorded with it. Else nil (and the journal forgets it): the
     /// job writes the shard again.
-    public func reusableShard(_ index: Int, schema: ShardSchema, metadata: [String: String])
-        -> (summary: ShardSummary, state: State)? {
+    public func reusableShard(
+        _ index: Int, schema: ShardSchema, metadata: [String: String]
+    )
+        -> (summary: ShardSummary, state: State)?
+    {
         lock.lock()
         let entry = journal?.entries[index]
         lock.unlock()

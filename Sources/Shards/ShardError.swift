@@ -22,8 +22,14 @@ public enum ShardError: Error, CustomStringConvertible {
     }
 
     /// Element `element` of column `field` of record `record` does not fit the column's type.
-    static func valueDoesNotFit(_ value: UInt32, path: String, record: Int, field: ShardField, element: Int) -> ShardError {
-        .schemaMismatch(path: path, detail: "record \(record), column '\(field.name)' element \(element): value \(value) does not fit \(field.type)")
+    static func valueDoesNotFit(
+        _ value: UInt32, path: String, record: Int, field: ShardField, element: Int
+    ) -> ShardError {
+        .schemaMismatch(
+            path: path,
+            detail:
+                "record \(record), column '\(field.name)' element \(element): value \(value) does not fit \(field.type)"
+        )
     }
 
     /// `errno` rendered the way the C library describes it.

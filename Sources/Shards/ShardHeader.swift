@@ -10,7 +10,7 @@ struct ShardHeader: Equatable {
         let b = ByteBuffer(capacity: 256)
         b.append(bytes: ShardLayout.magic)
         b.append(ShardLayout.formatVersion)
-        b.append(UInt32(0))                       // header length, patched below
+        b.append(UInt32(0))  // header length, patched below
         b.append(ShardLayout.codecZstd)
         b.append(UInt32(schema.fields.count))
         b.append(UInt32(metadata.count))
@@ -46,7 +46,9 @@ struct ShardHeader: Equatable {
     static func decode(_ p: UnsafeRawPointer, fileBytes: Int, path: String) throws -> (ShardHeader, Int) {
         func bad(_ d: String) -> ShardError { .corrupt(path: path, detail: d) }
         guard fileBytes >= ShardLayout.headerFixedBytes + ShardLayout.checksumBytes else {
-            throw bad("file is \(fileBytes) bytes, shorter than the smallest header (\(ShardLayout.headerFixedBytes + 8) bytes); truncated or not a shard")
+            throw bad(
+                "file is \(fileBytes) bytes, shorter than the smallest header (\(ShardLayout.headerFixedBytes + 8) bytes); truncated or not a shard"
+            )
         }
         guard memcmpEqual(p, ShardLayout.magic) else {
             throw bad("bad magic at byte 0 (expected 'DRBSHARD'); not a shard or header damaged")
@@ -56,17 +58,22 @@ struct ShardHeader: Equatable {
             throw bad("header length \(headerBytes) at byte 12 is impossible")
         }
         guard headerBytes <= fileBytes else {
-            throw bad("truncated or damaged: file is \(fileBytes) bytes, its header alone claims \(headerBytes) bytes (byte 12)")
+            throw bad(
+                "truncated or damaged: file is \(fileBytes) bytes, its header alone claims \(headerBytes) bytes (byte 12)"
+            )
         }
         let stored: UInt64 = p.le(headerBytes - 8)
         let actual = XXHash64.hash(UnsafeRawBufferPointer(start: p, count: headerBytes - 8))
         guard stored == actual else {
-            throw bad("header checksum mismatch (bytes 0..<\(headerBytes - 8)): stored \(XXHash64.hex(stored)), computed \(XXHash64.hex(actual))")
+            throw bad(
+                "header checksum mismatch (bytes 0..<\(headerBytes - 8)): stored \(XXHash64.hex(stored)), computed \(XXHash64.hex(actual))"
+            )
         }
         // From here the bytes are the writer's; structural checks guard against writer bugs.
         let version: UInt32 = p.le(8)
         guard version == ShardLayout.formatVersion else {
-            throw bad("format version \(version) is not supported (this build reads version \(ShardLayout.formatVersion))")
+            throw bad(
+                "format version \(version) is not supported (this build reads version \(ShardLayout.formatVersion))")
         }
         let codec: UInt32 = p.le(16)
         guard codec == ShardLayout.codecZstd else { throw bad("unknown codec \(codec) at byte 16") }
@@ -86,7 +93,9 @@ struct ShardHeader: Equatable {
         var fields: [ShardField] = []
         for _ in 0..<fieldCount {
             let t = p.le(try take(1), UInt8.self)
-            guard let type = ShardElementType(rawValue: t) else { throw bad("unknown element type \(t) at byte \(o - 1)") }
+            guard let type = ShardElementType(rawValue: t) else {
+                throw bad("unknown element type \(t) at byte \(o - 1)")
+            }
             let n = Int(p.le(try take(2), UInt16.self))
             fields.append(ShardField(try string(n), type))
         }

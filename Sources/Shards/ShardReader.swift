@@ -48,14 +48,17 @@ public final class ShardReader: @unchecked Sendable {
     public convenience init(path: String, expectedBytes: Int? = nil, cacheBlocks: Int = 4) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw ShardError.io(path, "cannot open shard", errno: errno) }
-        defer { close(fd) }   // the mapping outlives the descriptor
+        defer { close(fd) }  // the mapping outlives the descriptor
         var st = stat()
         if fstat(fd, &st) != 0 { throw ShardError.io(path, "cannot stat shard", errno: errno) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw ShardError.io(path: path, detail: "not a regular file") }
         let size = Int(st.st_size)
         if let expected = expectedBytes, expected != size {
-            throw ShardError.corrupt(path: path, detail: size < expected ? "truncated: file is \(size) bytes, expected \(expected)"
-                                                                         : "file is \(size) bytes, expected \(expected)")
+            throw ShardError.corrupt(
+                path: path,
+                detail: size < expected
+                    ? "truncated: file is \(size) bytes, expected \(expected)"
+                    : "file is \(size) bytes, expected \(expected)")
         }
         try Self.checkMinimumSize(size, path: path)
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
@@ -70,13 +73,16 @@ public final class ShardReader: @unchecked Sendable {
         try Self.checkMinimumSize(bytes.count, path: path)
         let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
         bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        try self.init(path: path, base: UnsafeRawPointer(copy), size: bytes.count, storage: .owned, cacheBlocks: cacheBlocks)
+        try self.init(
+            path: path, base: UnsafeRawPointer(copy), size: bytes.count, storage: .owned, cacheBlocks: cacheBlocks)
     }
 
     private static func checkMinimumSize(_ size: Int, path: String) throws {
-        let minimum = ShardLayout.headerFixedBytes + 8 + ShardLayout.indexBytes(blocks: 0, records: 0) + ShardLayout.footerBytes
+        let minimum =
+            ShardLayout.headerFixedBytes + 8 + ShardLayout.indexBytes(blocks: 0, records: 0) + ShardLayout.footerBytes
         guard size >= minimum else {
-            throw ShardError.corrupt(path: path, detail: "truncated: file is \(size) bytes, the smallest finished shard is \(minimum) bytes")
+            throw ShardError.corrupt(
+                path: path, detail: "truncated: file is \(size) bytes, the smallest finished shard is \(minimum) bytes")
         }
     }
 
@@ -105,7 +111,8 @@ public final class ShardReader: @unchecked Sendable {
         do {
             (header, headerBytes) = try ShardHeader.decode(p, fileBytes: size, path: path)
             types = header.schema.fields.map(\.type)
-            (blockCount, records, blockTable, recordTable) = try Self.validateTail(p, size: size, headerBytes: headerBytes, path: path)
+            (blockCount, records, blockTable, recordTable) = try Self.validateTail(
+                p, size: size, headerBytes: headerBytes, path: path)
         } catch {
             ZSTD_freeDCtx(d)
             Self.release(p, size, storage)
@@ -139,8 +146,11 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Footer, index checksum and index structure. Returns (blocks, records, block table, record table).
-    private static func validateTail(_ p: UnsafeRawPointer, size: Int, headerBytes: Int, path: String) throws
-        -> (Int, Int, UnsafeRawPointer, UnsafeRawPointer) {
+    private static func validateTail(
+        _ p: UnsafeRawPointer, size: Int, headerBytes: Int, path: String
+    ) throws
+        -> (Int, Int, UnsafeRawPointer, UnsafeRawPointer)
+    {
         func bad(_ d: String) -> ShardError { .corrupt(path: path, detail: d) }
         let footer = size - ShardLayout.footerBytes
         guard memcmpEqual(p + size - 8, ShardLayout.endMagic) else {
@@ -149,20 +159,28 @@ public final class ShardReader: @unchecked Sendable {
         let storedFooterHash: UInt64 = p.le(footer + 24)
         let footerHash = XXHash64.hash(UnsafeRawBufferPointer(start: p + footer, count: ShardLayout.footerCheckedBytes))
         guard storedFooterHash == footerHash else {
-            throw bad("footer checksum mismatch (bytes \(footer)..<\(footer + 24)): stored \(XXHash64.hex(storedFooterHash)), computed \(XXHash64.hex(footerHash))")
+            throw bad(
+                "footer checksum mismatch (bytes \(footer)..<\(footer + 24)): stored \(XXHash64.hex(storedFooterHash)), computed \(XXHash64.hex(footerHash))"
+            )
         }
         let indexOffset = Int(truncatingIfNeeded: p.le(footer, UInt64.self))
         let blocks = Int(truncatingIfNeeded: p.le(footer + 8, UInt64.self))
         let records = Int(truncatingIfNeeded: p.le(footer + 16, UInt64.self))
-        guard indexOffset >= headerBytes, indexOffset <= size, blocks >= 0, records >= 0, blocks <= size, records <= size,
-              indexOffset + ShardLayout.indexBytes(blocks: blocks, records: records) + ShardLayout.footerBytes == size else {
-            throw bad("footer (index at byte \(indexOffset), \(blocks) blocks, \(records) records) does not describe a \(size)-byte file")
+        guard indexOffset >= headerBytes, indexOffset <= size, blocks >= 0, records >= 0, blocks <= size,
+            records <= size,
+            indexOffset + ShardLayout.indexBytes(blocks: blocks, records: records) + ShardLayout.footerBytes == size
+        else {
+            throw bad(
+                "footer (index at byte \(indexOffset), \(blocks) blocks, \(records) records) does not describe a \(size)-byte file"
+            )
         }
         let indexLength = ShardLayout.indexBytes(blocks: blocks, records: records) - 8
         let storedIndexHash: UInt64 = p.le(indexOffset + indexLength)
         let indexHash = XXHash64.hash(UnsafeRawBufferPointer(start: p + indexOffset, count: indexLength))
         guard storedIndexHash == indexHash else {
-            throw bad("index checksum mismatch (bytes \(indexOffset)..<\(indexOffset + indexLength)): stored \(XXHash64.hex(storedIndexHash)), computed \(XXHash64.hex(indexHash))")
+            throw bad(
+                "index checksum mismatch (bytes \(indexOffset)..<\(indexOffset + indexLength)): stored \(XXHash64.hex(storedIndexHash)), computed \(XXHash64.hex(indexHash))"
+            )
         }
         // Structure: blocks tile the bytes between header and index, records tile the blocks.
         let blockTable = p + indexOffset
@@ -171,9 +189,12 @@ public final class ShardReader: @unchecked Sendable {
         for b in 0..<blocks {
             let e = blockTable + b * ShardLayout.blockEntryBytes
             let n = Int(e.le(16, UInt32.self)), rawBytes = Int(e.le(20, UInt32.self)), c = Int(e.le(24, UInt32.self))
-            guard Int(truncatingIfNeeded: e.le(0, UInt64.self)) == offset, Int(truncatingIfNeeded: e.le(8, UInt64.self)) == first,
-                  n > 0, first + n <= records, e.le(28, UInt32.self) == 0 else {
-                throw bad("index entry of block \(b) is inconsistent (expected offset \(offset), first record \(first))")
+            guard Int(truncatingIfNeeded: e.le(0, UInt64.self)) == offset,
+                Int(truncatingIfNeeded: e.le(8, UInt64.self)) == first,
+                n > 0, first + n <= records, e.le(28, UInt32.self) == 0
+            else {
+                throw bad(
+                    "index entry of block \(b) is inconsistent (expected offset \(offset), first record \(first))")
             }
             var previous = -1
             for i in first..<(first + n) {
@@ -188,7 +209,9 @@ public final class ShardReader: @unchecked Sendable {
             first += n
         }
         guard offset == indexOffset, first == records else {
-            throw bad("blocks end at byte \(offset) with \(first) records; index starts at byte \(indexOffset) and the footer counts \(records) records")
+            throw bad(
+                "blocks end at byte \(offset) with \(first) records; index starts at byte \(indexOffset) and the footer counts \(records) records"
+            )
         }
         return (blocks, records, blockTable, recordTable)
     }
@@ -268,13 +291,17 @@ public final class ShardReader: @unchecked Sendable {
             try forEachColumn(of: p, from: start, to: end, block: b, index: index) { f, offset, n in
                 bounds[f] = offset; bounds[4 + f] = n
             }
-            return try body(ShardRecordView(base: p, types: types, starts: (bounds[0], bounds[1], bounds[2], bounds[3]),
-                                            counts: (bounds[4], bounds[5], bounds[6], bounds[7])))
+            return try body(
+                ShardRecordView(
+                    base: p, types: types, starts: (bounds[0], bounds[1], bounds[2], bounds[3]),
+                    counts: (bounds[4], bounds[5], bounds[6], bounds[7])))
         }
     }
 
-    private func decode(_ p: UnsafeRawPointer, from start: Int, to end: Int, into record: inout ShardRecord,
-                        block b: Int, index: Int) throws {
+    private func decode(
+        _ p: UnsafeRawPointer, from start: Int, to end: Int, into record: inout ShardRecord,
+        block b: Int, index: Int
+    ) throws {
         try forEachColumn(of: p, from: start, to: end, block: b, index: index) { f, offset, n in
             Self.fill(&record.columns[f], count: n, from: p + offset, type: types[f])
         }
@@ -284,8 +311,10 @@ public final class ShardReader: @unchecked Sendable {
     /// `start..<end` column by column and calls `column(f, offset, count)` for each (elements at
     /// `offset`); throws `corrupt` when the bytes do not hold exactly the schema's columns.
     @inline(__always)
-    private func forEachColumn(of p: UnsafeRawPointer, from start: Int, to end: Int, block b: Int, index: Int,
-                               _ column: (_ field: Int, _ offset: Int, _ count: Int) -> Void) throws {
+    private func forEachColumn(
+        of p: UnsafeRawPointer, from start: Int, to end: Int, block b: Int, index: Int,
+        _ column: (_ field: Int, _ offset: Int, _ count: Int) -> Void
+    ) throws {
         var o = start
         for f in 0..<types.count {
             let w = ShardLayout.width(types[f])
@@ -305,17 +334,25 @@ public final class ShardReader: @unchecked Sendable {
 
     /// Resizes `column` to `n` in place (keeping capacity) and widens the stored elements.
     @inline(__always)
-    private static func fill(_ column: inout [UInt32], count n: Int, from src: UnsafeRawPointer, type: ShardElementType) {
-        if column.count > n { column.removeLast(column.count - n) }
-        else if column.count < n { column.append(contentsOf: repeatElement(0, count: n - column.count)) }
+    private static func fill(_ column: inout [UInt32], count n: Int, from src: UnsafeRawPointer, type: ShardElementType)
+    {
+        if column.count > n {
+            column.removeLast(column.count - n)
+        } else if column.count < n {
+            column.append(contentsOf: repeatElement(0, count: n - column.count))
+        }
         column.withUnsafeMutableBufferPointer { dst in
             switch type {
             case .uint8:
                 for k in 0..<n { dst[k] = UInt32(src.load(fromByteOffset: k, as: UInt8.self)) }
             case .uint16:
-                for k in 0..<n { dst[k] = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))) }
+                for k in 0..<n {
+                    dst[k] = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self)))
+                }
             case .uint32, .int32:
-                for k in 0..<n { dst[k] = UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)) }
+                for k in 0..<n {
+                    dst[k] = UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+                }
             }
         }
     }
@@ -359,14 +396,19 @@ public final class ShardReader: @unchecked Sendable {
         return buffer
     }
 
-    private func decompress(_ b: Int, into buffer: ByteBuffer, forRecord index: Int?, context: OpaquePointer? = nil) throws {
+    private func decompress(
+        _ b: Int, into buffer: ByteBuffer, forRecord index: Int?, context: OpaquePointer? = nil
+    ) throws {
         let e = blockTable + b * ShardLayout.blockEntryBytes
         let offset = Int(e.le(0, UInt64.self)), first = Int(e.le(8, UInt64.self))
         let n = Int(e.le(16, UInt32.self)), rawBytes = Int(e.le(20, UInt32.self)), c = Int(e.le(24, UInt32.self))
         let span = ShardLayout.blockHeaderBytes + c
         let at = index.map { ", reading record \($0)" } ?? ""
         func bad(_ d: String) -> ShardError {
-            .corrupt(path: path, detail: "block \(b) (records \(first)..<\(first + n), bytes \(offset)..<\(offset + span + 8))\(at): \(d)")
+            .corrupt(
+                path: path,
+                detail:
+                    "block \(b) (records \(first)..<\(first + n), bytes \(offset)..<\(offset + span + 8))\(at): \(d)")
         }
         let p = base + offset
         let stored: UInt64 = p.le(span)
@@ -374,8 +416,10 @@ public final class ShardReader: @unchecked Sendable {
         guard stored == actual else {
             throw bad("checksum mismatch: stored \(XXHash64.hex(stored)), computed \(XXHash64.hex(actual))")
         }
-        guard Int(p.le(0, UInt64.self)) == first, Int(p.le(8, UInt32.self)) == n, Int(p.le(12, UInt32.self)) == rawBytes,
-              Int(p.le(16, UInt32.self)) == c, Int(p.le(20, UInt32.self)) == b else {
+        guard Int(p.le(0, UInt64.self)) == first, Int(p.le(8, UInt32.self)) == n,
+            Int(p.le(12, UInt32.self)) == rawBytes,
+            Int(p.le(16, UInt32.self)) == c, Int(p.le(20, UInt32.self)) == b
+        else {
             throw bad("block header disagrees with the index")
         }
         buffer.count = 0
@@ -410,7 +454,8 @@ public final class ShardReader: @unchecked Sendable {
             for index in range {
                 let r = recordTable + index * ShardLayout.recordEntryBytes
                 let start = Int(r.le(4, UInt32.self))
-                let end = index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+                let end =
+                    index < lastInBlock ? Int((r + ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
                 var o = start
                 for w in widths {
                     guard o + 4 <= end else { throw overrun(b, index) }
@@ -442,7 +487,9 @@ public final class ShardReader: @unchecked Sendable {
         var scratch = ShardRecord(columnCount: types.count)
         for i in first..<(first + n) {
             let start = Int((recordTable + i * ShardLayout.recordEntryBytes).le(4, UInt32.self))
-            let end = i < first + n - 1 ? Int((recordTable + (i + 1) * ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
+            let end =
+                i < first + n - 1
+                ? Int((recordTable + (i + 1) * ShardLayout.recordEntryBytes).le(4, UInt32.self)) : buffer.count
             try decode(UnsafeRawPointer(buffer.base), from: start, to: end, into: &scratch, block: b, index: i)
         }
     }

@@ -58,8 +58,15 @@ public struct ShardColumnView {
         out.withUnsafeMutableBufferPointer { dst in
             switch width {
             case 1: for k in 0..<n { dst[k] = UInt32(base.load(fromByteOffset: lo + k, as: UInt8.self)) }
-            case 2: for k in 0..<n { dst[k] = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * (lo + k), as: UInt16.self))) }
-            default: for k in 0..<n { dst[k] = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * (lo + k), as: UInt32.self)) }
+            case 2:
+                for k in 0..<n {
+                    dst[k] = UInt32(
+                        UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * (lo + k), as: UInt16.self)))
+                }
+            default:
+                for k in 0..<n {
+                    dst[k] = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * (lo + k), as: UInt32.self))
+                }
             }
         }
     }

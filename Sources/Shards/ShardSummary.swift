@@ -1,9 +1,9 @@
 /// What a manifest records about one finished shard.
 public struct ShardSummary: Sendable, Equatable, Codable {
-    public var file: String        // name relative to the dataset directory
+    public var file: String  // name relative to the dataset directory
     public var records: Int
     public var bytes: Int
-    public var xxh64: String       // hex of the whole file's XXH64
+    public var xxh64: String  // hex of the whole file's XXH64
 
     public init(file: String, records: Int, bytes: Int, xxh64: String) {
         self.file = file; self.records = records; self.bytes = bytes; self.xxh64 = xxh64

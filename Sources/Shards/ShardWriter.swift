@@ -43,20 +43,24 @@ public final class ShardWriter {
     /// levels for speed, but on token ids it is cheaper than matching harder: `prep mask`'s
     /// instance blocks are the same size at level −12 with it as at −2 without it, and compress
     /// ~20% faster. `backgroundCompression`: see the type's comment.
-    public init(path: String, schema: ShardSchema, metadata: [String: String] = [:],
-                targetBlockBytes: Int = 1 << 20, compressionLevel: Int = 3, huffmanLiterals: Bool = false,
-                backgroundCompression: Bool = false) throws {
+    public init(
+        path: String, schema: ShardSchema, metadata: [String: String] = [:],
+        targetBlockBytes: Int = 1 << 20, compressionLevel: Int = 3, huffmanLiterals: Bool = false,
+        backgroundCompression: Bool = false
+    ) throws {
         try ShardHeader.validate(schema, metadata: metadata, path: path)
         self.path = path
         self.schema = schema
         self.types = schema.fields.map(\.type)
         self.targetBlockBytes = max(1, min(targetBlockBytes, Int(UInt32.max) / 2))
         let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent()
+        temporaryPath =
+            url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         let capacity = self.targetBlockBytes + self.targetBlockBytes / 4 + 64
-        blocks = try BlockCompressionScheduler(capacity: capacity, level: Int32(compressionLevel),
-                                               huffmanLiterals: huffmanLiterals, background: backgroundCompression, path: path)
+        blocks = try BlockCompressionScheduler(
+            capacity: capacity, level: Int32(compressionLevel),
+            huffmanLiterals: huffmanLiterals, background: backgroundCompression, path: path)
         raw = blocks.filling.raw
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 {
@@ -90,24 +94,32 @@ public final class ShardWriter {
     }
 
     /// The one encoding path: `withColumn(f, body)` runs `body` on column f's values.
-    private func append(columnCount: Int,
-                        _ withColumn: (Int, (UnsafeBufferPointer<UInt32>) throws -> Void) throws -> Void) throws {
+    private func append(
+        columnCount: Int,
+        _ withColumn: (Int, (UnsafeBufferPointer<UInt32>) throws -> Void) throws -> Void
+    ) throws {
         guard state == .open else { throw ShardError.io(path: path, detail: "append after finish() or abandon()") }
         guard columnCount == types.count else {
-            throw ShardError.schemaMismatch(path: path, detail: "record \(recordCount) has \(columnCount) columns, schema has \(types.count) (\(schema.fields.map(\.name).joined(separator: ", ")))")
+            throw ShardError.schemaMismatch(
+                path: path,
+                detail:
+                    "record \(recordCount) has \(columnCount) columns, schema has \(types.count) (\(schema.fields.map(\.name).joined(separator: ", ")))"
+            )
         }
         let start = raw.count
         var bytes = 0
         for f in 0..<columnCount { try withColumn(f) { bytes += 4 + $0.count * ShardLayout.width(types[f]) } }
         guard start + bytes <= Int(UInt32.max) else {
-            throw ShardError.schemaMismatch(path: path, detail: "record \(recordCount) is \(bytes) bytes; a block holds at most 4 GiB")
+            throw ShardError.schemaMismatch(
+                path: path, detail: "record \(recordCount) is \(bytes) bytes; a block holds at most 4 GiB")
         }
         raw.reserve(bytes)
         for f in 0..<columnCount {
             try withColumn(f) { values in
                 if let bad = raw.appendColumn(values, as: types[f]) {
                     raw.count = start
-                    throw ShardError.valueDoesNotFit(values[bad], path: path, record: recordCount, field: schema.fields[f], element: bad)
+                    throw ShardError.valueDoesNotFit(
+                        values[bad], path: path, record: recordCount, field: schema.fields[f], element: bad)
                 }
             }
         }
@@ -123,9 +135,12 @@ public final class ShardWriter {
     public func append(_ records: EncodedRecords) throws {
         guard state == .open else { throw ShardError.io(path: path, detail: "append after finish() or abandon()") }
         guard records.types == types, !records.hasOpenRecord else {
-            throw ShardError.schemaMismatch(path: path, detail: records.hasOpenRecord
-                ? "encoded records end with an incomplete record"
-                : "encoded records have schema \(records.schema.fields.map(\.name)), the shard has \(schema.fields.map(\.name))")
+            throw ShardError.schemaMismatch(
+                path: path,
+                detail: records.hasOpenRecord
+                    ? "encoded records end with an incomplete record"
+                    : "encoded records have schema \(records.schema.fields.map(\.name)), the shard has \(schema.fields.map(\.name))"
+            )
         }
         let ends = records.ends, source = records.bytes.base
         var i = 0
@@ -137,7 +152,8 @@ public final class ShardWriter {
             while j < ends.count - 1 && ends[j] - begin < room { j += 1 }
             let length = ends[j] - begin
             guard raw.count + length <= Int(UInt32.max) else {
-                throw ShardError.schemaMismatch(path: path, detail: "record \(recordCount) would make a block over 4 GiB")
+                throw ShardError.schemaMismatch(
+                    path: path, detail: "record \(recordCount) would make a block over 4 GiB")
             }
             raw.reserve(length)
             (raw.base + raw.count).copyMemory(from: source + begin, byteCount: length)
@@ -185,7 +201,9 @@ public final class ShardWriter {
     /// Flushes the last block, writes index and footer, fsyncs, renames the file into
     /// place and fsyncs the directory. Returns the summary the manifest records.
     public func finish() throws -> ShardSummary {
-        guard state == .open else { throw ShardError.io(path: path, detail: "finish() called twice or after abandon()") }
+        guard state == .open else {
+            throw ShardError.io(path: path, detail: "finish() called twice or after abandon()")
+        }
         do {
             try flushBlock()
             try blocks.drain()
@@ -200,22 +218,26 @@ public final class ShardWriter {
             footer.append(UInt64(indexOffset))
             footer.append(UInt64(blockCount))
             footer.append(UInt64(recordCount))
-            footer.append(XXHash64.hash(UnsafeRawBufferPointer(start: footer.base + 8, count: ShardLayout.footerCheckedBytes)))
+            footer.append(
+                XXHash64.hash(UnsafeRawBufferPointer(start: footer.base + 8, count: ShardLayout.footerCheckedBytes)))
             footer.append(bytes: ShardLayout.endMagic)
             try write(footer.bytes)
             if fsync(fd) != 0 { throw ShardError.io(path, "fsync of \(temporaryPath) failed", errno: errno) }
             let closed = close(fd)
             fd = -1
             if closed != 0 { throw ShardError.io(path, "close of \(temporaryPath) failed", errno: errno) }
-            if rename(temporaryPath, path) != 0 { throw ShardError.io(path, "rename from \(temporaryPath) failed", errno: errno) }
+            if rename(temporaryPath, path) != 0 {
+                throw ShardError.io(path, "rename from \(temporaryPath) failed", errno: errno)
+            }
             state = .finished
             try syncDirectory(containing: path)
         } catch {
             if state == .open { abandon() }
             throw error
         }
-        return ShardSummary(file: URL(fileURLWithPath: path).lastPathComponent, records: recordCount,
-                            bytes: fileOffset, xxh64: XXHash64.hex(fileHash.digest()))
+        return ShardSummary(
+            file: URL(fileURLWithPath: path).lastPathComponent, records: recordCount,
+            bytes: fileOffset, xxh64: XXHash64.hex(fileHash.digest()))
     }
 
     /// Removes the temporary file (on error or cancellation). Safe to call more than once;

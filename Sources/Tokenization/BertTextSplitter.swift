@@ -39,8 +39,10 @@ public final class BertTextSplitter: @unchecked Sendable {
     }
 
     /// The readable stage-by-stage path (for tests and debugging); same output as `split`.
-    func splitUsingReferencePath(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32 = 0,
-                                 into output: inout PreTokenizedText) {
+    func splitUsingReferencePath(
+        _ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32 = 0,
+        into output: inout PreTokenizedText
+    ) {
         reference.split(input, sourceBase: sourceBase, into: &output)
     }
 
@@ -52,8 +54,10 @@ public final class BertTextSplitter: @unchecked Sendable {
 
     /// The fused loop. Returns false (leaving `output` as it was) when the input needs NFD
     /// reordering across scalars.
-    func splitFast(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32,
-                           into output: inout PreTokenizedText) -> Bool {
+    func splitFast(
+        _ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32,
+        into output: inout PreTokenizedText
+    ) -> Bool {
         guard let source = input.baseAddress, input.count > 0 else { return true }
         // Take the arrays out of `output` so we can write through pointers without copying.
         var bytes: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = [], words: [PreTokenizedText.Word] = []
@@ -73,10 +77,12 @@ public final class BertTextSplitter: @unchecked Sendable {
             bytes.withUnsafeMutableBufferPointer { b in
                 starts.withUnsafeMutableBufferPointer { s in
                     ends.withUnsafeMutableBufferPointer { e in
-                        status = Self.run(source, count: input.count, sourceBase: sourceBase, table: table,
-                                          out: Output(bytes: b.baseAddress!, starts: s.baseAddress!,
-                                                      ends: e.baseAddress!, limit: b.count),
-                                          cursor: &cursor, words: &words)
+                        status = Self.run(
+                            source, count: input.count, sourceBase: sourceBase, table: table,
+                            out: Output(
+                                bytes: b.baseAddress!, starts: s.baseAddress!,
+                                ends: e.baseAddress!, limit: b.count),
+                            cursor: &cursor, words: &words)
                     }
                 }
             }

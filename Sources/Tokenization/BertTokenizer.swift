@@ -58,14 +58,20 @@ public final class BertEncoder {
     }
 
     /// Encodes `text` (and `pair`) into `output` (cleared first).
-    public func encode(_ text: UnsafeBufferPointer<UInt8>, pair: UnsafeBufferPointer<UInt8>? = nil,
-                       options: EncodeOptions = EncodeOptions(), into output: inout Encoding) throws {
+    public func encode(
+        _ text: UnsafeBufferPointer<UInt8>, pair: UnsafeBufferPointer<UInt8>? = nil,
+        options: EncodeOptions = EncodeOptions(), into output: inout Encoding
+    ) throws {
         output.removeAll()
         let special = tokenizer.vocabulary.special
         var cls: Int32 = 0, sep: Int32 = 0
         if options.addSpecialTokens {
-            guard let c = special.classifier else { throw TokenizationError.missingToken(path: tokenizer.vocabulary.path, token: "[CLS]") }
-            guard let s = special.separator else { throw TokenizationError.missingToken(path: tokenizer.vocabulary.path, token: "[SEP]") }
+            guard let c = special.classifier else {
+                throw TokenizationError.missingToken(path: tokenizer.vocabulary.path, token: "[CLS]")
+            }
+            guard let s = special.separator else {
+                throw TokenizationError.missingToken(path: tokenizer.vocabulary.path, token: "[SEP]")
+            }
             cls = c; sep = s
             output.append(cls, type: 0, start: 0, end: 0)
         }
@@ -79,7 +85,8 @@ public final class BertEncoder {
         }
         if let maxLength = options.maxLength {
             let added = options.addSpecialTokens ? (pair == nil ? 2 : 3) : 0
-            let (k1, k2) = Truncation.longestFirst(first: output.count - firstStart, second: n2, maxLength: maxLength, added: added)
+            let (k1, k2) = Truncation.longestFirst(
+                first: output.count - firstStart, second: n2, maxLength: maxLength, added: added)
             output.removeLast(output.count - firstStart - k1)
             if pair != nil { pairScratch.removeLast(pairScratch.count - k2) }
         }
@@ -154,7 +161,8 @@ public final class BertEncoder {
             let segmentEnd = match?.start ?? text.count
             if segmentEnd > pos {
                 let firstWord = words.words.count
-                splitter.split(UnsafeBufferPointer(rebasing: text[pos..<segmentEnd]), sourceBase: Int32(pos), into: &words)
+                splitter.split(
+                    UnsafeBufferPointer(rebasing: text[pos..<segmentEnd]), sourceBase: Int32(pos), into: &words)
                 pieces.removeAll()
                 model.tokenize(words, fromWord: firstWord, into: pieces, cache: cache)
                 body(false, 0)

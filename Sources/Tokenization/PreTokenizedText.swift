@@ -15,9 +15,9 @@ public struct PreTokenizedText: Sendable {
     var words: [Word] = []
 
     struct Word: Sendable, Equatable {
-        var start: Int32      // into `bytes`
+        var start: Int32  // into `bytes`
         var end: Int32
-        var scalarCount: Int32 // the reference's 100-character limit counts these
+        var scalarCount: Int32  // the reference's 100-character limit counts these
         init(start: Int32, end: Int32, scalarCount: Int32) {
             self.start = start; self.end = end; self.scalarCount = scalarCount
         }

@@ -56,7 +56,9 @@ final class AdamW {
                     if scaled { gi = gi * gs }
                     let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + (1 - b1) * gi
                     let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + (1 - b2) * gi * gi
-                    let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) * decay - stepSize * mi / (vi.squareRoot() / c2 + eps)
+                    let pi =
+                        UnsafeRawPointer(p + i).loadUnaligned(as: V.self) * decay - stepSize * mi
+                        / (vi.squareRoot() / c2 + eps)
                     UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
                     UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
                     UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
@@ -79,10 +81,14 @@ final class AdamW {
     /// left unscaled. `norm`, when given, is the gradients' global norm already computed (the
     /// trainer checks it is finite first). Returns the norm before clipping.
     @discardableResult
-    func clipAndUpdate(_ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil,
-                              zeroingGradients: Bool = false) -> Double {
+    func clipAndUpdate(
+        _ arena: ParameterArena, lr: Float, maxGradNorm: Float, norm: Double? = nil,
+        zeroingGradients: Bool = false
+    ) -> Double {
         let norm = norm ?? arena.gradientNorm()
-        update(arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm), zeroingGradients: zeroingGradients)
+        update(
+            arena, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm),
+            zeroingGradients: zeroingGradients)
         return norm
     }
 

@@ -21,8 +21,10 @@ public final class SyntheticBatchSource: BatchSource {
     private(set) var drawn = 0
     var batch: Batch
 
-    public init(vocabularySize: Int, batchSize: Int, length: Int, maxPredictions: Int, seed: UInt64,
-                learnable: Bool = true, resumeState: Data? = nil) {
+    public init(
+        vocabularySize: Int, batchSize: Int, length: Int, maxPredictions: Int, seed: UInt64,
+        learnable: Bool = true, resumeState: Data? = nil
+    ) {
         self.vocabularySize = vocabularySize; self.batchSize = batchSize; self.length = length
         self.maxPredictions = maxPredictions; self.seed = seed; self.learnable = learnable
         batch = Batch(size: batchSize, sequenceLength: length, maxPredictions: maxPredictions)
@@ -39,8 +41,10 @@ public final class SyntheticBatchSource: BatchSource {
             // uniforms), so the MLM loss can fall well below ln(V) within a few dozen steps.
             for i in 0..<t {
                 let k = r * t + i
-                let tok = learnable ? UInt32(5 + (rng.next() % v) * (rng.next() % v) * (rng.next() % v) / (v * v))
-                                    : UInt32(5 + rng.next() % v)
+                let tok =
+                    learnable
+                    ? UInt32(5 + (rng.next() % v) * (rng.next() % v) * (rng.next() % v) / (v * v))
+                    : UInt32(5 + rng.next() % v)
                 batch.inputIDs[k] = i < real ? tok : 0
                 batch.attentionMask[k] = i < real ? 1 : 0
                 batch.segmentIDs[k] = i < real && i >= real / 2 ? 1 : 0

@@ -25,8 +25,10 @@ public enum Checkpoint {
 
     static func name(step: Int) -> String { String(format: "step-%08d", step) }
 
-    static func save(run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
-                            keep: Int = 2) throws -> String {
+    static func save(
+        run: String, state: TrainerState, model: MaskedLanguageModel, optimizer: AdamW,
+        keep: Int = 2
+    ) throws -> String {
         let root = directory(run: run)
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
@@ -60,14 +62,23 @@ public enum Checkpoint {
         let weights = p.layout.tensors.map {
             SafeTensors.Tensor(name: $0.name, shape: $0.shape, data: UnsafeBufferPointer(p.value($0)))
         }
-        try AtomicFile.write(try SafeTensors.encode(weights, metadata: ["format": "pt", "config": configJSON, "step": "\(state.step)"]),
-                             to: tmp + "/model.safetensors")
+        try AtomicFile.write(
+            try SafeTensors.encode(weights, metadata: ["format": "pt", "config": configJSON, "step": "\(state.step)"]),
+            to: tmp + "/model.safetensors")
         var moments: [SafeTensors.Tensor] = []
         for t in p.layout.tensors {
-            moments.append(.init(name: "exp_avg/" + t.name, shape: t.shape, data: UnsafeBufferPointer(start: optimizer.firstMoment + t.offset, count: t.count)))
-            moments.append(.init(name: "exp_avg_sq/" + t.name, shape: t.shape, data: UnsafeBufferPointer(start: optimizer.secondMoment + t.offset, count: t.count)))
+            moments.append(
+                .init(
+                    name: "exp_avg/" + t.name, shape: t.shape,
+                    data: UnsafeBufferPointer(start: optimizer.firstMoment + t.offset, count: t.count)))
+            moments.append(
+                .init(
+                    name: "exp_avg_sq/" + t.name, shape: t.shape,
+                    data: UnsafeBufferPointer(start: optimizer.secondMoment + t.offset, count: t.count)))
         }
-        try AtomicFile.write(try SafeTensors.encode(moments, metadata: ["step": "\(optimizer.step)"]), to: tmp + "/optimizer.safetensors")
+        try AtomicFile.write(
+            try SafeTensors.encode(moments, metadata: ["step": "\(optimizer.step)"]), to: tmp + "/optimizer.safetensors"
+        )
         try AtomicFile.write(try encoder().encode(state), to: tmp + "/trainer_state.json")
         try AtomicFile.write(try encoder().encode(model.config), to: tmp + "/config.json")
     }
@@ -98,8 +109,12 @@ public enum Checkpoint {
         guard let optimizer else { return }
         let o = try SafeTensors.File(path: path + "/optimizer.safetensors")
         for t in p.layout.tensors {
-            try o.read("exp_avg/" + t.name, into: UnsafeMutableBufferPointer(start: optimizer.firstMoment + t.offset, count: t.count))
-            try o.read("exp_avg_sq/" + t.name, into: UnsafeMutableBufferPointer(start: optimizer.secondMoment + t.offset, count: t.count))
+            try o.read(
+                "exp_avg/" + t.name,
+                into: UnsafeMutableBufferPointer(start: optimizer.firstMoment + t.offset, count: t.count))
+            try o.read(
+                "exp_avg_sq/" + t.name,
+                into: UnsafeMutableBufferPointer(start: optimizer.secondMoment + t.offset, count: t.count))
         }
         guard let s = o.metadata["step"].flatMap(Int.init) else {
             throw TrainingError.badCheckpoint(path + "/optimizer.safetensors", "metadata has no step")
@@ -109,10 +124,15 @@ public enum Checkpoint {
 
     /// The model of checkpoint `path` (whose state is `state`) with its weights, for
     /// evaluation: buffers for batches of `batchSize` (default: the run's).
-    public static func loadModel(_ path: String, state: TrainerState, batchSize: Int? = nil) throws -> MaskedLanguageModel {
+    public static func loadModel(
+        _ path: String, state: TrainerState, batchSize: Int? = nil
+    ) throws -> MaskedLanguageModel {
         let o = state.options
-        let model = try MaskedLanguageModel(config: state.config, capacity: BatchCapacity(
-            batchSize: batchSize ?? o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions), decoder: o.decoder)
+        let model = try MaskedLanguageModel(
+            config: state.config,
+            capacity: BatchCapacity(
+                batchSize: batchSize ?? o.batchSize, sequenceLength: o.maxLength, maxPredictions: o.maxPredictions),
+            decoder: o.decoder)
         try load(path, into: model, optimizer: nil)
         return model
     }

@@ -65,4 +65,3 @@ final class EncoderState {
     /// Final hidden states [B·T, H].
     var output: UnsafeMutablePointer<Float> { layers.last?.output ?? embeddingOutput }
 }
-

@@ -8,8 +8,10 @@ struct EncoderLayerWeights: Sendable {
     var outputWeight: Int, outputBias: Int
     var outputNormWeight: Int, outputNormBias: Int
 
-    static func register(layer l: Int, config c: ModelConfig, prefix: String,
-                         into p: inout ParameterLayout) -> EncoderLayerWeights {
+    static func register(
+        layer l: Int, config c: ModelConfig, prefix: String,
+        into p: inout ParameterLayout
+    ) -> EncoderLayerWeights {
         register(named: "\(prefix)encoder.layer.\(l).", config: c, into: &p)
     }
 
@@ -50,4 +52,3 @@ struct EmbeddingWeights: Sendable {
             normBias: p.add(n + "LayerNorm.bias", [c.hiddenSize]))
     }
 }
-

@@ -33,11 +33,14 @@ public final class MaskedLanguageModel {
     /// `Parallel.threads` when the per-thread scratch was sized; more threads would overrun it.
     let threadCapacity: Int
 
-    init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws {
+    init(config: ModelConfig, capacity: BatchCapacity, decoder decoderOptions: DecoderOptions = DecoderOptions()) throws
+    {
         try config.validate()
         try decoderOptions.validate()
         guard capacity.sequenceLength <= config.maxPositionEmbeddings else {
-            throw TrainingError.batchTooLarge("sequence length \(capacity.sequenceLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
+            throw TrainingError.batchTooLarge(
+                "sequence length \(capacity.sequenceLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)"
+            )
         }
         self.config = config
         self.capacity = capacity
@@ -51,18 +54,21 @@ public final class MaskedLanguageModel {
         parameters = ParameterArena(layout: layout)
         let measure = ActivationArena()
         _ = EncoderState(measure, config, capacity)
-        _ = MLMHeadState(measure, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
+        _ = MLMHeadState(
+            measure, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
         _ = decoder.makeState(measure, config, capacity)
         arena = ActivationArena(capacity: measure.used)
         encoderState = EncoderState(arena, config, capacity)
-        headState = MLMHeadState(arena, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
+        headState = MLMHeadState(
+            arena, hidden: config.hiddenSize, vocabulary: config.vocabSize, maskedRows: capacity.maskedRows)
         decoderState = decoder.makeState(arena, config, capacity)
     }
 
     /// BERT initialisation from a seed.
     func initializeWeights(seed: UInt64) {
-        parameters.initialize(std: config.initializerRange, seed: seed,
-                              paddingRows: ["bert.embeddings.word_embeddings.weight": config.padTokenId])
+        parameters.initialize(
+            std: config.initializerRange, seed: seed,
+            paddingRows: ["bert.embeddings.word_embeddings.weight": config.padTokenId])
     }
 
     /// Checks a batch against the model and the capacity and gathers its masked slots (row
@@ -71,15 +77,22 @@ public final class MaskedLanguageModel {
     func stage(_ b: Batch) throws {
         let t = b.sequenceLength, n = b.size * t
         guard b.size <= capacity.batchSize, t <= capacity.sequenceLength, n <= capacity.rows else {
-            throw TrainingError.batchTooLarge("batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength); raise --max-length (or --batch-size)")
+            throw TrainingError.batchTooLarge(
+                "batch \(b.size)×\(t) exceeds \(capacity.batchSize)×\(capacity.sequenceLength); raise --max-length (or --batch-size)"
+            )
         }
         let v = UInt32(config.vocabSize), types = UInt32(config.typeVocabSize)
         try b.inputIDs.withUnsafeBufferPointer { ids in
             try b.segmentIDs.withUnsafeBufferPointer { segments in
                 for i in 0..<n {
                     let id = ids[i], ty = segments[i]
-                    guard id < v else { throw TrainingError.batchTooLarge("token id \(id) at row \(i / t), position \(i % t) is outside the vocabulary of \(v)") }
-                    guard ty < types else { throw TrainingError.batchTooLarge("segment id \(ty) at row \(i / t) is outside 0..<\(types)") }
+                    guard id < v else {
+                        throw TrainingError.batchTooLarge(
+                            "token id \(id) at row \(i / t), position \(i % t) is outside the vocabulary of \(v)")
+                    }
+                    guard ty < types else {
+                        throw TrainingError.batchTooLarge("segment id \(ty) at row \(i / t) is outside 0..<\(types)")
+                    }
                 }
             }
         }
@@ -90,8 +103,14 @@ public final class MaskedLanguageModel {
                 let label = b.maskedLabels[row * b.maxPredictions + k]
                 guard label != Batch.noLabel else { continue }
                 let pos = Int(b.maskedPositions[row * b.maxPredictions + k])
-                guard pos < t, label < v else { throw TrainingError.batchTooLarge("masked slot \(k) of row \(row): position \(pos) or label \(label) out of range") }
-                guard m < hs.rows.capacity else { throw TrainingError.batchTooLarge("more than \(hs.rows.capacity) masked positions in a batch; raise --max-predictions") }
+                guard pos < t, label < v else {
+                    throw TrainingError.batchTooLarge(
+                        "masked slot \(k) of row \(row): position \(pos) or label \(label) out of range")
+                }
+                guard m < hs.rows.capacity else {
+                    throw TrainingError.batchTooLarge(
+                        "more than \(hs.rows.capacity) masked positions in a batch; raise --max-predictions")
+                }
                 hs.rows.pointer[m] = UInt32(row * t + pos); hs.labels.pointer[m] = label
                 m += 1
             }
@@ -108,7 +127,8 @@ public final class MaskedLanguageModel {
         return b.inputIDs.withUnsafeBufferPointer { ids in
             b.segmentIDs.withUnsafeBufferPointer { types in
                 b.attentionMask.withUnsafeBufferPointer { mask in
-                    encoderState.inputs = EncoderInputs(ids: ids.baseAddress!, types: types.baseAddress!, mask: mask.baseAddress!)
+                    encoderState.inputs = EncoderInputs(
+                        ids: ids.baseAddress!, types: types.baseAddress!, mask: mask.baseAddress!)
                     defer { encoderState.inputs = nil }
                     return body()
                 }
@@ -123,9 +143,12 @@ public final class MaskedLanguageModel {
         try stage(batch)
         lastDropout = dropout
         let P = parameters.values
-        let r = withInputs { head.forward(hidden: decoderForward(dropout: dropout), headState, P, gradientScale: gradientScale) }
-        return StepOutput(lossSum: r.lossSum, predictions: headState.count, correct: r.hits,
-                          tokens: batch.attentionMask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
+        let r = withInputs {
+            head.forward(hidden: decoderForward(dropout: dropout), headState, P, gradientScale: gradientScale)
+        }
+        return StepOutput(
+            lossSum: r.lossSum, predictions: headState.count, correct: r.hits,
+            tokens: batch.attentionMask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
     }
 
     /// Accumulates gradients of the last forward into `parameters.gradients`.

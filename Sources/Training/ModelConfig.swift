@@ -33,8 +33,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case maxRelativePositions = "max_relative_positions"
     }
 
-    init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
-                intermediateSize: Int) {
+    init(
+        vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+        intermediateSize: Int
+    ) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
     }
@@ -64,10 +66,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw TrainingError.badConfig(source, "sizes must be positive")
         }
         guard hiddenSize % numAttentionHeads == 0 else {
-            throw TrainingError.badConfig(source, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+            throw TrainingError.badConfig(
+                source, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }
         guard !relativeAttention || (positionBuckets >= 2 && maxRelativePositions > positionBuckets / 2) else {
-            throw TrainingError.badConfig(source, "position_buckets \(positionBuckets) / max_relative_positions \(maxRelativePositions) are not usable")
+            throw TrainingError.badConfig(
+                source,
+                "position_buckets \(positionBuckets) / max_relative_positions \(maxRelativePositions) are not usable")
         }
         guard hiddenAct == "gelu" else {
             throw TrainingError.badConfig(source, "hidden_act \(hiddenAct) is not supported (only gelu, the erf form)")

@@ -6,10 +6,18 @@ public enum ModelSize: String, CaseIterable, Sendable {
 
     func config(vocabularySize v: Int) -> ModelConfig {
         switch self {
-        case .tiny: return ModelConfig(vocabSize: v, hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
-        case .mini: return ModelConfig(vocabSize: v, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024)
-        case .small: return ModelConfig(vocabSize: v, hiddenSize: 512, numHiddenLayers: 4, numAttentionHeads: 8, intermediateSize: 2048)
-        case .base: return ModelConfig(vocabSize: v, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072)
+        case .tiny:
+            return ModelConfig(
+                vocabSize: v, hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
+        case .mini:
+            return ModelConfig(
+                vocabSize: v, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 1024)
+        case .small:
+            return ModelConfig(
+                vocabSize: v, hiddenSize: 512, numHiddenLayers: 4, numAttentionHeads: 8, intermediateSize: 2048)
+        case .base:
+            return ModelConfig(
+                vocabSize: v, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072)
         }
     }
 }
@@ -57,7 +65,8 @@ public enum ModelSource: Sendable, Equatable, Codable, CustomStringConvertible {
             throw TrainingError.badConfig(path, "\(error)")
         }
         if config.vocabSize != 0 && config.vocabSize != vocabularySize {
-            throw TrainingError.badConfig(path, "vocab_size \(config.vocabSize) differs from the dataset's \(vocabularySize)")
+            throw TrainingError.badConfig(
+                path, "vocab_size \(config.vocabSize) differs from the dataset's \(vocabularySize)")
         }
         config.vocabSize = vocabularySize
         try config.validate(source: path)

@@ -23,14 +23,17 @@ struct ParameterLayout: Sendable {
 
     init() {}
 
-    mutating func add(_ name: String, _ shape: [Int], decays: Bool? = nil,
-                             initialization: ParameterTensor.Initialization? = nil) -> Int {
+    mutating func add(
+        _ name: String, _ shape: [Int], decays: Bool? = nil,
+        initialization: ParameterTensor.Initialization? = nil
+    ) -> Int {
         precondition(!tensors.contains { $0.name == name }, "duplicate parameter \(name)")
         let isBias = name.hasSuffix("bias")
         let isNorm = name.contains("LayerNorm")
-        let t = ParameterTensor(name: name, shape: shape, offset: count,
-                                decays: decays ?? !(isBias || isNorm),
-                                initialization: initialization ?? (isBias ? .zeros : isNorm ? .ones : .normal))
+        let t = ParameterTensor(
+            name: name, shape: shape, offset: count,
+            decays: decays ?? !(isBias || isNorm),
+            initialization: initialization ?? (isBias ? .zeros : isNorm ? .ones : .normal))
         tensors.append(t)
         count += t.count
         return t.offset

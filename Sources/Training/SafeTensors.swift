@@ -27,7 +27,9 @@ enum SafeTensors {
                 throw TrainingError.badSafetensors(path, "cannot read the file")
             }
             data = d
-            guard d.count >= 8 else { throw TrainingError.badSafetensors(path, "shorter than the 8-byte header length") }
+            guard d.count >= 8 else {
+                throw TrainingError.badSafetensors(path, "shorter than the 8-byte header length")
+            }
             var n: UInt64 = 0
             for i in 0..<8 { n |= UInt64(d[d.startIndex + i]) << (8 * UInt64(i)) }
             guard n <= UInt64(d.count - 8) else {
@@ -46,15 +48,18 @@ enum SafeTensors {
                     continue
                 }
                 guard let o = value as? [String: Any], let ds = o["dtype"] as? String,
-                      let shape = o["shape"] as? [Int], let off = o["data_offsets"] as? [Int], off.count == 2 else {
+                    let shape = o["shape"] as? [Int], let off = o["data_offsets"] as? [Int], off.count == 2
+                else {
                     throw TrainingError.badSafetensors(path, "tensor \(name): malformed header entry")
                 }
                 guard let dt = DType(rawValue: ds) else {
-                    throw TrainingError.badSafetensors(path, "tensor \(name): dtype \(ds) not supported (F32, I32, I64)")
+                    throw TrainingError.badSafetensors(
+                        path, "tensor \(name): dtype \(ds) not supported (F32, I32, I64)")
                 }
                 let elements = shape.reduce(1, *)
                 guard off[0] >= 0, off[1] - off[0] == elements * (dt == .i64 ? 8 : 4), base + off[1] <= d.count else {
-                    throw TrainingError.badSafetensors(path, "tensor \(name): data offsets \(off) do not match shape \(shape) or file size")
+                    throw TrainingError.badSafetensors(
+                        path, "tensor \(name): data offsets \(off) do not match shape \(shape) or file size")
                 }
                 entries[name] = Entry(dtype: dt, shape: shape, range: off[0]..<off[1])
             }
@@ -64,10 +69,14 @@ enum SafeTensors {
 
         func floats(_ name: String) throws -> [Float] {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
-            guard e.dtype == .f32 else { throw TrainingError.badSafetensors(path, "tensor \(name) is \(e.dtype.rawValue), expected F32") }
+            guard e.dtype == .f32 else {
+                throw TrainingError.badSafetensors(path, "tensor \(name) is \(e.dtype.rawValue), expected F32")
+            }
             return data.withUnsafeBytes { raw in
                 let p = raw.baseAddress! + base + e.range.lowerBound
-                return (0..<(e.range.count / 4)).map { Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                return (0..<(e.range.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             }
         }
 
@@ -75,12 +84,14 @@ enum SafeTensors {
         func read(_ name: String, into dst: UnsafeMutableBufferPointer<Float>) throws {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             guard e.dtype == .f32, e.range.count == dst.count * 4 else {
-                throw TrainingError.badSafetensors(path, "tensor \(name): \(e.dtype.rawValue) \(e.shape) does not fit \(dst.count) floats")
+                throw TrainingError.badSafetensors(
+                    path, "tensor \(name): \(e.dtype.rawValue) \(e.shape) does not fit \(dst.count) floats")
             }
             data.withUnsafeBytes { raw in
                 let p = raw.baseAddress! + base + e.range.lowerBound
                 for i in 0..<dst.count {
-                    dst[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    dst[i] = Float(
+                        bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
                 }
             }
         }
@@ -91,9 +102,15 @@ enum SafeTensors {
                 let p = raw.baseAddress! + base + e.range.lowerBound
                 switch e.dtype {
                 case .i32, .f32:
-                    return (0..<(e.range.count / 4)).map { Int32(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
+                    return (0..<(e.range.count / 4)).map {
+                        Int32(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))
+                    }
                 case .i64:
-                    return (0..<(e.range.count / 8)).map { Int32(truncatingIfNeeded: Int64(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) }
+                    return (0..<(e.range.count / 8)).map {
+                        Int32(
+                            truncatingIfNeeded: Int64(
+                                littleEndian: p.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)))
+                    }
                 }
             }
         }
@@ -115,7 +132,8 @@ enum SafeTensors {
         var offset = 0
         for t in tensors {
             precondition(t.shape.reduce(1, *) == t.data.count, "shape of \(t.name)")
-            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.data.count * 4]] as [String: Any]
+            header[t.name] =
+                ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.data.count * 4]] as [String: Any]
             offset += t.data.count * 4
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }

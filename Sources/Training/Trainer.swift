@@ -48,8 +48,10 @@ public final class Trainer {
 
     /// Creates or resumes (`resume`: continue from the newest checkpoint in `run`).
     /// `makeSource(resumeState)` builds the batch source, at the saved position when resuming.
-    public init(options: TrainingOptions, run: String, config: ModelConfig, resume: Bool,
-                makeSource: (Data?) throws -> BatchSource, evalSource: (() throws -> BatchSource)? = nil) throws {
+    public init(
+        options: TrainingOptions, run: String, config: ModelConfig, resume: Bool,
+        makeSource: (Data?) throws -> BatchSource, evalSource: (() throws -> BatchSource)? = nil
+    ) throws {
         var opts = options
         var state: TrainerState? = nil
         if resume, let path = Checkpoint.latest(run: run) {
@@ -65,8 +67,10 @@ public final class Trainer {
         Parallel.threads = max(1, opts.threads)
         BLASThreads.set(1)  // GEMMs are split by parallelSgemm
         let cfg = state?.config ?? config
-        model = try MaskedLanguageModel(config: cfg, capacity: BatchCapacity(
-            batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
+        model = try MaskedLanguageModel(
+            config: cfg,
+            capacity: BatchCapacity(
+                batchSize: opts.batchSize, sequenceLength: opts.maxLength, maxPredictions: opts.maxPredictions),
             decoder: opts.decoder)
         optimizer = AdamW(layout: model.parameters.layout, weightDecay: opts.weightDecay)
         if let state, let path = lastCheckpoint {
@@ -78,7 +82,8 @@ public final class Trainer {
         source = try makeSource(state?.sourceState)
         self.evalSource = evalSource
         guard source.vocabularySize == cfg.vocabSize else {
-            throw TrainingError.badConfig(run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
+            throw TrainingError.badConfig(
+                run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
         }
         do { try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true) } catch {
             throw TrainingError.io(run, "cannot create the run directory: \(error.localizedDescription)")
@@ -101,8 +106,12 @@ public final class Trainer {
     }
 
     public static func installSignalHandlers() {
-        signal(SIGINT) { _ in stopSignal = 1; signal(SIGINT, SIG_DFL) }
-        signal(SIGTERM) { _ in stopSignal = 1; signal(SIGTERM, SIG_DFL) }
+        signal(SIGINT) { _ in
+            stopSignal = 1; signal(SIGINT, SIG_DFL)
+        }
+        signal(SIGTERM) { _ in
+            stopSignal = 1; signal(SIGTERM, SIG_DFL)
+        }
     }
 
     /// Why the loop ended.
@@ -112,10 +121,13 @@ public final class Trainer {
         let o = options
         let schedule = o.schedule
         let last = min(o.steps, o.stopAfter ?? o.steps)
-        guard let handle = FileHandle(forWritingAtPath: metricsPath) ?? {
-            FileManager.default.createFile(atPath: metricsPath, contents: nil)
-            return FileHandle(forWritingAtPath: metricsPath)
-        }() else { throw TrainingError.io(metricsPath, "cannot open for appending") }
+        guard
+            let handle = FileHandle(forWritingAtPath: metricsPath)
+                ?? {
+                    FileManager.default.createFile(atPath: metricsPath, contents: nil)
+                    return FileHandle(forWritingAtPath: metricsPath)
+                }()
+        else { throw TrainingError.io(metricsPath, "cannot open for appending") }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         let enc = JSONEncoder()
@@ -137,26 +149,32 @@ public final class Trainer {
             var loss = 0.0, predictions = 0, correct = 0, positions = 0, flops = 0.0
             for micro in 0..<k {
                 let batch = try source.next()
-                let plan = DropoutPlan(hidden: model.config.hiddenDropoutProb, attention: model.config.attentionProbsDropoutProb,
-                                       seed: o.seed, step: next, micro: micro)
+                let plan = DropoutPlan(
+                    hidden: model.config.hiddenDropoutProb, attention: model.config.attentionProbsDropoutProb,
+                    seed: o.seed, step: next, micro: micro)
                 let out = try model.forward(batch, dropout: plan, gradientScale: 1 / Float(k))
-                guard out.loss.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
+                guard out.loss.isFinite else {
+                    throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint)
+                }
                 model.backward()
                 loss += out.loss / Double(k); predictions += out.predictions; correct += out.correct
                 positions += batch.size * batch.sequenceLength
-                flops += model.flopsPerStep(batch: batch.size, length: batch.sequenceLength, predictions: out.predictions)
+                flops += model.flopsPerStep(
+                    batch: batch.size, length: batch.sequenceLength, predictions: out.predictions)
             }
             let norm = model.parameters.gradientNorm()
             guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint) }
             let lr = schedule.rate(at: next)
-            optimizer.clipAndUpdate(model.parameters, lr: lr, maxGradNorm: o.maxGradNorm, norm: norm, zeroingGradients: true)
+            optimizer.clipAndUpdate(
+                model.parameters, lr: lr, maxGradNorm: o.maxGradNorm, norm: norm, zeroingGradients: true)
             gradientsAreZero = true
             step = next
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
-            var m = StepMetrics(step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
-                                lr: Double(lr), grad_norm: norm, tokens_per_s: Double(positions) / seconds,
-                                gflops: flops / seconds / 1e9, ms_per_step: seconds * 1000,
-                                cpu_ms_per_step: (processCPUSeconds() - cpuBegin) * 1000)
+            var m = StepMetrics(
+                step: step, loss: loss, mlm_accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
+                lr: Double(lr), grad_norm: norm, tokens_per_s: Double(positions) / seconds,
+                gflops: flops / seconds / 1e9, ms_per_step: seconds * 1000,
+                cpu_ms_per_step: (processCPUSeconds() - cpuBegin) * 1000)
             if o.evalEvery > 0, step % o.evalEvery == 0, let evalSource {
                 let r = try evaluate(model, source: try evalSource())
                 m.eval_loss = r.loss; m.eval_accuracy = r.accuracy
@@ -176,12 +194,15 @@ public final class Trainer {
     func save() throws -> String {
         // Already saved at this step (e.g. a signal right after a periodic save): keep it.
         if let last = lastCheckpoint, last.hasSuffix(Checkpoint.name(step: step)),
-           FileManager.default.fileExists(atPath: last + "/trainer_state.json") {
+            FileManager.default.fileExists(atPath: last + "/trainer_state.json")
+        {
             return last
         }
-        let state = TrainerState(step: step, optimizerStep: optimizer.step, seed: options.seed, config: model.config,
-                                 options: options, sourceState: try source.checkpointState())
-        return try Checkpoint.save(run: run, state: state, model: model, optimizer: optimizer, keep: options.keepCheckpoints)
+        let state = TrainerState(
+            step: step, optimizerStep: optimizer.step, seed: options.seed, config: model.config,
+            options: options, sourceState: try source.checkpointState())
+        return try Checkpoint.save(
+            run: run, state: state, model: model, optimizer: optimizer, keep: options.keepCheckpoints)
     }
 }
 
@@ -189,16 +210,18 @@ public final class Trainer {
 func processCPUSeconds() -> Double {
     var u = rusage()
     #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &u)
+        getrusage(RUSAGE_SELF.rawValue, &u)
     #else
-    getrusage(RUSAGE_SELF, &u)
+        getrusage(RUSAGE_SELF, &u)
     #endif
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// MLM loss and accuracy of `model` over every batch `source` yields until it throws
 /// `endOfData` or repeats its first sample (one epoch), without dropout.
-public func evaluate(_ model: MaskedLanguageModel, source: BatchSource, maxBatches: Int = .max) throws -> EvaluationResult {
+public func evaluate(
+    _ model: MaskedLanguageModel, source: BatchSource, maxBatches: Int = .max
+) throws -> EvaluationResult {
     var loss = 0.0, predictions = 0, correct = 0, batches = 0
     var first: Int? = nil
     while batches < maxBatches {
@@ -213,9 +236,10 @@ public func evaluate(_ model: MaskedLanguageModel, source: BatchSource, maxBatch
         let out = try model.forward(b)
         loss += out.lossSum; predictions += out.predictions; correct += out.correct; batches += 1
     }
-    return EvaluationResult(loss: predictions > 0 ? loss / Double(predictions) : 0,
-                            accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
-                            predictions: predictions, batches: batches)
+    return EvaluationResult(
+        loss: predictions > 0 ? loss / Double(predictions) : 0,
+        accuracy: predictions > 0 ? Double(correct) / Double(predictions) : 0,
+        predictions: predictions, batches: batches)
 }
 
 /// A source with a defined end (one pass over held-out data).

@@ -14,7 +14,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .badCheckpoint(path, why): return "\(path): bad checkpoint: \(why)"
         case let .badSafetensors(path, why): return "\(path): bad safetensors file: \(why)"
         case let .nonFiniteLoss(step, last):
-            return "loss became NaN or Inf at step \(step); stopped without saving it; last good checkpoint: \(last ?? "none")"
+            return
+                "loss became NaN or Inf at step \(step); stopped without saving it; last good checkpoint: \(last ?? "none")"
         case let .batchTooLarge(why): return "batch does not fit the preallocated buffers: \(why)"
         case let .io(path, why): return "\(path): \(why)"
         case let .noData(why): return "no training data: \(why)"

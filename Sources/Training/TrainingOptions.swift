@@ -51,8 +51,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     // then get the kind's defaults), and `attention` null in runs older than it.
     private enum CodingKeys: String, CodingKey {
         case model, decoder, decoderOptions, attention, steps, batchSize, learningRate, warmupSteps, decay, weightDecay,
-             maxGradNorm, gradientAccumulation, seed, maxLength, maxPredictions, saveEvery, evalEvery, stopAfter,
-             threads, keepCheckpoints
+            maxGradNorm, gradientAccumulation, seed, maxLength, maxPredictions, saveEvery, evalEvery, stopAfter,
+            threads, keepCheckpoints
     }
 
     public init(from decoder: Decoder) throws {

@@ -6,16 +6,20 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Held-out MLM loss and accuracy of several runs side by side, and their loss curves as an SVG.",
         discussion: """
-        Without --eval-data (or --synthetic-eval) the held-out numbers are the last eval_loss / \
-        eval_accuracy each run logged with --eval-every. Note that the held-out MLM loss includes \
-        each run's own decoder: it measures the pretraining objective, not the exported encoder.
-        """)
+            Without --eval-data (or --synthetic-eval) the held-out numbers are the last eval_loss / \
+            eval_accuracy each run logged with --eval-every. Note that the held-out MLM loss includes \
+            each run's own decoder: it measures the pretraining objective, not the exported encoder.
+            """)
 
     @Argument(help: "Run directories.")
     var runs: [String]
-    @Option(name: .customLong("eval-data"), help: "Held-out dataset directory: evaluate every run's newest checkpoint on it.")
+    @Option(
+        name: .customLong("eval-data"),
+        help: "Held-out dataset directory: evaluate every run's newest checkpoint on it.")
     var evalData: String?
-    @Option(name: .customLong("synthetic-eval"), help: "Evaluate on N held-out synthetic batches (runs trained with --synthetic-vocab).")
+    @Option(
+        name: .customLong("synthetic-eval"),
+        help: "Evaluate on N held-out synthetic batches (runs trained with --synthetic-vocab).")
     var syntheticEval: Int?
     @Option(help: "Labels for the runs, comma-separated (default: directory names).")
     var labels: String?
@@ -33,14 +37,19 @@ struct Compare: ParsableCommand {
         if let labels, labels.split(separator: ",").count != runs.count {
             throw ValidationError("--labels has \(labels.split(separator: ",").count) entries for \(runs.count) runs")
         }
-        guard evalData == nil || syntheticEval == nil else { throw ValidationError("--eval-data and --synthetic-eval exclude each other") }
+        guard evalData == nil || syntheticEval == nil else {
+            throw ValidationError("--eval-data and --synthetic-eval exclude each other")
+        }
     }
 
     func run() throws {
         try reportingErrors {
-            let names = labels.map { $0.split(separator: ",").map(String.init) } ?? runs.map { ($0 as NSString).lastPathComponent }
-            let summaries = try CompareCommand.run(runs: runs, labels: names, evalData: evalData, syntheticEval: syntheticEval,
-                                                   svg: svg, title: title, threads: threads)
+            let names =
+                labels.map { $0.split(separator: ",").map(String.init) }
+                ?? runs.map { ($0 as NSString).lastPathComponent }
+            let summaries = try CompareCommand.run(
+                runs: runs, labels: names, evalData: evalData, syntheticEval: syntheticEval,
+                svg: svg, title: title, threads: threads)
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
                 for s in summaries { print(String(decoding: try e.encode(s), as: UTF8.self)) }
@@ -52,8 +61,10 @@ struct Compare: ParsableCommand {
 }
 
 enum CompareCommand {
-    static func run(runs: [String], labels: [String], evalData: String?, syntheticEval: Int?, svg: String?,
-                    title: String, threads: Int) throws -> [RunSummary] {
+    static func run(
+        runs: [String], labels: [String], evalData: String?, syntheticEval: Int?, svg: String?,
+        title: String, threads: Int
+    ) throws -> [RunSummary] {
         Parallel.threads = max(1, threads)
         var summaries: [RunSummary] = []
         var curves: [(label: String, metrics: [StepMetrics])] = []
@@ -68,12 +79,15 @@ enum CompareCommand {
                 let o = st.options
                 let source: BatchSource
                 if let evalData {
-                    source = try LoaderBatchSource(directories: [evalData], options: TrainCommand.evaluationLoaderOptions(
-                        checkpoint: path, state: st, batchSize: o.batchSize))
+                    source = try LoaderBatchSource(
+                        directories: [evalData],
+                        options: TrainCommand.evaluationLoaderOptions(
+                            checkpoint: path, state: st, batchSize: o.batchSize))
                 } else {
                     // A seed no training run uses: batches from the same distribution, never trained on.
-                    source = SyntheticBatchSource(vocabularySize: st.config.vocabSize, batchSize: o.batchSize, length: o.maxLength,
-                                                  maxPredictions: o.maxPredictions, seed: 0xE7A1_0000_0000_0001, learnable: true)
+                    source = SyntheticBatchSource(
+                        vocabularySize: st.config.vocabSize, batchSize: o.batchSize, length: o.maxLength,
+                        maxPredictions: o.maxPredictions, seed: 0xE7A1_0000_0000_0001, learnable: true)
                 }
                 let r = try evaluate(model, source: source, maxBatches: syntheticEval ?? .max)
                 s.evalLoss = r.loss; s.evalAccuracy = r.accuracy; s.evalPredictions = r.predictions

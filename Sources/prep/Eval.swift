@@ -26,7 +26,10 @@ struct Eval: ParsableCommand {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
                 print(String(decoding: try e.encode(r), as: UTF8.self))
             } else {
-                print(String(format: "loss %.4f  accuracy %.4f  (%d predictions, %d batches)", r.loss, r.accuracy, r.predictions, r.batches))
+                print(
+                    String(
+                        format: "loss %.4f  accuracy %.4f  (%d predictions, %d batches)", r.loss, r.accuracy,
+                        r.predictions, r.batches))
             }
         }
     }
@@ -39,10 +42,13 @@ enum EvalCommand {
         Parallel.threads = threads
         BLASThreads.set(1)
         let o = state.options
-        let source = try LoaderBatchSource(directories: [data], options: TrainCommand.evaluationLoaderOptions(
-            checkpoint: path, state: state, batchSize: batchSize ?? o.batchSize))
+        let source = try LoaderBatchSource(
+            directories: [data],
+            options: TrainCommand.evaluationLoaderOptions(
+                checkpoint: path, state: state, batchSize: batchSize ?? o.batchSize))
         guard source.vocabularySize == state.config.vocabSize else {
-            throw TrainingError.badConfig(data, "vocabulary \(source.vocabularySize) differs from the checkpoint's \(state.config.vocabSize)")
+            throw TrainingError.badConfig(
+                data, "vocabulary \(source.vocabularySize) differs from the checkpoint's \(state.config.vocabSize)")
         }
         let model = try Checkpoint.loadModel(path, state: state, batchSize: batchSize)
         return try evaluate(model, source: source)

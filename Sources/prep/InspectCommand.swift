@@ -7,7 +7,8 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show the records of a dataset: tokens decoded, masks marked {shown→label}.",
-        discussion: "--json prints one object per record in dataset order (input_ids, segment_ids, masked_positions, masked_labels, and next_sentence_label when pairs are on)."
+        discussion:
+            "--json prints one object per record in dataset order (input_ids, segment_ids, masked_positions, masked_labels, and next_sentence_label when pairs are on)."
     )
 
     @Argument(help: "Dataset directory (manifest.json plus shards).") var directory: String

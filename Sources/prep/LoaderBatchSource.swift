@@ -31,12 +31,15 @@ final class LoaderBatchSource: BatchSource {
         options.epoch += 1
         loader = try StreamingLoader(directories: directories, options: options, resumeFrom: nil)
         guard let b = try loader.next() else {
-            throw TrainingError.noData("\(directories.joined(separator: ", ")) yields no batch of size \(options.batchSize)")
+            throw TrainingError.noData(
+                "\(directories.joined(separator: ", ")) yields no batch of size \(options.batchSize)")
         }
         return b
     }
 
-    func checkpointState() throws -> Data { try JSONEncoder().encode(SavedLoader(state: loader.state, options: options)) }
+    func checkpointState() throws -> Data {
+        try JSONEncoder().encode(SavedLoader(state: loader.state, options: options))
+    }
 
     /// The loader options saved in a checkpoint's source state, if it has them.
     static func savedOptions(_ sourceState: Data) -> LoaderOptions? {
@@ -75,12 +78,17 @@ extension DataReading {
     /// `maskedLMProbability` and `vocabularyPath` its `trainer_state.json` options had then.
     static func saved(inCheckpoint path: String) -> DataReading {
         struct State: Decodable {
-            struct Options: Decodable { var dynamicMasking: String?; var maskedLMProbability: Double?; var vocabularyPath: String? }
+            struct Options: Decodable {
+                var dynamicMasking: String?; var maskedLMProbability: Double?; var vocabularyPath: String?
+            }
             var options: Options
         }
         guard let data = FileManager.default.contents(atPath: path + "/trainer_state.json"),
-              let o = (try? JSONDecoder().decode(State.self, from: data))?.options else { return DataReading() }
-        return DataReading(masking: o.dynamicMasking.flatMap { try? MaskingStrategy(parsing: $0) }, maskedLMProbability: o.maskedLMProbability ?? 0.15,
-                           vocabularyPath: o.vocabularyPath)
+            let o = (try? JSONDecoder().decode(State.self, from: data))?.options
+        else { return DataReading() }
+        return DataReading(
+            masking: o.dynamicMasking.flatMap { try? MaskingStrategy(parsing: $0) },
+            maskedLMProbability: o.maskedLMProbability ?? 0.15,
+            vocabularyPath: o.vocabularyPath)
     }
 }

@@ -19,7 +19,10 @@ struct MaskCommand: ParsableCommand {
     @Flag(help: "Google BERT whole-word masking.") var wholeWord = false
     @Flag(help: "SpanBERT: geometric spans of whole words, one 80/10/10 decision per span.") var span = false
     @Option(help: "Whole-word n-grams up to N words, P(n) ∝ 1/n (DeBERTa/Megatron).") var ngram: Int?
-    @Option(help: "Masking strategy: \(MaskingStrategy.spellings), as in prep stream and prep train; --whole-word, --span and --ngram N are shorthands (default: token).")
+    @Option(
+        help:
+            "Masking strategy: \(MaskingStrategy.spellings), as in prep stream and prep train; --whole-word, --span and --ngram N are shorthands (default: token)."
+    )
     var mask: String?
     @Option(help: "Sentence pairs: none (full-sentence packing), nsp (Google BERT) or sop (ALBERT).") var pairs = "none"
     @Option(help: "Sequence length including [CLS]/[SEP].") var maxSeqLength = 128
@@ -31,9 +34,13 @@ struct MaskCommand: ParsableCommand {
     @Option(help: "Chance per document of a shorter target length.") var shortSeqProb = 0.1
     @Option(help: "Random seed.") var seed: UInt64 = 12345
     @Option(help: "Worker threads (default: all cores); output does not depend on it.") var threads: Int?
-    @Option(help: "Vocabulary file (default: the one the input manifest names, in the input directory).") var vocab: String?
+    @Option(help: "Vocabulary file (default: the one the input manifest names, in the input directory).") var vocab:
+        String?
     @Option(help: "Documents per output shard (fixed boundaries make resume possible).") var documentsPerShard = 8192
-    @Option(help: "zstd level of the output shards (-50...19, literals always Huffman-coded; write a negative level as --zstd-level=-4); -12 is fast, 1 or 3 give ~12-20% smaller shards.") var zstdLevel = -12
+    @Option(
+        help:
+            "zstd level of the output shards (-50...19, literals always Huffman-coded; write a negative level as --zstd-level=-4); -12 is fast, 1 or 3 give ~12-20% smaller shards."
+    ) var zstdLevel = -12
     @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
 
     func validate() throws {
@@ -53,7 +60,8 @@ struct MaskCommand: ParsableCommand {
         ].compactMap { $0 }
         guard given.count <= 1 else {
             let options = given.map(\.option)
-            throw ValidationError("choose one masking strategy, not \(options.dropLast().joined(separator: ", ")) and \(options.last!)")
+            throw ValidationError(
+                "choose one masking strategy, not \(options.dropLast().joined(separator: ", ")) and \(options.last!)")
         }
         guard let chosen = given.first else { return .token }
         do { return try MaskingStrategy(parsing: chosen.spelling) } catch {
@@ -69,7 +77,8 @@ struct MaskCommand: ParsableCommand {
         job.instances.dupeFactor = dupeFactor
         job.masking.strategy = try strategy()
         job.masking.maskedLMProbability = maskedLmProb
-        job.masking.maxPredictions = maxPredictions
+        job.masking.maxPredictions =
+            maxPredictions
             ?? MaskingJobConfiguration.defaultMaxPredictions(maxSequenceLength: maxSeqLength)
         job.masking.maskTokenProbability = maskTokenProb
         job.masking.randomTokenProbability = randomTokenProb
@@ -94,4 +103,3 @@ struct MaskCommand: ParsableCommand {
         }
     }
 }
-

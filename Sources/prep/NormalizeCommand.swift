@@ -16,7 +16,8 @@ struct NormalizeCommand: ParsableCommand {
 
     @Option(help: "Input file, or - for standard input.") var input = "-"
     @OptionGroup var normalizer: NormalizerArguments
-    @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=False).") var noCleanText = false
+    @Flag(help: "Do not delete control characters or map whitespace to spaces (clean_text=False).") var noCleanText =
+        false
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
     @Flag(help: "Print [word, start, end] with byte offsets into the line.") var offsets = false
     @Flag(help: "Time the split instead of printing (MB/s on standard error).") var stats = false

@@ -28,8 +28,11 @@ final class ProgressDisplay: @unchecked Sendable {
     init(label: String, startingAt start: Int = 0, enabled: Bool = true) {
         self.label = label
         baseline = start
-        mode = enabled ? Self.mode(environment: ProcessInfo.processInfo.environment["PREP_PROGRESS"],
-                                   terminal: isatty(STDERR_FILENO) == 1) : .silent
+        mode =
+            enabled
+            ? Self.mode(
+                environment: ProcessInfo.processInfo.environment["PREP_PROGRESS"],
+                terminal: isatty(STDERR_FILENO) == 1) : .silent
     }
 
     static func mode(environment: String?, terminal: Bool) -> Mode {
@@ -58,9 +61,11 @@ final class ProgressDisplay: @unchecked Sendable {
             FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
             drawn = true
         case .json:
-            var object: [String: Any] = ["label": label, "completed": event.completed, "total": event.total,
-                                         "unit": event.unit.rawValue, "rate_per_s": (rate * 10).rounded() / 10,
-                                         "eta_s": eta.rounded(), "elapsed_s": (elapsed * 10).rounded() / 10]
+            var object: [String: Any] = [
+                "label": label, "completed": event.completed, "total": event.total,
+                "unit": event.unit.rawValue, "rate_per_s": (rate * 10).rounded() / 10,
+                "eta_s": eta.rounded(), "elapsed_s": (elapsed * 10).rounded() / 10,
+            ]
             let extra = detail()
             if !extra.isEmpty { object["detail"] = extra }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
@@ -80,7 +85,9 @@ final class ProgressDisplay: @unchecked Sendable {
 
     /// `mask: 1200/5000 documents (24%)  310 documents/s  ETA 12s`; bytes are shown in MB.
     static func line(label: String, _ event: ProgressEvent, rate: Double, eta: Double) -> String {
-        let percent = event.total > 0 ? String(format: " (%.0f%%)", 100 * min(Double(event.completed) / Double(event.total), 1)) : ""
+        let percent =
+            event.total > 0
+            ? String(format: " (%.0f%%)", 100 * min(Double(event.completed) / Double(event.total), 1)) : ""
         let unit = event.unit.rawValue
         let counts: String, speed: String
         if event.unit == .bytes {

@@ -81,9 +81,10 @@ struct ErrorReport: Equatable {
 
     /// `path: reason`, the reason from the underlying POSIX error where there is one.
     private static func describe(_ e: CocoaError) -> String {
-        let reason = (e.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { u in
-            u.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(u.code))) : nil
-        } ?? e.localizedDescription
+        let reason =
+            (e.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { u in
+                u.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(u.code))) : nil
+            } ?? e.localizedDescription
         guard let path = e.filePath ?? e.url?.path else { return reason }
         return "\(path): \(reason)"
     }

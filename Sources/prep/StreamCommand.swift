@@ -6,7 +6,8 @@ import Masking
 struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
-        abstract: "Stream batches from instance or document shards: deterministic shuffle, ranks, exact and elastic resume.",
+        abstract:
+            "Stream batches from instance or document shards: deterministic shuffle, ranks, exact and elastic resume.",
         discussion: """
             The epoch order is a function of (seed, epoch) and the datasets alone; rank R of W takes global \
             batches R, R+W, R+2W, … A state saved with --save-state resumes the same stream exactly \
@@ -16,7 +17,8 @@ struct StreamCommand: ParsableCommand {
     )
 
     @Argument(help: "Dataset directories (manifest.json + shards); several are mixed.") var directories: [String]
-    @Option(help: "Mixing weights, one per directory, comma-separated (relative shares of the epoch).") var weights: String?
+    @Option(help: "Mixing weights, one per directory, comma-separated (relative shares of the epoch).") var weights:
+        String?
     @Option(help: "Samples per batch (per rank).") var batchSize: Int
     @Option(help: "Shuffle seed (default 0, or the --resume file's).") var seed: UInt64?
     @Option(help: "Epoch (default 0, or the --resume file's).") var epoch: Int?
@@ -28,13 +30,15 @@ struct StreamCommand: ParsableCommand {
     var threads = 2
     @Option(help: "Batches prepared ahead of the consumer.") var prefetch = 4
     @Option(help: "Shuffle window, in blocks.") var windowBlocks = 8
-    @Option(help: "Split shard blocks into read units of at most this many records (finer shuffle, more decompression).")
+    @Option(
+        help: "Split shard blocks into read units of at most this many records (finer shuffle, more decompression).")
     var blockRecords: Int?
     @Option(help: "Length bucketing: sort each group of this many global batches by length before batching.")
     var bucketBatches: Int?
     @Flag(help: "Skip corrupt blocks (counted and listed on stderr) instead of stopping.") var skipCorrupt = false
-    @Option(help: "Mask on the fly: \(MaskingStrategy.spellings) (required for document datasets).",
-            transform: MaskingStrategy.init(parsing:))
+    @Option(
+        help: "Mask on the fly: \(MaskingStrategy.spellings) (required for document datasets).",
+        transform: MaskingStrategy.init(parsing:))
     var mask: MaskingStrategy?
     @Option(help: "Masked-LM probability for --mask.") var maskedLmProb = 0.15
     @Option(help: "Vocabulary for --mask (default: the manifest's).") var vocab: String?
@@ -73,7 +77,8 @@ struct StreamCommand: ParsableCommand {
                 var s = try StateFile.read(path)
                 if s.isEpochComplete && epoch == nil {
                     s = s.startOfNextEpoch()
-                    FileHandle.standardError.write(Data("\(path): epoch \(s.epoch - 1) is complete; continuing with epoch \(s.epoch)\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("\(path): epoch \(s.epoch - 1) is complete; continuing with epoch \(s.epoch)\n".utf8))
                 }
                 if let seed { s.seed = seed }
                 if let epoch { s.epoch = epoch }
@@ -104,7 +109,9 @@ struct StreamCommand: ParsableCommand {
                 options.masking = m
             }
             var job = StreamRun(directories: directories, options: options)
-            job.weights = weights.map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! } }
+            job.weights = weights.map {
+                $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
+            }
             job.resumeFrom = state
             job.printIDs = printIds
             job.stopAfterBatches = stopAfterBatches
@@ -117,14 +124,22 @@ struct StreamCommand: ParsableCommand {
             let summary = try job.run(output: out.write)
             progress.finish()
             out.flush()
-            for block in summary.statistics.corruptBlocks { FileHandle.standardError.write(Data("skipped corrupt block: \(block)\n".utf8)) }
+            for block in summary.statistics.corruptBlocks {
+                FileHandle.standardError.write(Data("skipped corrupt block: \(block)\n".utf8))
+            }
             if skipCorrupt && summary.statistics.samplesSkipped > 0 {
-                FileHandle.standardError.write(Data("skipped \(summary.statistics.samplesSkipped) samples in \(summary.statistics.corruptBlocks.count) corrupt blocks\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "skipped \(summary.statistics.samplesSkipped) samples in \(summary.statistics.corruptBlocks.count) corrupt blocks\n"
+                            .utf8))
             }
             if bench {
-                print(String(format: "bench: %d batches, %d samples, %d tokens in %.3f s: %.0f samples/s, %.0f tokens/s, %.1f MB/s of shards",
-                             summary.batches, summary.samples, summary.tokens, summary.seconds, summary.samplesPerSecond,
-                             Double(summary.tokens) / max(summary.seconds, 1e-9), summary.megabytesPerSecond))
+                print(
+                    String(
+                        format:
+                            "bench: %d batches, %d samples, %d tokens in %.3f s: %.0f samples/s, %.0f tokens/s, %.1f MB/s of shards",
+                        summary.batches, summary.samples, summary.tokens, summary.seconds, summary.samplesPerSecond,
+                        Double(summary.tokens) / max(summary.seconds, 1e-9), summary.megabytesPerSecond))
             }
         }
     }

@@ -9,7 +9,9 @@ struct TextInputArguments: ParsableArguments {
     @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
 
     func validate() throws {
-        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else { throw ValidationError("--on-invalid must be replace or fail") }
+        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
+            throw ValidationError("--on-invalid must be replace or fail")
+        }
     }
 
     var invalidUTF8: InvalidUTF8Policy { InvalidUTF8Policy(rawValue: onInvalid)! }

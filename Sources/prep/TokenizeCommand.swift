@@ -23,7 +23,9 @@ struct TokenizeCommand: ParsableCommand {
 
     func validate() throws {
         guard !input.isEmpty else { throw ValidationError("give at least one --input") }
-        guard format == "auto" || InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, jsonl or auto") }
+        guard format == "auto" || InputFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be text, jsonl or auto")
+        }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
     }
@@ -43,8 +45,10 @@ struct TokenizeCommand: ParsableCommand {
             progress.finish()
             for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if isatty(2) == 1 {
-                let line = String(format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)\n",
-                                  s.output, s.documents, s.sentences, s.tokens, s.shards, Double(s.inputBytes) / 1e6, s.seconds, s.megabytesPerSecond)
+                let line = String(
+                    format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)\n",
+                    s.output, s.documents, s.sentences, s.tokens, s.shards, Double(s.inputBytes) / 1e6, s.seconds,
+                    s.megabytesPerSecond)
                 FileHandle.standardError.write(Data(line.utf8))
             } else {
                 let encoder = JSONEncoder()

@@ -8,18 +8,24 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pretrain a BERT encoder with a masked-LM decoder on OpenBLAS.",
         discussion: """
-        Writes RUN/metrics.jsonl (one JSON object per step) and atomic checkpoints under \
-        RUN/checkpoints/. --resume continues from the newest checkpoint; Ctrl-C or SIGTERM \
-        checkpoints and stops. See docs/training.md.
-        """)
+            Writes RUN/metrics.jsonl (one JSON object per step) and atomic checkpoints under \
+            RUN/checkpoints/. --resume continues from the newest checkpoint; Ctrl-C or SIGTERM \
+            checkpoints and stops. See docs/training.md.
+            """)
 
     @Option(help: "Dataset directory from `prep mask` (or from `prep tokenize`, with --mask); repeat to mix datasets.")
     var data: [String] = []
     @Option(help: "Model size: tiny, mini, small, base, or a JSON file with HF BertConfig fields.")
     var model: String = "tiny"
-    @Option(help: "Decoder used for pretraining only: mlm (BERT's head), emd (DeBERTa's Enhanced Mask Decoder) or bpdec (DrBERT/BPDec). See docs/decoders.md.")
+    @Option(
+        help:
+            "Decoder used for pretraining only: mlm (BERT's head), emd (DeBERTa's Enhanced Mask Decoder) or bpdec (DrBERT/BPDec). See docs/decoders.md."
+    )
     var decoder: String = "mlm"
-    @Option(help: "Encoder attention: absolute (BERT) or disentangled (DeBERTa: relative positions, no absolute positions at the input).")
+    @Option(
+        help:
+            "Encoder attention: absolute (BERT) or disentangled (DeBERTa: relative positions, no absolute positions at the input)."
+    )
     var attention: String = "absolute"
     @Option(name: .customLong("emd-passes"), help: "emd: times the shared last encoder layer is applied.")
     var emdPasses: Int = 2
@@ -27,9 +33,13 @@ struct Train: ParsableCommand {
     var decoderLayers: Int = 2
     @Flag(name: .customLong("decoder-positions"), help: "bpdec: add absolute position embeddings at the decoder input.")
     var decoderPositions = false
-    @Option(name: .customLong("gua-unmask"), help: "bpdec: fraction of masked positions visible as keys in decoder layer 1.")
+    @Option(
+        name: .customLong("gua-unmask"), help: "bpdec: fraction of masked positions visible as keys in decoder layer 1."
+    )
     var guaUnmask: Float = 0.5
-    @Option(name: .customLong("output-mix"), help: "bpdec: probability per masked token that the head reads the encoder output.")
+    @Option(
+        name: .customLong("output-mix"),
+        help: "bpdec: probability per masked token that the head reads the encoder output.")
     var outputMix: Float = 0.1
     @Option(help: "Total optimizer steps the schedule is planned for.")
     var steps: Int
@@ -63,10 +73,14 @@ struct Train: ParsableCommand {
     var evalEvery: Int = 0
     @Option(name: .customLong("save-every"), help: "Checkpoint every K steps (0: only at the end).")
     var saveEvery: Int = 0
-    @Option(name: .customLong("stop-after"), help: "Stop after step K as if interrupted (the schedule still plans --steps).")
+    @Option(
+        name: .customLong("stop-after"), help: "Stop after step K as if interrupted (the schedule still plans --steps)."
+    )
     var stopAfter: Int?
-    @Option(help: "Mask on the fly in the loader: \(MaskingStrategy.spellings) (required for document datasets; default: the shards' stored masks).",
-            transform: MaskingStrategy.init(parsing:))
+    @Option(
+        help:
+            "Mask on the fly in the loader: \(MaskingStrategy.spellings) (required for document datasets; default: the shards' stored masks).",
+        transform: MaskingStrategy.init(parsing:))
     var mask: MaskingStrategy?
     @Option(help: "Vocabulary (vocab.txt) when the dataset directory has none (default: the manifest's).")
     var vocab: String?
@@ -74,19 +88,31 @@ struct Train: ParsableCommand {
     var maskedLmProb: Double = 0.15
     @Option(help: "Threads for GEMMs and parallel loops.")
     var threads: Int = 2
-    @Option(name: .customLong("synthetic-vocab"), help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")
+    @Option(
+        name: .customLong("synthetic-vocab"),
+        help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")
     var syntheticVocab: Int?
 
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
-        guard batchSize > 0, gradAccum > 0, threads > 0 else { throw ValidationError("--batch-size, --grad-accum and --threads must be positive") }
-        guard DecoderOptions.Kind(rawValue: decoder) != nil else { throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)") }
-        guard EncoderAttention(rawValue: attention) != nil else { throw ValidationError("--attention must be absolute or disentangled, got \(attention)") }
+        guard batchSize > 0, gradAccum > 0, threads > 0 else {
+            throw ValidationError("--batch-size, --grad-accum and --threads must be positive")
+        }
+        guard DecoderOptions.Kind(rawValue: decoder) != nil else {
+            throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)")
+        }
+        guard EncoderAttention(rawValue: attention) != nil else {
+            throw ValidationError("--attention must be absolute or disentangled, got \(attention)")
+        }
         do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
-        guard LearningRateDecay(rawValue: decay) != nil else { throw ValidationError("--decay must be linear, cosine or constant") }
+        guard LearningRateDecay(rawValue: decay) != nil else {
+            throw ValidationError("--decay must be linear, cosine or constant")
+        }
         guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
         guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
-        guard maxLength > 1, maxPredictions > 0 else { throw ValidationError("--max-length and --max-predictions must be positive") }
+        guard maxLength > 1, maxPredictions > 0 else {
+            throw ValidationError("--max-length and --max-predictions must be positive")
+        }
     }
 
     var decoderOptions: DecoderOptions {
@@ -107,8 +133,9 @@ struct Train: ParsableCommand {
         o.threads = threads
         let reading = DataReading(masking: mask, maskedLMProbability: maskedLmProb, vocabularyPath: vocab)
         try reportingErrors {
-            try TrainCommand.run(options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
-                                 run: out, resume: resume)
+            try TrainCommand.run(
+                options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
+                run: out, resume: resume)
         }
     }
 }
@@ -143,28 +170,34 @@ enum TrainCommand {
     /// Held-out data read as the run of checkpoint `path` read its data (its loader options,
     /// saved with the loader's state), from the start, in batches of `batchSize`.
     static func evaluationLoaderOptions(checkpoint path: String, state: TrainerState, batchSize: Int) -> LoaderOptions {
-        var l = LoaderBatchSource.savedOptions(state.sourceState)
+        var l =
+            LoaderBatchSource.savedOptions(state.sourceState)
             ?? loaderOptions(state.options, reading: .saved(inCheckpoint: path), seed: 0)
         l.seed = 0; l.epoch = 0; l.batchSize = batchSize
         return l
     }
 
-    static func run(options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
-                    run: String, resume: Bool) throws {
+    static func run(
+        options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
+        run: String, resume: Bool
+    ) throws {
         let makeSource: (Data?) throws -> BatchSource = { state in
             if let v = syntheticVocab {
-                return SyntheticBatchSource(vocabularySize: v, batchSize: o.batchSize, length: o.maxLength,
-                                            maxPredictions: o.maxPredictions, seed: o.seed, resumeState: state)
+                return SyntheticBatchSource(
+                    vocabularySize: v, batchSize: o.batchSize, length: o.maxLength,
+                    maxPredictions: o.maxPredictions, seed: o.seed, resumeState: state)
             }
-            return try LoaderBatchSource(directories: data, options: loaderOptions(o, reading: reading, seed: o.seed),
-                                         resumeState: state)
+            return try LoaderBatchSource(
+                directories: data, options: loaderOptions(o, reading: reading, seed: o.seed),
+                resumeState: state)
         }
         let probe = try makeSource(nil)
         let config = try o.modelConfig(vocabularySize: probe.vocabularySize)
         let evalSource: (() throws -> BatchSource)? = evalData.map { dir in
             { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, reading: reading, seed: 0)) }
         }
-        let trainer = try Trainer(options: o, run: run, config: config, resume: resume, makeSource: makeSource, evalSource: evalSource)
+        let trainer = try Trainer(
+            options: o, run: run, config: config, resume: resume, makeSource: makeSource, evalSource: evalSource)
         if resume && trainer.step == 0 {
             FileHandle.standardError.write(Data("note: no checkpoint in \(run), starting from step 0\n".utf8))
         }
@@ -172,15 +205,20 @@ enum TrainCommand {
         let progress = ProgressDisplay(label: "train", startingAt: trainer.step)
         let steps = trainer.options.steps
         trainer.progress = { m in
-            progress.update(.init(completed: m.step, total: steps, unit: .steps), detail: String(
-                format: "loss %.4f  acc %.3f  lr %.2e  |g| %.2f  %.0f tok/s  %.1f GFLOP/s",
-                m.loss, m.mlm_accuracy, m.lr, m.grad_norm, m.tokens_per_s, m.gflops))
+            progress.update(
+                .init(completed: m.step, total: steps, unit: .steps),
+                detail: String(
+                    format: "loss %.4f  acc %.3f  lr %.2e  |g| %.2f  %.0f tok/s  %.1f GFLOP/s",
+                    m.loss, m.mlm_accuracy, m.lr, m.grad_norm, m.tokens_per_s, m.gflops))
         }
         let outcome = try trainer.train()
         progress.finish()
         let last = trainer.history.last
         var summary = "step \(trainer.step)/\(trainer.options.steps)"
-        if let last { summary += String(format: ", loss %.4f, accuracy %.3f, %.0f tokens/s", last.loss, last.mlm_accuracy, last.tokens_per_s) }
+        if let last {
+            summary += String(
+                format: ", loss %.4f, accuracy %.3f, %.0f tokens/s", last.loss, last.mlm_accuracy, last.tokens_per_s)
+        }
         switch outcome {
         case .finished: summary = "finished: " + summary
         case .stoppedAfter: summary = "stopped (--stop-after): " + summary + "; continue with --resume"

@@ -40,10 +40,14 @@ struct VerifyCommand: ParsableCommand {
             print(Self.json(result, seconds: seconds))
         } else if result.ok {
             let mb = Double(result.bytesChecked) / 1e6
-            let unlisted = result.unlistedFiles.isEmpty ? "" : "; \(result.unlistedFiles.count) files not in the manifest (e.g. \(result.unlistedFiles[0]))"
-            print(String(format: "OK %@: %d shards, %d blocks, %d records, %.1f MB verified in %.2f s (%.0f MB/s)%@",
-                         directory, result.shardsChecked, result.blocksChecked, result.recordsChecked,
-                         mb, seconds, mb / max(seconds, 1e-9), unlisted))
+            let unlisted =
+                result.unlistedFiles.isEmpty
+                ? "" : "; \(result.unlistedFiles.count) files not in the manifest (e.g. \(result.unlistedFiles[0]))"
+            print(
+                String(
+                    format: "OK %@: %d shards, %d blocks, %d records, %.1f MB verified in %.2f s (%.0f MB/s)%@",
+                    directory, result.shardsChecked, result.blocksChecked, result.recordsChecked,
+                    mb, seconds, mb / max(seconds, 1e-9), unlisted))
         } else {
             for p in result.problems { FileHandle.standardError.write(Data("error: \(p.message)\n".utf8)) }
         }

@@ -25,13 +25,15 @@ struct VocabCommand: ParsableCommand {
     @Option(help: "Characters to include even if unseen (each character of the string).") var initialAlphabet = ""
     @Option(parsing: .upToNextOption, help: "Special tokens, first in the vocabulary (must include [UNK]).")
     var specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    @Flag(help: "Keep case (and accents, unless stripped explicitly): the reference's lowercase=False.") var noLowercase = false
+    @Flag(help: "Keep case (and accents, unless stripped explicitly): the reference's lowercase=False.")
+    var noLowercase = false
     @Flag(help: "Keep accents (strip_accents=False).") var noStripAccents = false
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
     @Option(help: "Counting threads.") var threads = 1
-    @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay: String?
+    @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay:
+        String?
     @Flag(help: "Print the report as JSON on standard output.") var json = false
 
     func validate() throws {
@@ -39,9 +41,15 @@ struct VocabCommand: ParsableCommand {
         guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive") }
         guard limitAlphabet >= 0 else { throw ValidationError("--limit-alphabet must not be negative") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
-        guard format == "auto" || InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be text, jsonl or auto") }
-        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else { throw ValidationError("--on-invalid must be replace or fail") }
-        guard specialTokens.contains("[UNK]") else { throw ValidationError("--special-tokens must include [UNK], the WordPiece unknown token") }
+        guard format == "auto" || InputFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be text, jsonl or auto")
+        }
+        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
+            throw ValidationError("--on-invalid must be replace or fail")
+        }
+        guard specialTokens.contains("[UNK]") else {
+            throw ValidationError("--special-tokens must include [UNK], the WordPiece unknown token")
+        }
         guard !specialTokens.contains(where: { $0.isEmpty || $0.contains(where: \.isNewline) }) else {
             throw ValidationError("--special-tokens must be non-empty and without line breaks")
         }
@@ -76,9 +84,11 @@ struct VocabCommand: ParsableCommand {
                 data.append(10)
                 FileHandle.standardOutput.write(data)
             } else {
-                let line = String(format: "%@: %d tokens (%d merges, %d-character alphabet) from %llu words, %d distinct; %.1f MB in %.1fs\n",
-                                  s.output, s.vocabularySize, s.merges, s.alphabetSize, s.words, s.distinctWords,
-                                  Double(s.inputBytes) / 1e6, s.seconds)
+                let line = String(
+                    format:
+                        "%@: %d tokens (%d merges, %d-character alphabet) from %llu words, %d distinct; %.1f MB in %.1fs\n",
+                    s.output, s.vocabularySize, s.merges, s.alphabetSize, s.words, s.distinctWords,
+                    Double(s.inputBytes) / 1e6, s.seconds)
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         }

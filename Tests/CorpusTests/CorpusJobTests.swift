@@ -9,7 +9,9 @@ final class CorpusJobTests: XCTestCase {
     private var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("corpus-job-\(getpid())-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("corpus-job-\(getpid())-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
@@ -44,7 +46,8 @@ final class CorpusJobTests: XCTestCase {
     }
 
     func testDocumentsSentencesAndIDs() throws {
-        let input = try file("c.txt", Array("Hello world.\nSecond sentence here\r\n\n  \nNew document!\n\n\n[MASK] me\n".utf8))
+        let input = try file(
+            "c.txt", Array("Hello world.\nSecond sentence here\r\n\n  \nNew document!\n\n\n[MASK] me\n".utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/out")
         let s = try job.run()
         XCTAssertEqual(s.documents, 3)
@@ -65,7 +68,9 @@ final class CorpusJobTests: XCTestCase {
 
     /// Output bytes must not depend on the thread count (small chunks force many work items).
     func testOutputIndependentOfThreads() throws {
-        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let text = try String(
+            contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path,
+            encoding: .utf8)
         let input = try file("kjv.txt", Array(text.utf8))
         var outputs: [[String: Data]] = []
         for threads in [1, 2, 3] {
@@ -94,8 +99,9 @@ final class CorpusJobTests: XCTestCase {
     }
 
     func testJSONLAndZstdInput() throws {
-        let jsonl = #"{"id": 1, "meta": {"a": [1, "}"]}, "text": "caf\u00e9 \"quoted\"\nline two \ud83d\ude00"}"# + "\n\n" +
-            #"{"text": "second doc"}"# + "\n"
+        let jsonl =
+            #"{"id": 1, "meta": {"a": [1, "}"]}, "text": "caf\u00e9 \"quoted\"\nline two \ud83d\ude00"}"# + "\n\n"
+            + #"{"text": "second doc"}"# + "\n"
         let plain = try file("d.jsonl", Array(jsonl.utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [plain], outputDirectory: dir + "/j")
         job.format = .jsonl
@@ -121,7 +127,8 @@ final class CorpusJobTests: XCTestCase {
     }
 
     func testInvalidUTF8IsReplacedAndCounted() throws {
-        let input = try file("bad.txt", Array("ok line\n".utf8) + [0x61, 0xFF, 0x62, 0xE2, 0x82, 0x20] + Array(" z\n".utf8))
+        let input = try file(
+            "bad.txt", Array("ok line\n".utf8) + [0x61, 0xFF, 0x62, 0xE2, 0x82, 0x20] + Array(" z\n".utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/r")
         let s = try job.run()
         XCTAssertEqual(s.replacedInvalidUTF8, 2)
@@ -180,13 +187,15 @@ final class CorpusJobTests: XCTestCase {
         let out = OutputBuffer.memory()
         _ = try job.run(output: out)
         // tokenizers 0.23.3 BertWordPieceTokenizer(bert-base-uncased).encode(line).ids
-        XCTAssertEqual(String(decoding: out.captured, as: UTF8.self),
-                       "[101,7592,2088,102]\n[101,102]\n[101,101,1060,102]\n[101,2053,2047,4179,102]\n")
+        XCTAssertEqual(
+            String(decoding: out.captured, as: UTF8.self),
+            "[101,7592,2088,102]\n[101,102]\n[101,101,1060,102]\n[101,2053,2047,4179,102]\n")
         job.printTokens = true
         job.addSpecialTokens = false
         let out2 = OutputBuffer.memory()
         _ = try job.run(output: out2)
-        XCTAssertEqual(String(decoding: out2.captured, as: UTF8.self).split(separator: "\n").first, #"["hello","world"]"#)
+        XCTAssertEqual(
+            String(decoding: out2.captured, as: UTF8.self).split(separator: "\n").first, #"["hello","world"]"#)
 
         let empty = try file("empty.txt", [])
         job.input = empty
@@ -198,7 +207,9 @@ final class CorpusJobTests: XCTestCase {
     /// An interrupted run leaves finished shards and a checkpoint; the re-run keeps those
     /// shards and produces exactly the bytes of an uninterrupted run.
     func testInterruptedRunResumes() throws {
-        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let text = try String(
+            contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path,
+            encoding: .utf8)
         let input = try file("kjv.txt", Array(text.utf8))
         func job(_ out: String) -> TokenizeJob {
             var j = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/" + out)
@@ -218,8 +229,9 @@ final class CorpusJobTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/full").sorted()
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/resumed").sorted(), names)
         for name in names {
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/full/" + name)),
-                           try Data(contentsOf: URL(fileURLWithPath: dir + "/resumed/" + name)), name)
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/full/" + name)),
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/resumed/" + name)), name)
         }
         // A different setting does not reuse the shards.
         var other = job("resumed")
@@ -232,7 +244,9 @@ final class CorpusJobTests: XCTestCase {
 
     /// Progress is reported as values (the job draws nothing): input bytes, in order, up to the total.
     func testProgressReportsInputBytes() throws {
-        let text = try String(contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path, encoding: .utf8)
+        let text = try String(
+            contentsOfFile: Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path,
+            encoding: .utf8)
         let input = try file("kjv.txt", Array(text.utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/p")
         job.chunkBytes = 4096
@@ -255,8 +269,9 @@ final class CorpusJobTests: XCTestCase {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [text, jsonl], outputDirectory: dir + "/auto")
         XCTAssertNil(job.format)
         _ = try job.run()
-        XCTAssertEqual(try records(dir + "/auto").map(\.0),
-                       [try encodeIDs("one sentence"), try encodeIDs("other doc"), try encodeIDs("third doc")])
+        XCTAssertEqual(
+            try records(dir + "/auto").map(\.0),
+            [try encodeIDs("one sentence"), try encodeIDs("other doc"), try encodeIDs("third doc")])
     }
 }
 

@@ -9,7 +9,9 @@ final class VocabularyJobTests: XCTestCase {
     private var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vocab-job-\(getpid())-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("vocab-job-\(getpid())-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
@@ -48,7 +50,8 @@ final class VocabularyJobTests: XCTestCase {
         XCTAssertFalse(a.ids.contains(txt.special.unknown))
         XCTAssertEqual(a.ids.first, txt.special.classifier)
         // No temporary files are left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: s.output).sorted(), ["tokenizer.json", "vocab.txt"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: s.output).sorted(), ["tokenizer.json", "vocab.txt"])
     }
 
     func testSameVocabularyForAnyThreadCountAndChunking() throws {
@@ -59,9 +62,11 @@ final class VocabularyJobTests: XCTestCase {
         var counter = CorpusWordCounter(inputs: [corpus])
         counter.threads = 2
         counter.chunkBytes = 4096
-        XCTAssertEqual(try counter.run().words.dictionary, try CorpusWordCounter(inputs: [corpus]).run().words.dictionary)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: one.output + "/vocab.txt")),
-                       try Data(contentsOf: URL(fileURLWithPath: dir + "/two/vocab.txt")))
+        XCTAssertEqual(
+            try counter.run().words.dictionary, try CorpusWordCounter(inputs: [corpus]).run().words.dictionary)
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: one.output + "/vocab.txt")),
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/two/vocab.txt")))
     }
 
     func testCasedOptionsReachTokenizerJSON() throws {
@@ -89,7 +94,10 @@ final class VocabularyJobTests: XCTestCase {
         XCTAssertThrowsError(try job([corpus], size: 30).run()) { e in
             let error = e as! TokenizationError
             XCTAssertEqual(error.exitCode, 2)
-            XCTAssertTrue(error.description.hasPrefix("\(corpus): vocabulary size 30 is smaller than the 5 special tokens plus the 35-character alphabet"), error.description)
+            XCTAssertTrue(
+                error.description.hasPrefix(
+                    "\(corpus): vocabulary size 30 is smaller than the 5 special tokens plus the 35-character alphabet"),
+                error.description)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out/vocab.txt"))
     }
@@ -103,7 +111,8 @@ final class VocabularyJobTests: XCTestCase {
         XCTAssertThrowsError(try j.run()) { e in
             let error = e as! TokenizationError
             XCTAssertEqual(error.exitCode, 1)
-            XCTAssertTrue(error.description.hasPrefix(blocker + "/sub: cannot create output directory"), error.description)
+            XCTAssertTrue(
+                error.description.hasPrefix(blocker + "/sub: cannot create output directory"), error.description)
         }
         XCTAssertFalse(counted)
     }
@@ -129,7 +138,8 @@ final class VocabularyJobTests: XCTestCase {
     }
 
     func testJSONLAndZstdInputsCountTheTextMembers() throws {
-        let jsonl = try file("docs.jsonl", Array("{\"id\": 1, \"text\": \"red fish\\nblue fish\"}\n\n{\"text\": \"[CLS] fish\"}\n".utf8))
+        let jsonl = try file(
+            "docs.jsonl", Array("{\"id\": 1, \"text\": \"red fish\\nblue fish\"}\n\n{\"text\": \"[CLS] fish\"}\n".utf8))
         let counts = try CorpusWordCounter(inputs: [jsonl]).run().words.dictionary
         XCTAssertEqual(counts, ["red": 1, "fish": 3, "blue": 1, "[": 1, "cls": 1, "]": 1])
         let zstd = "/usr/bin/zstd"
@@ -146,7 +156,8 @@ final class VocabularyJobTests: XCTestCase {
         var again = job([corpus], size: 300, out: "again")
         again.replayedVocabularyPath = first.output + "/vocab.txt"
         _ = try again.run()
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first.output + "/vocab.txt")),
-                       try Data(contentsOf: URL(fileURLWithPath: dir + "/again/vocab.txt")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: first.output + "/vocab.txt")),
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/again/vocab.txt")))
     }
 }

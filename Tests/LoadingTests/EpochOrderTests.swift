@@ -80,8 +80,9 @@ final class EpochOrderTests: XCTestCase {
         XCTAssertEqual(Set(layout.blocks.filter { $0.source == 0 }.map(\.copy)), [0, 1])
         // Dataset 1 is sub-sampled: a different subset of blocks in another epoch.
         let other = EpochLayout(blockSizes: sizes, weights: [1, 1], seed: 3, epoch: 1)
-        XCTAssertNotEqual(layout.blocks.filter { $0.source == 1 }.map(\.block),
-                          other.blocks.filter { $0.source == 1 }.map(\.block))
+        XCTAssertNotEqual(
+            layout.blocks.filter { $0.source == 1 }.map(\.block),
+            other.blocks.filter { $0.source == 1 }.map(\.block))
     }
 }
 

@@ -33,7 +33,9 @@ final class MemorySource: RecordSource {
     func describe(block: Int) -> String { "memory block \(block)" }
 
     func read(block: Int) throws -> SampleBlock {
-        if corrupt.contains(block) { throw LoaderError.corruptBlock(block: describe(block: block), detail: "checksum mismatch") }
+        if corrupt.contains(block) {
+            throw LoaderError.corruptBlock(block: describe(block: block), detail: "checksum mismatch")
+        }
         var out = InstanceBatch()
         for i in starts[block]..<(starts[block] + blockSizes[block]) {
             let n = MemorySource.length(of: i, maxExtra: maxExtra)

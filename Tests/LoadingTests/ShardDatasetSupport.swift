@@ -30,14 +30,17 @@ func unmaskedInstance(_ i: Int) -> [UInt32] {
 /// starts after the middle token; `legacyLayout` stores it as instance layout 1 did (one
 /// `segment_ids` value per token) instead of layout 2's `segment_b_start`.
 @discardableResult
-func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks: Bool = true,
-                          blockBytes: Int = 2048, legacyLayout: Bool = false) throws -> DatasetManifest {
+func writeInstanceDataset(
+    at dir: String, records: Int, shards: Int, staticMasks: Bool = true,
+    blockBytes: Int = 2048, legacyLayout: Bool = false
+) throws -> DatasetManifest {
     let vocab = Fixture.vocabulary
     let schema = legacyLayout ? legacyInstanceSchema : InstanceSchema.make(vocabularySize: vocab.count)
     var summaries: [ShardSummary] = []
     var i = 0
     for s in 0..<shards {
-        let w = try ShardWriter(path: Dataset.shardPath(in: dir, index: s), schema: schema, targetBlockBytes: blockBytes)
+        let w = try ShardWriter(
+            path: Dataset.shardPath(in: dir, index: s), schema: schema, targetBlockBytes: blockBytes)
         let end = records * (s + 1) / shards
         while i < end {
             var ids = unmaskedInstance(i)
@@ -58,10 +61,11 @@ func writeInstanceDataset(at dir: String, records: Int, shards: Int, staticMasks
         }
         summaries.append(try w.finish())
     }
-    let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances", schema: schema,
-                            config: ["test": "loader"],
-                            vocab: try copyVocabulary(into: dir),
-                            shards: summaries)
+    let m = DatasetManifest(
+        formatVersion: DatasetManifest.currentFormatVersion, kind: "instances", schema: schema,
+        config: ["test": "loader"],
+        vocab: try copyVocabulary(into: dir),
+        shards: summaries)
     try Dataset.writeManifest(m, to: dir)
     return m
 }
@@ -75,4 +79,5 @@ func copyVocabulary(into dir: String) throws -> VocabularyIdentity {
 /// Instance layout 1 (`prep mask` before layout 2): per-token `segment_ids`, uint16 positions.
 let legacyInstanceSchema = ShardSchema([
     ShardField("input_ids", .uint16), ShardField("segment_ids", .uint8), ShardField("masked_positions", .uint16),
-    ShardField("masked_labels", .uint16), ShardField("next_sentence_label", .uint8)])
+    ShardField("masked_labels", .uint16), ShardField("next_sentence_label", .uint8),
+])

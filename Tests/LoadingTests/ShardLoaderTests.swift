@@ -51,8 +51,11 @@ final class ShardLoaderTests: XCTestCase {
                     let ids = b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }
                     let separator: [UInt32] = [Batch.noLabel]
                     let segments = Array(b.segmentIDs[row * L..<(row * L + ids.count)])
-                    let masks = Array(b.maskedPositions[row * P..<(row + 1) * P]) + Array(b.maskedLabels[row * P..<(row + 1) * P])
-                    out[i] = Array(ids) + separator + segments + separator + masks + separator + [b.nextSentenceLabels[row]]
+                    let masks =
+                        Array(b.maskedPositions[row * P..<(row + 1) * P])
+                        + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                    out[i] =
+                        Array(ids) + separator + segments + separator + masks + separator + [b.nextSentenceLabels[row]]
                 }
             }
             return out
@@ -78,7 +81,9 @@ final class ShardLoaderTests: XCTestCase {
             while let b = try loader.next() {
                 for (row, i) in b.sampleIndices.enumerated() {
                     let L = b.sequenceLength, P = b.maxPredictions
-                    out[i] = Array(b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 }) + Array(b.maskedLabels[row * P..<(row + 1) * P])
+                    out[i] =
+                        Array(b.inputIDs[row * L..<(row + 1) * L].prefix { $0 != 0 })
+                        + Array(b.maskedLabels[row * P..<(row + 1) * P])
                 }
             }
             return out
@@ -181,7 +186,8 @@ final class ShardLoaderTests: XCTestCase {
                 var again = original, positions: [UInt32] = [], labels: [UInt32] = []
                 var masking = MaskingOptions(); masking.strategy = .wholeWord; masking.maxPredictions = 10
                 var random = InstanceRandom(seed: 5, streams: 0, UInt64(i), 0)
-                Masker(options: masking, vocabulary: Fixture.vocabulary).mask(&again, positions: &positions, labels: &labels, using: &random)
+                Masker(options: masking, vocabulary: Fixture.vocabulary).mask(
+                    &again, positions: &positions, labels: &labels, using: &random)
                 XCTAssertEqual(masks.map { b.maskedPositions[r * 10 + $0] }, positions)
                 count += 1
             }
@@ -189,7 +195,8 @@ final class ShardLoaderTests: XCTestCase {
         XCTAssertEqual(count, 200)
 
         let epoch0 = try maskedRows(StreamingLoader(directories: [dir], options: dynamicOptions(epoch: 0, threads: 0)))
-        let epoch0Threads = try maskedRows(StreamingLoader(directories: [dir], options: dynamicOptions(epoch: 0, threads: 3)))
+        let epoch0Threads = try maskedRows(
+            StreamingLoader(directories: [dir], options: dynamicOptions(epoch: 0, threads: 3)))
         let epoch1 = try maskedRows(StreamingLoader(directories: [dir], options: dynamicOptions(epoch: 1)))
         XCTAssertEqual(epoch0, epoch0Threads)
         let differing = (0..<200).filter { epoch0[$0] != epoch1[$0] }.count
@@ -210,9 +217,10 @@ final class ShardLoaderTests: XCTestCase {
             totalTokens += r.columns[0].count
             try w.append(r)
         }
-        let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
-                                config: [:], vocab: try copyVocabulary(into: dir),
-                                shards: [try w.finish()])
+        let m = DatasetManifest(
+            formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
+            config: [:], vocab: try copyVocabulary(into: dir),
+            shards: [try w.finish()])
         try Dataset.writeManifest(m, to: dir)
         var o = dynamicOptions(); o.documentInstances.maxSequenceLength = 64
         let loader = try StreamingLoader(directories: [dir], options: o)
@@ -233,14 +241,16 @@ final class ShardLoaderTests: XCTestCase {
         XCTAssertEqual(rows, loader.samplesPerEpoch)
 
         // The instances are exactly those prep mask's InstanceBuilder makes with this seed.
-        var builder = InstanceBuilder(options: o.documentInstances, masking: o.masking!, vocabulary: vocab, seed: o.seed)
+        var builder = InstanceBuilder(
+            options: o.documentInstances, masking: o.masking!, vocabulary: vocab, seed: o.seed)
         var built = InstanceBatch(), stats = InstanceStatistics()
         let reader = try ShardReader(path: Dataset.shardPath(in: dir, index: 0))
         var record = ShardRecord(columnCount: 2)
         for d in 0..<40 {
             try reader.read(d, into: &record)
-            try builder.build(TokenizedDocument(tokens: record.columns[0], sentenceLengths: record.columns[1]), index: d,
-                              copy: 0, documentCount: 40, fetch: { _, _ in }, into: &built, statistics: &stats)
+            try builder.build(
+                TokenizedDocument(tokens: record.columns[0], sentenceLengths: record.columns[1]), index: d,
+                copy: 0, documentCount: 40, fetch: { _, _ in }, into: &built, statistics: &stats)
         }
         func unmasked(_ ids: [UInt32], _ positions: [UInt32], _ labels: [UInt32]) -> [UInt32] {
             var ids = ids
@@ -250,16 +260,18 @@ final class ShardLoaderTests: XCTestCase {
         var expected: [[UInt32]] = []
         for i in 0..<built.count {
             let t = built.tokenRange(i), m = built.maskRange(i)
-            expected.append(unmasked(Array(built.inputIDs[t]), Array(built.maskedPositions[m]), Array(built.maskedLabels[m])))
+            expected.append(
+                unmasked(Array(built.inputIDs[t]), Array(built.maskedPositions[m]), Array(built.maskedLabels[m])))
         }
         var got: [Int: [UInt32]] = [:]
         let again = try StreamingLoader(directories: [dir], options: o)
         while let b = try again.next() {
             for r in 0..<b.size {
                 let n = Int(b.attentionMask[r * b.sequenceLength..<(r + 1) * b.sequenceLength].reduce(0, +))
-                got[b.sampleIndices[r]] = unmasked(Array(b.inputIDs[r * b.sequenceLength..<r * b.sequenceLength + n]),
-                                                   Array(b.maskedPositions[r * 10..<(r + 1) * 10]),
-                                                   Array(b.maskedLabels[r * 10..<(r + 1) * 10]))
+                got[b.sampleIndices[r]] = unmasked(
+                    Array(b.inputIDs[r * b.sequenceLength..<r * b.sequenceLength + n]),
+                    Array(b.maskedPositions[r * 10..<(r + 1) * 10]),
+                    Array(b.maskedLabels[r * 10..<(r + 1) * 10]))
             }
         }
         XCTAssertEqual((0..<expected.count).map { got[$0] ?? [] }, expected)

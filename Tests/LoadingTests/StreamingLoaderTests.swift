@@ -3,8 +3,10 @@ import XCTest
 @testable import Loading
 
 final class StreamingLoaderTests: XCTestCase {
-    private func options(batch: Int = 16, seed: UInt64 = 7, epoch: Int = 0, world: Int = 1, rank: Int = 0,
-                         threads: Int = 2) -> LoaderOptions {
+    private func options(
+        batch: Int = 16, seed: UInt64 = 7, epoch: Int = 0, world: Int = 1, rank: Int = 0,
+        threads: Int = 2
+    ) -> LoaderOptions {
         var o = LoaderOptions(batchSize: batch)
         o.seed = seed; o.epoch = epoch; o.worldSize = world; o.rank = rank
         o.workerThreads = threads; o.windowBlocks = 4
@@ -70,7 +72,8 @@ final class StreamingLoaderTests: XCTestCase {
             let json = try first.state.jsonData()
             let state = try LoaderState.decode(json: json)
             // Different thread count on resume: must not matter either.
-            let rest = try StreamingLoader(sources: [source], options: options(threads: 3), resumeFrom: state).drainIndices()
+            let rest = try StreamingLoader(sources: [source], options: options(threads: 3), resumeFrom: state)
+                .drainIndices()
             XCTAssertEqual(head + rest, full, "stop after \(stopAfter)")
         }
     }
@@ -80,7 +83,8 @@ final class StreamingLoaderTests: XCTestCase {
         let full = try StreamingLoader(sources: [source], options: options(seed: 9, epoch: 2)).drainIndices()
         let first = try StreamingLoader(sources: [source], options: options(seed: 9, epoch: 2))
         let head = try first.drainIndices(limit: 5)
-        let rest = try StreamingLoader(sources: [source], options: options(seed: 0, epoch: 0), resumeFrom: first.state).drainIndices()
+        let rest = try StreamingLoader(sources: [source], options: options(seed: 0, epoch: 0), resumeFrom: first.state)
+            .drainIndices()
         XCTAssertEqual(head + rest, full)
     }
 
@@ -102,8 +106,10 @@ final class StreamingLoaderTests: XCTestCase {
             XCTAssertEqual(Set(seen), Set(global.prefix(11 * 4 * 8)))
             var rest: [[Int]] = Array(repeating: [], count: newWorld)
             for r in 0..<newWorld {
-                rest[r] = try StreamingLoader(sources: [source], options: options(batch: 8, world: newWorld, rank: r),
-                                              resumeFrom: states[0]).drainIndices().flatMap { $0 }
+                rest[r] = try StreamingLoader(
+                    sources: [source], options: options(batch: 8, world: newWorld, rank: r),
+                    resumeFrom: states[0]
+                ).drainIndices().flatMap { $0 }
             }
             let all = seen + rest.flatMap { $0 }
             XCTAssertEqual(all.count, 1234, "W=4 → \(newWorld)")
@@ -173,7 +179,8 @@ final class StreamingLoaderTests: XCTestCase {
                 XCTAssertEqual(Array(ids.prefix(n)), Array(repeating: UInt32(100 + i), count: n))
                 XCTAssertTrue(ids.dropFirst(n).allSatisfy { $0 == 0 })
                 let mask = b.attentionMask[row * b.sequenceLength..<(row + 1) * b.sequenceLength]
-                XCTAssertEqual(Array(mask), Array(repeating: 1, count: n) + Array(repeating: 0, count: b.sequenceLength - n))
+                XCTAssertEqual(
+                    Array(mask), Array(repeating: 1, count: n) + Array(repeating: 0, count: b.sequenceLength - n))
                 let seg = Array(b.segmentIDs[row * b.sequenceLength..<(row + 1) * b.sequenceLength])
                 XCTAssertEqual(seg, (0..<b.sequenceLength).map { $0 < n && $0 >= n / 2 ? 1 : 0 })
                 XCTAssertEqual(b.maskedLabels[row], UInt32(101 + i))
@@ -201,7 +208,8 @@ final class StreamingLoaderTests: XCTestCase {
         let b = MemorySource(records: 300, blockSize: 10)
         let even = try StreamingLoader(sources: [a, b], options: options()).drainIndices().flatMap { $0 }
         XCTAssertEqual(even.sorted(), Array(0..<400))
-        let weighted = try StreamingLoader(sources: [a, b], weights: [3, 1], options: options()).drainIndices().flatMap { $0 }
+        let weighted = try StreamingLoader(sources: [a, b], weights: [3, 1], options: options()).drainIndices().flatMap
+        { $0 }
         XCTAssertEqual(weighted.count, 400)
         XCTAssertEqual(weighted.filter { $0 < 100 }.count, 300, "dataset a up-sampled 3×")
         XCTAssertEqual(Set(weighted.filter { $0 < 100 }).count, 100)
@@ -263,7 +271,8 @@ final class LengthBucketingTests: XCTestCase {
             state = l.state
         }
         for r in 0..<3 {
-            seen += try StreamingLoader(sources: [source], options: options(world: 3, rank: r), resumeFrom: state).drainIndices().flatMap { $0 }
+            seen += try StreamingLoader(sources: [source], options: options(world: 3, rank: r), resumeFrom: state)
+                .drainIndices().flatMap { $0 }
         }
         XCTAssertEqual(seen.sorted(), Array(0..<777))
         var other = options(); other.bucketBatches = 5

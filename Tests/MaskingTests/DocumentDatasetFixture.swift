@@ -16,8 +16,8 @@ enum DocumentDatasetFixture {
     static func documents(_ count: Int, seed: UInt64 = 77) -> [TokenizedDocument] {
         var r = InstanceRandom(seed: seed, streams: 0)
         return (0..<count).map { i in
-            if i % 17 == 5 { return TokenizedDocument() }                     // empty document
-            if i % 23 == 7 { return Synthetic.document(&r, sentences: 1, wordsPerSentence: 200...260) } // over-long sentence
+            if i % 17 == 5 { return TokenizedDocument() }  // empty document
+            if i % 23 == 7 { return Synthetic.document(&r, sentences: 1, wordsPerSentence: 200...260) }  // over-long sentence
             return Synthetic.document(&r, sentences: r.nextInt(in: 1...25), wordsPerSentence: 2...30)
         }
     }
@@ -31,8 +31,9 @@ enum DocumentDatasetFixture {
         let per = (docs.count + shards - 1) / shards
         var record = ShardRecord(columnCount: 2)
         for s in 0..<shards {
-            let w = try ShardWriter(path: Dataset.shardPath(in: dir, index: s), schema: schema,
-                                    targetBlockBytes: 4096)
+            let w = try ShardWriter(
+                path: Dataset.shardPath(in: dir, index: s), schema: schema,
+                targetBlockBytes: 4096)
             for d in docs[(s * per)..<min(docs.count, (s + 1) * per)] {
                 record.columns[0] = d.tokens; record.columns[1] = d.sentenceLengths
                 try w.append(record)
@@ -40,10 +41,11 @@ enum DocumentDatasetFixture {
             summaries.append(try w.finish())
         }
         let size = (try FileManager.default.attributesOfItem(atPath: vocab.path)[.size] as? Int) ?? 0
-        let m = DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
-                                config: ["command": "test fixture", "vocab_bytes": "\(size)"],
-                                vocab: try VocabularyFile(path: vocab.path).identity,
-                                shards: summaries)
+        let m = DatasetManifest(
+            formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
+            config: ["command": "test fixture", "vocab_bytes": "\(size)"],
+            vocab: try VocabularyFile(path: vocab.path).identity,
+            shards: summaries)
         try Dataset.writeManifest(m, to: dir)
         return m
     }

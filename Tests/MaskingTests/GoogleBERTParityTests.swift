@@ -43,14 +43,16 @@ final class GoogleBERTParityTests: XCTestCase {
         var stats = InstanceStatistics()
         for c in 0..<fixture.dupe_factor {
             for (d, doc) in docs.enumerated() {
-                try builder.build(doc, index: d, copy: c, documentCount: docs.count, fetch: { i, out in out = docs[i] },
-                                  into: &batch, statistics: &stats)
+                try builder.build(
+                    doc, index: d, copy: c, documentCount: docs.count, fetch: { i, out in out = docs[i] },
+                    into: &batch, statistics: &stats)
             }
         }
         let ours = statistics(batch, documents: docs.count, dupe: fixture.dupe_factor)
         for (key, rule) in fixture.tolerance {
             guard case let .text(kind) = rule[0], case let .number(tolerance) = rule[1],
-                  let reference = fixture.reference_statistics[key], let value = ours[key] else {
+                let reference = fixture.reference_statistics[key], let value = ours[key]
+            else {
                 return XCTFail("fixture entry \(key) not understood")
             }
             let difference = abs(value - reference) / (kind == "rel" ? abs(reference) : 1)
@@ -80,10 +82,12 @@ final class GoogleBERTParityTests: XCTestCase {
             }
         }
         let total = outcome.reduce(0, +)
-        return ["instances_per_document_copy": n / Double(documents * dupe), "mean_length": length / n,
-                "full_length_fraction": full / n, "short_fraction": short / n, "mean_length_a": a / n,
-                "mean_length_b": bLength / n, "random_next_fraction": random / n, "mean_masked": masked / n,
-                "mask_fraction": outcome[0] / total, "kept_fraction": outcome[1] / total,
-                "random_fraction": outcome[2] / total]
+        return [
+            "instances_per_document_copy": n / Double(documents * dupe), "mean_length": length / n,
+            "full_length_fraction": full / n, "short_fraction": short / n, "mean_length_a": a / n,
+            "mean_length_b": bLength / n, "random_next_fraction": random / n, "mean_masked": masked / n,
+            "mask_fraction": outcome[0] / total, "kept_fraction": outcome[1] / total,
+            "random_fraction": outcome[2] / total,
+        ]
     }
 }

@@ -8,7 +8,9 @@ final class InstanceBuilderTests: XCTestCase {
     lazy var sep = UInt32(vocab.special.separator!)
 
     /// Documents over disjoint word pools, so the document an instance's tokens came from is known.
-    func corpus(documents: Int, sentences: ClosedRange<Int>, words: ClosedRange<Int>) -> ([TokenizedDocument], [Int: Int]) {
+    func corpus(
+        documents: Int, sentences: ClosedRange<Int>, words: ClosedRange<Int>
+    ) -> ([TokenizedDocument], [Int: Int]) {
         var r = InstanceRandom(seed: 21, streams: 0)
         var owner: [Int: Int] = [:]
         var docs: [TokenizedDocument] = []
@@ -16,14 +18,18 @@ final class InstanceBuilderTests: XCTestCase {
         for d in 0..<documents {
             let pool = Array(Synthetic.wordIDs[(d * poolSize)..<((d + 1) * poolSize)])
             for id in pool { owner[Int(id)] = d }
-            docs.append(Synthetic.document(&r, sentences: r.nextInt(in: sentences), wordsPerSentence: words, pool: pool))
+            docs.append(
+                Synthetic.document(&r, sentences: r.nextInt(in: sentences), wordsPerSentence: words, pool: pool))
         }
         return (docs, owner)
     }
 
-    func build(_ docs: [TokenizedDocument], pairing: SentencePairing, strategy: MaskingStrategy = .wholeWord,
-               maxLength: Int = 128, shortProbability: Double = 0.1, dupe: Int = 1)
-        -> (batches: [InstanceBatch], statistics: InstanceStatistics) {
+    func build(
+        _ docs: [TokenizedDocument], pairing: SentencePairing, strategy: MaskingStrategy = .wholeWord,
+        maxLength: Int = 128, shortProbability: Double = 0.1, dupe: Int = 1
+    )
+        -> (batches: [InstanceBatch], statistics: InstanceStatistics)
+    {
         var o = InstanceOptions()
         o.pairing = pairing; o.maxSequenceLength = maxLength; o.shortSequenceProbability = shortProbability
         var b = InstanceBuilder(options: o, masking: Synthetic.masking(strategy), vocabulary: vocab, seed: 42)
@@ -32,8 +38,9 @@ final class InstanceBuilderTests: XCTestCase {
         for (d, doc) in docs.enumerated() {
             var batch = InstanceBatch()
             for c in 0..<dupe {
-                try! b.build(doc, index: d, copy: c, documentCount: docs.count,
-                             fetch: { i, out in out = docs[i] }, into: &batch, statistics: &stats)
+                try! b.build(
+                    doc, index: d, copy: c, documentCount: docs.count,
+                    fetch: { i, out in out = docs[i] }, into: &batch, statistics: &stats)
             }
             batches.append(batch)
         }
@@ -97,7 +104,8 @@ final class InstanceBuilderTests: XCTestCase {
                 XCTAssertLessThanOrEqual(ids.count, 128)
                 let firstSep = ids.firstIndex(of: sep)!
                 XCTAssertEqual(ids.last, sep); XCTAssertEqual(ids.first, cls)
-                XCTAssert(segs[...firstSep].allSatisfy { $0 == 0 }); XCTAssert(segs[(firstSep + 1)...].allSatisfy { $0 == 1 })
+                XCTAssert(segs[...firstSep].allSatisfy { $0 == 0 });
+                XCTAssert(segs[(firstSep + 1)...].allSatisfy { $0 == 1 })
                 XCTAssertGreaterThan(ids.count - firstSep - 2, 0, "empty B")
                 let label = b.nextSentenceLabels[i]
                 XCTAssert(label == 0 || label == 1)
@@ -123,7 +131,9 @@ final class InstanceBuilderTests: XCTestCase {
             var inOrder: [UInt32] = []
             for i in 0..<b.count {
                 let ids = unmasked(b, i)
-                for id in ids where id != cls && id != sep && !vocab.isContinuation(Int32(id)) { XCTAssertEqual(owner[Int(id)], d) }
+                for id in ids where id != cls && id != sep && !vocab.isContinuation(Int32(id)) {
+                    XCTAssertEqual(owner[Int(id)], d)
+                }
                 total += 1; swapped += Int(b.nextSentenceLabels[i])
                 if b.nextSentenceLabels[i] == 0 { inOrder += ids.filter { $0 != cls && $0 != sep } }
             }
@@ -142,16 +152,22 @@ final class InstanceBuilderTests: XCTestCase {
     }
 
     func testInconsistentDocumentIsRejected() {
-        var b = InstanceBuilder(options: InstanceOptions(), masking: Synthetic.masking(.token), vocabulary: vocab, seed: 1)
+        var b = InstanceBuilder(
+            options: InstanceOptions(), masking: Synthetic.masking(.token), vocabulary: vocab, seed: 1)
         var batch = InstanceBatch()
         var stats = InstanceStatistics()
         let bad = TokenizedDocument(tokens: [2000, 2001, 2002], sentenceLengths: [2])
-        XCTAssertThrowsError(try b.build(bad, index: 7, copy: 0, documentCount: 8, fetch: { _, _ in },
-                                         into: &batch, statistics: &stats)) { e in
+        XCTAssertThrowsError(
+            try b.build(
+                bad, index: 7, copy: 0, documentCount: 8, fetch: { _, _ in },
+                into: &batch, statistics: &stats)
+        ) { e in
             XCTAssertEqual((e as? DocumentDefect)?.document, 7)
         }
         let outside = TokenizedDocument(tokens: [2000, 99_999], sentenceLengths: [2])
-        XCTAssertThrowsError(try b.build(outside, index: 2, copy: 0, documentCount: 8, fetch: { _, _ in },
-                                         into: &batch, statistics: &stats))
+        XCTAssertThrowsError(
+            try b.build(
+                outside, index: 2, copy: 0, documentCount: 8, fetch: { _, _ in },
+                into: &batch, statistics: &stats))
     }
 }

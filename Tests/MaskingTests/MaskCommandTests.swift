@@ -10,9 +10,11 @@ final class MaskCommandTests: XCTestCase {
     func prepBinary() throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let candidates = [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("prep").path,
-                          Bundle.main.bundleURL.appendingPathComponent("prep").path,
-                          root.appendingPathComponent(".build/debug/prep").path]
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("prep").path,
+            Bundle.main.bundleURL.appendingPathComponent("prep").path,
+            root.appendingPathComponent(".build/debug/prep").path,
+        ]
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("prep binary not built (looked in \(candidates))")
         }
@@ -22,8 +24,10 @@ final class MaskCommandTests: XCTestCase {
     func mask(_ prep: String, _ input: String, _ output: String, threads: Int) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: prep)
-        p.arguments = ["mask", "--input", input, "--output", output, "--whole-word", "--pairs", "nsp",
-                       "--threads", "\(threads)", "--documents-per-shard", "25", "--dupe-factor", "2", "--json"]
+        p.arguments = [
+            "mask", "--input", input, "--output", output, "--whole-word", "--pairs", "nsp",
+            "--threads", "\(threads)", "--documents-per-shard", "25", "--dupe-factor", "2", "--json",
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -63,8 +67,9 @@ final class MaskCommandTests: XCTestCase {
         XCTAssertEqual(a.shards, b.shards)
         XCTAssertEqual(a.config, b.config)
         for s in a.shards {
-            XCTAssertEqual(FileManager.default.contents(atPath: reference + "/" + s.file),
-                           FileManager.default.contents(atPath: killed + "/" + s.file), s.file)
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: reference + "/" + s.file),
+                FileManager.default.contents(atPath: killed + "/" + s.file), s.file)
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: killed).filter { $0.hasPrefix(".") }
         XCTAssertEqual(leftovers, [])
@@ -99,7 +104,9 @@ final class MaskCommandTests: XCTestCase {
         XCTAssertNotEqual(status, 0)
 
         var out: String
-        (status, out, err) = try prep(["mask", "--input", input, "--output", output, "--span", "--pairs", "sop", "--json"])
+        (status, out, err) = try prep([
+            "mask", "--input", input, "--output", output, "--span", "--pairs", "sop", "--json",
+        ])
         XCTAssertEqual(status, 0, err)
         let summary = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
         let instances = (summary["statistics"] as! [String: Any])["instances"] as! Int
@@ -110,7 +117,8 @@ final class MaskCommandTests: XCTestCase {
         let lines = out.split(separator: "\n")
         XCTAssertEqual(lines.count, instances)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-        XCTAssertEqual(Set(first.keys), ["input_ids", "segment_ids", "masked_positions", "masked_labels", "next_sentence_label"])
+        XCTAssertEqual(
+            Set(first.keys), ["input_ids", "segment_ids", "masked_positions", "masked_labels", "next_sentence_label"])
 
         (status, out, _) = try prep(["inspect", output, "--limit", "2"])
         XCTAssertEqual(status, 0)

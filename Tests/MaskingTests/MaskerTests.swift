@@ -18,9 +18,13 @@ final class MaskerTests: XCTestCase {
         return s
     }
 
-    func run(_ strategy: MaskingStrategy, instances: Int, length: Int = 128, maxPredictions: Int = 20,
-             check: (_ original: [UInt32], _ masked: [UInt32], _ positions: [UInt32], _ labels: [UInt32],
-                     _ workspace: MaskingWorkspace, _ masker: Masker) -> Void) {
+    func run(
+        _ strategy: MaskingStrategy, instances: Int, length: Int = 128, maxPredictions: Int = 20,
+        check: (
+            _ original: [UInt32], _ masked: [UInt32], _ positions: [UInt32], _ labels: [UInt32],
+            _ workspace: MaskingWorkspace, _ masker: Masker
+        ) -> Void
+    ) {
         let masker = Masker(options: Synthetic.masking(strategy, maxPredictions: maxPredictions), vocabulary: vocab)
         var ws = MaskingWorkspace()
         var positions: [UInt32] = [], labels: [UInt32] = []
@@ -46,7 +50,9 @@ final class MaskerTests: XCTestCase {
                 }
                 let chosen = Set(positions.map(Int.init))
                 for i in original.indices where !chosen.contains(i) { XCTAssertEqual(masked[i], original[i]) }
-                for p in positions { XCTAssertFalse(vocab.isSpecial(Int32(masked[Int(p)])) && masked[Int(p)] != maskID) }
+                for p in positions {
+                    XCTAssertFalse(vocab.isSpecial(Int32(masked[Int(p)])) && masked[Int(p)] != maskID)
+                }
             }
         }
     }
@@ -87,7 +93,13 @@ final class MaskerTests: XCTestCase {
             var mask = 0, random = 0, kept = 0
             run(strategy, instances: 10_000) { original, masked, positions, _, _, _ in
                 for p in positions.map(Int.init) {
-                    if masked[p] == self.maskID { mask += 1 } else if masked[p] != original[p] { random += 1 } else { kept += 1 }
+                    if masked[p] == self.maskID {
+                        mask += 1
+                    } else if masked[p] != original[p] {
+                        random += 1
+                    } else {
+                        kept += 1
+                    }
                 }
             }
             let total = Double(mask + random + kept)

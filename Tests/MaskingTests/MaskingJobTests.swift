@@ -17,15 +17,17 @@ final class MaskingJobTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: input)
     }
 
-    func configuration(_ output: String, pairs: SentencePairing = .nsp, strategy: MaskingStrategy = .wholeWord,
-                       threads: Int = 1) -> MaskingJobConfiguration {
+    func configuration(
+        _ output: String, pairs: SentencePairing = .nsp, strategy: MaskingStrategy = .wholeWord,
+        threads: Int = 1
+    ) -> MaskingJobConfiguration {
         var c = MaskingJobConfiguration(input: input, output: output)
         c.instances.pairing = pairs
         c.instances.dupeFactor = 2
         c.masking.strategy = strategy
         c.masking.maxPredictions = 19
         c.threads = threads
-        c.documentsPerShard = 40          // 3 input shards of 100 → 9 output shards
+        c.documentsPerShard = 40  // 3 input shards of 100 → 9 output shards
         c.documentsPerBatch = 7
         return c
     }
@@ -44,7 +46,10 @@ final class MaskingJobTests: XCTestCase {
                 XCTAssertEqual(records.count, summary.statistics.instances)
                 // Instance layout 2: positions fit uint8 at length 128; pair columns only with pairs.
                 let schema = manifests.last!.schema
-                XCTAssertEqual(schema, InstanceSchema.make(vocabularySize: Synthetic.vocabulary.count, maxSequenceLength: 128, pairs: pairs != .none))
+                XCTAssertEqual(
+                    schema,
+                    InstanceSchema.make(
+                        vocabularySize: Synthetic.vocabulary.count, maxSequenceLength: 128, pairs: pairs != .none))
                 XCTAssertEqual(schema.fields[1].type, .uint8)
                 for r in records {
                     XCTAssertLessThanOrEqual(r.columns[0].count, 128)
@@ -110,7 +115,10 @@ final class MaskingJobTests: XCTestCase {
         XCTAssertEqual(summary.shardsReused, 3)
         XCTAssertEqual(summary.statistics, full.statistics)
         XCTAssertEqual(try Dataset.readManifest(in: resumed), try Dataset.readManifest(in: reference))
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: resumed).contains { $0.contains(".tmp-") || $0 == journalFileName })
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: resumed).contains {
+                $0.contains(".tmp-") || $0 == journalFileName
+            })
 
         // A third run finds the finished dataset and does nothing.
         let again = try MaskingJob.run(c)
@@ -184,12 +192,14 @@ final class MaskingJobTests: XCTestCase {
         try FileManager.default.removeItem(atPath: input + "/vocab.txt")
         let fresh = DocumentDatasetFixture.temporaryDirectory("out3")
         defer { try? FileManager.default.removeItem(atPath: fresh) }
-        assertError(try MaskingJob.run(configuration(fresh)), contains: [input, "vocab.txt", "--vocab"], badInput: true)
+        assertError(
+            try MaskingJob.run(configuration(fresh)), contains: [input, "vocab.txt", "--vocab"], badInput: true)
         var otherVocab = configuration(fresh)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         otherVocab.vocabulary = root.appendingPathComponent("Vocab/bert-base-chinese/vocab.txt").path
-        assertError(try MaskingJob.run(otherVocab), contains: ["bert-base-chinese/vocab.txt", "tokens"], badInput: true)
+        assertError(
+            try MaskingJob.run(otherVocab), contains: ["bert-base-chinese/vocab.txt", "tokens"], badInput: true)
 
         let edited = fresh + "-vocab.txt"
         defer { try? FileManager.default.removeItem(atPath: edited) }
@@ -210,12 +220,13 @@ final class MaskingJobTests: XCTestCase {
         try FileManager.default.removeItem(atPath: input)
         try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
         var docs = documents
-        docs[150].sentenceLengths.append(3)     // shard 1, record 50
+        docs[150].sentenceLengths.append(3)  // shard 1, record 50
         try DocumentDatasetFixture.write(docs, shards: 3, to: input)
         let out = DocumentDatasetFixture.temporaryDirectory("out")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        assertError(try MaskingJob.run(configuration(out, threads: 2)),
-                    contains: ["shard-00001.drbs", "record 50", "sentence lengths"], badInput: true)
+        assertError(
+            try MaskingJob.run(configuration(out, threads: 2)),
+            contains: ["shard-00001.drbs", "record 50", "sentence lengths"], badInput: true)
     }
 
     func testInspectRendersEveryInstanceInOrder() throws {
@@ -236,7 +247,8 @@ final class MaskingJobTests: XCTestCase {
             // segment_ids are printed per token, as stored by layout 1: 0…0 up to segment_b_start, then 1…1.
             let segments = (o["segment_ids"] as! [Int]).map(UInt32.init)
             let b = Int(record.columns[4][0])
-            XCTAssertEqual(segments, Array(repeating: 0, count: b) + Array(repeating: 1, count: record.columns[0].count - b))
+            XCTAssertEqual(
+                segments, Array(repeating: 0, count: b) + Array(repeating: 1, count: record.columns[0].count - b))
         }
         var text: [String] = []
         try inspector.render(json: false, limit: 3) { text.append($0) }
@@ -244,11 +256,15 @@ final class MaskingJobTests: XCTestCase {
         XCTAssert(text[0].contains("[CLS]") && text[0].contains("→"), text[0])
     }
 
-    func assertError(_ body: @autoclosure () throws -> Any, contains parts: [String], badInput: Bool,
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func assertError(
+        _ body: @autoclosure () throws -> Any, contains parts: [String], badInput: Bool,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try body(), file: file, line: line) { e in
             guard let m = e as? MaskingError else { return XCTFail("not a MaskingError: \(e)", file: file, line: line) }
-            for p in parts { XCTAssert(m.description.contains(p), "'\(m.description)' lacks '\(p)'", file: file, line: line) }
+            for p in parts {
+                XCTAssert(m.description.contains(p), "'\(m.description)' lacks '\(p)'", file: file, line: line)
+            }
             XCTAssertEqual(m.isBadInput, badInput, m.description, file: file, line: line)
             XCTAssertFalse(m.description.contains("\n"), file: file, line: line)
         }

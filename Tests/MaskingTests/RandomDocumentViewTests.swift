@@ -18,24 +18,32 @@ final class RandomDocumentViewTests: XCTestCase {
         var options = InstanceOptions()
         options.pairing = .nsp; options.maxSequenceLength = 24
         for strategy in [MaskingStrategy.wholeWord, .span] {
-            var fetched = InstanceBuilder(options: options, masking: Synthetic.masking(strategy),
-                                          vocabulary: Synthetic.vocabulary, seed: 9)
+            var fetched = InstanceBuilder(
+                options: options, masking: Synthetic.masking(strategy),
+                vocabulary: Synthetic.vocabulary, seed: 9)
             var viewed = fetched
             var a = InstanceBatch(), b = InstanceBatch()
             var sa = InstanceStatistics(), sb = InstanceStatistics()
             for (d, doc) in docs.enumerated() {
-                try fetched.build(doc, index: d, copy: 0, documentCount: docs.count,
-                                  fetch: { i, out in out = docs[i] }, into: &a, statistics: &sa)
-                try viewed.build(doc, index: d, copy: 0, documentCount: docs.count, viewer: { i, body in
-                    try narrow[i].withUnsafeBytes { t in
-                        try docs[i].sentenceLengths.withUnsafeBytes { s in
-                            try body(DocumentView(tokens: ShardColumnView(base: t.baseAddress ?? UnsafeRawPointer(bitPattern: 16)!,
-                                                                          count: narrow[i].count, width: 2),
-                                                  sentenceLengths: ShardColumnView(base: s.baseAddress ?? UnsafeRawPointer(bitPattern: 16)!,
-                                                                                   count: docs[i].sentenceLengths.count, width: 4)))
+                try fetched.build(
+                    doc, index: d, copy: 0, documentCount: docs.count,
+                    fetch: { i, out in out = docs[i] }, into: &a, statistics: &sa)
+                try viewed.build(
+                    doc, index: d, copy: 0, documentCount: docs.count,
+                    viewer: { i, body in
+                        try narrow[i].withUnsafeBytes { t in
+                            try docs[i].sentenceLengths.withUnsafeBytes { s in
+                                try body(
+                                    DocumentView(
+                                        tokens: ShardColumnView(
+                                            base: t.baseAddress ?? UnsafeRawPointer(bitPattern: 16)!,
+                                            count: narrow[i].count, width: 2),
+                                        sentenceLengths: ShardColumnView(
+                                            base: s.baseAddress ?? UnsafeRawPointer(bitPattern: 16)!,
+                                            count: docs[i].sentenceLengths.count, width: 4)))
+                            }
                         }
-                    }
-                }, into: &b, statistics: &sb)
+                    }, into: &b, statistics: &sb)
             }
             XCTAssertGreaterThan(a.count, 30)
             XCTAssertEqual(a.inputIDs, b.inputIDs)

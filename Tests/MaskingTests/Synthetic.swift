@@ -26,8 +26,10 @@ enum Synthetic {
     }
 
     /// `sentences` sentences of `wordsPerSentence` words (drawn from `pool` when given).
-    static func document(_ r: inout InstanceRandom, sentences: Int, wordsPerSentence: ClosedRange<Int>,
-                         pool: [UInt32] = wordIDs) -> TokenizedDocument {
+    static func document(
+        _ r: inout InstanceRandom, sentences: Int, wordsPerSentence: ClosedRange<Int>,
+        pool: [UInt32] = wordIDs
+    ) -> TokenizedDocument {
         var doc = TokenizedDocument()
         for _ in 0..<sentences {
             let before = doc.tokens.count

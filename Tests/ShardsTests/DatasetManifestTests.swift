@@ -4,10 +4,11 @@ import XCTest
 
 final class DatasetManifestTests: XCTestCase {
     func makeManifest(_ shards: [ShardSummary]) -> DatasetManifest {
-        DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
-                        schema: mixedSchema, config: ["seed": "12345", "max_seq_length": "128"],
-                        vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: String(repeating: "0", count: 64)),
-                        shards: shards)
+        DatasetManifest(
+            formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
+            schema: mixedSchema, config: ["seed": "12345", "max_seq_length": "128"],
+            vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: String(repeating: "0", count: 64)),
+            shards: shards)
     }
 
     func testManifestRoundTripAndJSONShape() throws {
@@ -23,8 +24,9 @@ final class DatasetManifestTests: XCTestCase {
         XCTAssertTrue(json.contains("\"total_records\" : 17"), json)
         XCTAssertTrue(json.contains("\"type\" : \"uint16\""), json)
         XCTAssertTrue(json.contains("\"file\" : \"shard-00001.drbs\""), json)
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)),
-                       ["manifest.json", "shard-00000.drbs", "shard-00001.drbs"], "no temporary files left")
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: dir)),
+            ["manifest.json", "shard-00000.drbs", "shard-00001.drbs"], "no temporary files left")
     }
 
     func testShardFileNames() {
@@ -36,13 +38,16 @@ final class DatasetManifestTests: XCTestCase {
     func testMissingManifestNamesTheDirectory() throws {
         let dir = try makeTemporaryDirectory(self)
         XCTAssertThrowsShardError(try Dataset.readManifest(in: dir), containing: [dir, "no manifest.json"])
-        XCTAssertThrowsShardError(try Dataset.readManifest(in: dir + "/nope"), containing: [dir + "/nope", "no such dataset directory"])
+        XCTAssertThrowsShardError(
+            try Dataset.readManifest(in: dir + "/nope"), containing: [dir + "/nope", "no such dataset directory"])
     }
 
     func testInvalidManifestNamesTheKey() throws {
         let dir = try makeTemporaryDirectory(self)
-        try Data("{\"format_version\": 1, \"kind\": \"x\"}".utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
-        XCTAssertThrowsShardError(try Dataset.readManifest(in: dir), containing: ["manifest.json", "invalid manifest", "missing key"])
+        try Data("{\"format_version\": 1, \"kind\": \"x\"}".utf8).write(
+            to: URL(fileURLWithPath: dir + "/manifest.json"))
+        XCTAssertThrowsShardError(
+            try Dataset.readManifest(in: dir), containing: ["manifest.json", "invalid manifest", "missing key"])
         try Data("not json".utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         XCTAssertThrowsShardError(try Dataset.readManifest(in: dir), containing: ["manifest.json", "invalid manifest"])
     }
@@ -51,7 +56,8 @@ final class DatasetManifestTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         var m = makeManifest([ShardSummary(file: "../evil", records: 1, bytes: 1, xxh64: "0")])
         try Dataset.writeManifest(m, to: dir)
-        XCTAssertThrowsShardError(try Dataset.readManifest(in: dir), containing: ["invalid or duplicate file name", "../evil"])
+        XCTAssertThrowsShardError(
+            try Dataset.readManifest(in: dir), containing: ["invalid or duplicate file name", "../evil"])
         m.shards = []
         m.formatVersion = 99
         try Dataset.writeManifest(m, to: dir)
@@ -65,8 +71,11 @@ final class DatasetManifestTests: XCTestCase {
         XCTAssertNil(Dataset.reusableShard(at: path, schema: mixedSchema, metadata: meta), "no file yet")
         let written = try writeShard(path, randomRecords(200, seed: 3), metadata: meta, blockBytes: 2048)
         XCTAssertEqual(Dataset.reusableShard(at: path, schema: mixedSchema, metadata: meta), written)
-        XCTAssertNil(Dataset.reusableShard(at: path, schema: mixedSchema, metadata: ["config_sha256": "abd"]), "other config")
-        XCTAssertNil(Dataset.reusableShard(at: path, schema: InstanceSchema.make(vocabularySize: 100), metadata: meta), "other schema")
+        XCTAssertNil(
+            Dataset.reusableShard(at: path, schema: mixedSchema, metadata: ["config_sha256": "abd"]), "other config")
+        XCTAssertNil(
+            Dataset.reusableShard(at: path, schema: InstanceSchema.make(vocabularySize: 100), metadata: meta),
+            "other schema")
         // Damage one byte in the middle of a block: not reusable.
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 2] ^= 0x10
@@ -80,9 +89,13 @@ final class DatasetReaderTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let parts = [randomRecords(30, seed: 1), [], randomRecords(1, seed: 2), randomRecords(45, seed: 3)]
         var shards: [ShardSummary] = []
-        for (k, p) in parts.enumerated() { shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), p, blockBytes: 512)) }
-        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
-                                                  vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: shards), to: dir)
+        for (k, p) in parts.enumerated() {
+            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), p, blockBytes: 512))
+        }
+        try Dataset.writeManifest(
+            DatasetManifest(
+                formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: shards), to: dir)
         let all = parts.flatMap { $0 }
         let reader = try DatasetReader(directory: dir)
         XCTAssertEqual(reader.recordCount, 76)
@@ -100,10 +113,13 @@ final class DatasetReaderTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         var s = try writeShard(Dataset.shardPath(in: dir, index: 0), randomRecords(5, seed: 1))
         s.records = 6
-        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
-                                                  vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: [s]), to: dir)
+        try Dataset.writeManifest(
+            DatasetManifest(
+                formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: [s]), to: dir)
         var r = ShardRecord(columnCount: 4)
-        XCTAssertThrowsShardError(try DatasetReader(directory: dir).read(0, into: &r),
-                                  containing: ["shard-00000.drbs", "shard holds 5 records, manifest says 6"])
+        XCTAssertThrowsShardError(
+            try DatasetReader(directory: dir).read(0, into: &r),
+            containing: ["shard-00000.drbs", "shard holds 5 records, manifest says 6"])
     }
 }

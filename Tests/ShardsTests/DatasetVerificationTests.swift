@@ -7,11 +7,14 @@ final class DatasetVerificationTests: XCTestCase {
     func makeDataset(in dir: String, blockBytes: Int = 256) throws -> DatasetManifest {
         var shards: [ShardSummary] = []
         for k in 0..<3 {  // shard 1 stays small for the exhaustive flip test
-            shards.append(try writeShard(Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 20),
-                                         metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
+            shards.append(
+                try writeShard(
+                    Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 20),
+                    metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
         }
-        let m = DatasetManifest(formatVersion: 1, kind: "instances", schema: mixedSchema, config: ["seed": "1"],
-                                vocab: VocabularyIdentity(file: "vocab.txt", size: 100, sha256: "00"), shards: shards)
+        let m = DatasetManifest(
+            formatVersion: 1, kind: "instances", schema: mixedSchema, config: ["seed": "1"],
+            vocab: VocabularyIdentity(file: "vocab.txt", size: 100, sha256: "00"), shards: shards)
         try Dataset.writeManifest(m, to: dir)
         return m
     }
@@ -71,14 +74,18 @@ final class DatasetVerificationTests: XCTestCase {
         let reader = try ShardReader(path: path)
         XCTAssertGreaterThan(reader.blockCount, 1)
         // Damage the last byte before the index: the checksum of the last block.
-        let indexOffset = bytes.withUnsafeBytes { Int($0.baseAddress!.le(bytes.count - ShardLayout.footerBytes, UInt64.self)) }
+        let indexOffset = bytes.withUnsafeBytes {
+            Int($0.baseAddress!.le(bytes.count - ShardLayout.footerBytes, UInt64.self))
+        }
         bytes[indexOffset - 1] ^= 0x80
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let v = Dataset.verify(directory: dir)
         XCTAssertEqual(v.problems.count, 1)
         XCTAssertEqual(v.problems[0].shard, "shard-00002.drbs")
         XCTAssertEqual(v.problems[0].block, reader.blockCount - 1)
-        XCTAssertTrue(v.problems[0].message.contains("shard-00002.drbs: corrupt shard: block \(reader.blockCount - 1)"), v.problems[0].message)
+        XCTAssertTrue(
+            v.problems[0].message.contains("shard-00002.drbs: corrupt shard: block \(reader.blockCount - 1)"),
+            v.problems[0].message)
         XCTAssertEqual(v.shardsChecked, 3)
     }
 
@@ -95,7 +102,10 @@ final class DatasetVerificationTests: XCTestCase {
 
         let first = Dataset.verify(directory: dir)
         XCTAssertEqual(first.problems.count, 1)
-        XCTAssertTrue(first.problems[0].message.contains("shard-00000.drbs: corrupt shard: truncated: file is \(b0.count - 10) bytes, expected \(b0.count)"), first.problems[0].message)
+        XCTAssertTrue(
+            first.problems[0].message.contains(
+                "shard-00000.drbs: corrupt shard: truncated: file is \(b0.count - 10) bytes, expected \(b0.count)"),
+            first.problems[0].message)
 
         for threads in [1, 2, 3] {
             let v = Dataset.verify(directory: dir, threads: threads)
@@ -104,7 +114,8 @@ final class DatasetVerificationTests: XCTestCase {
         }
         let every = Dataset.verify(directory: dir, all: true)
         XCTAssertEqual(every.problems.map(\.shard), ["shard-00000.drbs", "shard-00001.drbs", "shard-00002.drbs"])
-        XCTAssertTrue(every.problems[1].message.contains("shard holds 21 records, manifest says 22"), every.problems[1].message)
+        XCTAssertTrue(
+            every.problems[1].message.contains("shard holds 21 records, manifest says 22"), every.problems[1].message)
         XCTAssertTrue(every.problems[2].message.contains("whole-file XXH64"), every.problems[2].message)
         XCTAssertTrue(every.isDataset)
     }
@@ -118,7 +129,9 @@ final class DatasetVerificationTests: XCTestCase {
         let v = Dataset.verify(directory: dir, all: true)
         XCTAssertEqual(v.problems.count, 3, "\(v.problems)")
         XCTAssertTrue(v.problems[0].message.contains("schema mismatch"), v.problems[0].message)
-        XCTAssertTrue(v.problems[1].message.contains("shard-00001.drbs: cannot open shard: No such file or directory"), v.problems[1].message)
+        XCTAssertTrue(
+            v.problems[1].message.contains("shard-00001.drbs: cannot open shard: No such file or directory"),
+            v.problems[1].message)
     }
 
     func testMissingManifestIsNotADataset() throws {

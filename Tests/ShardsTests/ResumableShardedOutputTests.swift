@@ -10,20 +10,24 @@ final class ResumableShardedOutputTests: XCTestCase {
     private let meta = ["config_sha256": "h1"]
 
     private func manifest(_ shards: [ShardSummary], config: [String: String] = [:]) -> DatasetManifest {
-        DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
-                        config: config, vocab: VocabularyIdentity(file: "vocab.txt", size: 1, sha256: "x"), shards: shards)
+        DatasetManifest(
+            formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
+            config: config, vocab: VocabularyIdentity(file: "vocab.txt", size: 1, sha256: "x"), shards: shards)
     }
 
     /// The canonical text is pinned: `prep tokenize`'s shards carry its hash, so a change here
     /// would change their bytes.
     func testConfigurationHashIsTheSHA256OfSortedSettingsThenIdentities() {
-        let text = ConfigurationHash.canonicalText(settings: ["b": "2", "a": "1"], identities: [("input", "x y"), ("vocab", "v")])
+        let text = ConfigurationHash.canonicalText(
+            settings: ["b": "2", "a": "1"], identities: [("input", "x y"), ("vocab", "v")])
         XCTAssertEqual(text, "a=1\nb=2\ninput=x y\nvocab=v")
-        XCTAssertEqual(ConfigurationHash.sha256(settings: ["b": "2", "a": "1"], identities: [("input", "x y"), ("vocab", "v")]),
-                       SHA256Hasher.hex(of: Array(text.utf8)))
-        XCTAssertNotEqual(ConfigurationHash.sha256(settings: ["a": "1"], identities: [("input", "x"), ("input", "y")]),
-                          ConfigurationHash.sha256(settings: ["a": "1"], identities: [("input", "y"), ("input", "x")]),
-                          "the order of the inputs is part of the identity")
+        XCTAssertEqual(
+            ConfigurationHash.sha256(settings: ["b": "2", "a": "1"], identities: [("input", "x y"), ("vocab", "v")]),
+            SHA256Hasher.hex(of: Array(text.utf8)))
+        XCTAssertNotEqual(
+            ConfigurationHash.sha256(settings: ["a": "1"], identities: [("input", "x"), ("input", "y")]),
+            ConfigurationHash.sha256(settings: ["a": "1"], identities: [("input", "y"), ("input", "x")]),
+            "the order of the inputs is part of the identity")
     }
 
     func testJournaledShardsAreKeptOnlyWhenTheyVerifyWithTheSameConfig() throws {
@@ -32,7 +36,8 @@ final class ResumableShardedOutputTests: XCTestCase {
         XCTAssertNil(first.reusableShard(0, schema: mixedSchema, metadata: meta), "nothing journaled yet")
         var summaries: [ShardSummary] = []
         for k in 0..<3 {
-            let s = try writeShard(first.shardPath(k), randomRecords(50, seed: UInt64(k)), metadata: meta, blockBytes: 1024)
+            let s = try writeShard(
+                first.shardPath(k), randomRecords(50, seed: UInt64(k)), metadata: meta, blockBytes: 1024)
             try first.recordFinishedShard(k, summary: s, state: Counts(n: k + 10))
             summaries.append(s)
         }
@@ -44,14 +49,17 @@ final class ResumableShardedOutputTests: XCTestCase {
         try bytes.write(to: URL(fileURLWithPath: first.shardPath(2)))
 
         let again = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/.shard-00003.drbs.tmp-12345"), "temporaries removed on open")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: dir + "/.shard-00003.drbs.tmp-12345"), "temporaries removed on open")
         XCTAssertEqual(again.reusableShard(0, schema: mixedSchema, metadata: meta)?.summary, summaries[0])
         XCTAssertEqual(again.reusableShard(1, schema: mixedSchema, metadata: meta)?.state, Counts(n: 11))
-        XCTAssertNil(again.reusableShard(1, schema: mixedSchema, metadata: ["config_sha256": "other"]), "other metadata")
+        XCTAssertNil(
+            again.reusableShard(1, schema: mixedSchema, metadata: ["config_sha256": "other"]), "other metadata")
         XCTAssertNil(again.reusableShard(2, schema: mixedSchema, metadata: meta), "damaged")
 
         let other = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h2", ifFinished: .rebuild)
-        XCTAssertNil(other.reusableShard(0, schema: mixedSchema, metadata: meta), "a journal of another config is ignored")
+        XCTAssertNil(
+            other.reusableShard(0, schema: mixedSchema, metadata: meta), "a journal of another config is ignored")
     }
 
     /// A line cut by a crash is dropped on the next open, and appending goes on after it.
@@ -61,7 +69,8 @@ final class ResumableShardedOutputTests: XCTestCase {
         do {
             let output = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
             for k in 0..<2 {
-                summaries.append(try writeShard(output.shardPath(k), randomRecords(20, seed: UInt64(k)), metadata: meta))
+                summaries.append(
+                    try writeShard(output.shardPath(k), randomRecords(20, seed: UInt64(k)), metadata: meta))
                 try output.recordFinishedShard(k, summary: summaries[k], state: Counts(n: k))
             }
         }
@@ -77,23 +86,27 @@ final class ResumableShardedOutputTests: XCTestCase {
             try output.recordFinishedShard(2, summary: summaries[2], state: Counts(n: 2))
         }
         let output = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .rebuild)
-        XCTAssertEqual((0..<3).map { output.reusableShard($0, schema: mixedSchema, metadata: meta)?.state }, [0, 1, 2].map(Counts.init))
+        XCTAssertEqual(
+            (0..<3).map { output.reusableShard($0, schema: mixedSchema, metadata: meta)?.state },
+            [0, 1, 2].map(Counts.init))
     }
 
     func testFinishWritesTheManifestLastAndCleansUp() throws {
         let dir = try makeTemporaryDirectory(self)
-        let output = try ResumableShardedOutput<Counts>(directory: dir + "/out", configHash: "h1", ifFinished: .keep(configKey: "config_hash"))
+        let output = try ResumableShardedOutput<Counts>(
+            directory: dir + "/out", configHash: "h1", ifFinished: .keep(configKey: "config_hash"))
         let s0 = try writeShard(output.shardPath(0), randomRecords(20, seed: 1), metadata: meta)
         try output.recordFinishedShard(0, summary: s0, state: Counts(n: 1))
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/out/" + journalFileName))
-        try writeShard(output.shardPath(5), randomRecords(3, seed: 2))     // an earlier, larger run's shard
+        try writeShard(output.shardPath(5), randomRecords(3, seed: 2))  // an earlier, larger run's shard
         try output.writeFile(named: "vocab.txt", contents: Data("[PAD]\n".utf8))
         try output.finish(manifest([s0], config: ["seed": "1"]))
 
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/out").sorted()
         XCTAssertEqual(names, [Dataset.manifestName, "shard-00000.drbs", "vocab.txt"])
         let written = try Dataset.readManifest(in: dir + "/out")
-        XCTAssertEqual(written.config, ["seed": "1", "config_hash": "h1"], "the config hash is recorded under the .keep key")
+        XCTAssertEqual(
+            written.config, ["seed": "1", "config_hash": "h1"], "the config hash is recorded under the .keep key")
         XCTAssertEqual(written.shards, [s0])
     }
 
@@ -102,14 +115,18 @@ final class ResumableShardedOutputTests: XCTestCase {
         let s0 = try writeShard(Dataset.shardPath(in: dir, index: 0), randomRecords(10, seed: 4), metadata: meta)
         try Dataset.writeManifest(manifest([s0], config: ["config_hash": "h1"]), to: dir)
 
-        let same = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: .keep(configKey: "config_hash"))
+        let same = try ResumableShardedOutput<Counts>(
+            directory: dir, configHash: "h1", ifFinished: .keep(configKey: "config_hash"))
         XCTAssertEqual(same.finishedManifest?.shards, [s0])
-        XCTAssertThrowsShardError(try ResumableShardedOutput<Counts>(directory: dir, configHash: "h2", ifFinished: .keep(configKey: "config_hash")),
-                                  containing: [dir, "other settings"])
+        XCTAssertThrowsShardError(
+            try ResumableShardedOutput<Counts>(
+                directory: dir, configHash: "h2", ifFinished: .keep(configKey: "config_hash")),
+            containing: [dir, "other settings"])
 
         let rebuilt = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h2", ifFinished: .rebuild)
         XCTAssertNil(rebuilt.finishedManifest)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + Dataset.manifestName),
-                       "a directory being rewritten must not look complete")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: dir + "/" + Dataset.manifestName),
+            "a directory being rewritten must not look complete")
     }
 }

@@ -12,8 +12,9 @@ final class ShardBackgroundCompressionTests: XCTestCase {
         for (name, background) in [("plain", false), ("background", true)] {
             let path = dir + "/\(name).drbs"
             // Small blocks, so many are in flight at once.
-            let w = try ShardWriter(path: path, schema: mixedSchema, metadata: ["k": "v"], targetBlockBytes: 2048,
-                                    compressionLevel: 1, backgroundCompression: background)
+            let w = try ShardWriter(
+                path: path, schema: mixedSchema, metadata: ["k": "v"], targetBlockBytes: 2048,
+                compressionLevel: 1, backgroundCompression: background)
             for r in records { try w.append(r) }
             _ = try w.finish()
             files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -48,7 +49,8 @@ final class ShardBackgroundCompressionTests: XCTestCase {
         _ = try writeShard(dir + "/plain.drbs", records, blockBytes: 3000)
         for (name, batch, background) in [("one", 1, false), ("seven", 7, true), ("all", 1200, true)] {
             let path = dir + "/\(name).drbs"
-            let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 3000, backgroundCompression: background)
+            let w = try ShardWriter(
+                path: path, schema: mixedSchema, targetBlockBytes: 3000, backgroundCompression: background)
             let encoded = EncodedRecords(schema: mixedSchema, path: path)
             for (k, r) in records.enumerated() {
                 for c in r.columns { try c.withUnsafeBufferPointer { try encoded.append(column: $0) } }
@@ -59,8 +61,9 @@ final class ShardBackgroundCompressionTests: XCTestCase {
                 }
             }
             _ = try w.finish()
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)),
-                           try Data(contentsOf: URL(fileURLWithPath: dir + "/plain.drbs")), name)
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: path)),
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/plain.drbs")), name)
         }
     }
 
@@ -69,7 +72,9 @@ final class ShardBackgroundCompressionTests: XCTestCase {
     func testEncodedRecordsRejectValuesThatDoNotFit() throws {
         let dir = try makeTemporaryDirectory(self)
         let encoded = EncodedRecords(schema: mixedSchema, path: dir + "/x")
-        for c in randomRecords(1, seed: 1)[0].columns { try c.withUnsafeBufferPointer { try encoded.append(column: $0) } }
+        for c in randomRecords(1, seed: 1)[0].columns {
+            try c.withUnsafeBufferPointer { try encoded.append(column: $0) }
+        }
         let bytes = encoded.byteCount
         try [UInt32(7)].withUnsafeBufferPointer { try encoded.append(column: $0) }
         XCTAssertThrowsError(try [UInt32(3), 300].withUnsafeBufferPointer { try encoded.append(column: $0) }) { e in

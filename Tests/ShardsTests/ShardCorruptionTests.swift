@@ -6,7 +6,9 @@ import XCTest
 /// by opening the shard or by reading its records, and by `Dataset.verify`.
 final class ShardCorruptionTests: XCTestCase {
     /// A small shard with several blocks and metadata, so every part of the layout is present.
-    func makeSmallShard(in dir: String) throws -> (path: String, bytes: [UInt8], records: [ShardRecord], summary: ShardSummary) {
+    func makeSmallShard(
+        in dir: String
+    ) throws -> (path: String, bytes: [UInt8], records: [ShardRecord], summary: ShardSummary) {
         let path = Dataset.shardPath(in: dir, index: 0)
         let records = randomRecords(12, seed: 11, maxLength: 12)
         let summary = try writeShard(path, records, metadata: ["config_sha256": "0123abcd"], blockBytes: 64)
@@ -46,9 +48,13 @@ final class ShardCorruptionTests: XCTestCase {
             for bit in 0..<8 {
                 var bytes = shard.bytes
                 bytes[position] ^= UInt8(1 << bit)
-                guard let error = openAndReadAll(bytes: bytes, label: "damaged") else { missed.append("byte \(position) bit \(bit)"); continue }
+                guard let error = openAndReadAll(bytes: bytes, label: "damaged") else {
+                    missed.append("byte \(position) bit \(bit)"); continue
+                }
                 let text = "\(error)"
-                if !text.hasPrefix("damaged: corrupt shard:") { missed.append("byte \(position) bit \(bit): unclear error '\(text)'") }
+                if !text.hasPrefix("damaged: corrupt shard:") {
+                    missed.append("byte \(position) bit \(bit): unclear error '\(text)'")
+                }
             }
         }
         XCTAssertEqual(missed, [], "flips not reported as corruption")
@@ -73,11 +79,14 @@ final class ShardCorruptionTests: XCTestCase {
         let blockOffset = try blockOffsets(shard.path)[2]
         bytes[blockOffset + ShardLayout.blockHeaderBytes] ^= 1
         try Data(bytes).write(to: URL(fileURLWithPath: shard.path))
-        let damaged = try ShardReader(path: shard.path)    // open does not read blocks
+        let damaged = try ShardReader(path: shard.path)  // open does not read blocks
         var r = ShardRecord(columnCount: 4)
-        try damaged.read(range.lowerBound - 1, into: &r)   // other blocks still read
-        XCTAssertThrowsShardError(try damaged.read(range.lowerBound, into: &r),
-                                  containing: [shard.path, "corrupt shard", "block 2", "reading record \(range.lowerBound)", "checksum mismatch"])
+        try damaged.read(range.lowerBound - 1, into: &r)  // other blocks still read
+        XCTAssertThrowsShardError(
+            try damaged.read(range.lowerBound, into: &r),
+            containing: [
+                shard.path, "corrupt shard", "block 2", "reading record \(range.lowerBound)", "checksum mismatch",
+            ])
         XCTAssertThrowsShardError(try damaged.verifyBlock(2), containing: ["block 2", "checksum mismatch"])
     }
 
@@ -85,16 +94,19 @@ final class ShardCorruptionTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let shard = try makeSmallShard(in: dir)
         for length in 0..<shard.bytes.count {
-            XCTAssertThrowsShardError(try ShardReader(bytes: Array(shard.bytes[..<length]), path: "cut"),
-                                      containing: ["cut: corrupt shard", "\(length) bytes"])
+            XCTAssertThrowsShardError(
+                try ShardReader(bytes: Array(shard.bytes[..<length]), path: "cut"),
+                containing: ["cut: corrupt shard", "\(length) bytes"])
         }
         // Through files, with and without the size the manifest expects, at sample cuts.
         let cut = dir + "/cut.drbs"
         for length in stride(from: 0, to: shard.bytes.count, by: 61) {
             try Data(shard.bytes[..<length]).write(to: URL(fileURLWithPath: cut))
-            XCTAssertThrowsShardError(try ShardReader(path: cut), containing: [cut, "corrupt shard", "\(length) bytes"])
-            XCTAssertThrowsShardError(try ShardReader(path: cut, expectedBytes: shard.bytes.count),
-                                      containing: [cut, "truncated: file is \(length) bytes, expected \(shard.bytes.count)"])
+            XCTAssertThrowsShardError(
+                try ShardReader(path: cut), containing: [cut, "corrupt shard", "\(length) bytes"])
+            XCTAssertThrowsShardError(
+                try ShardReader(path: cut, expectedBytes: shard.bytes.count),
+                containing: [cut, "truncated: file is \(length) bytes, expected \(shard.bytes.count)"])
         }
         // Trailing garbage is not silently accepted either.
         try Data(shard.bytes + [0]).write(to: URL(fileURLWithPath: cut))
@@ -104,7 +116,8 @@ final class ShardCorruptionTests: XCTestCase {
     func testNotAShard() throws {
         let dir = try makeTemporaryDirectory(self)
         try Data(repeating: 0x41, count: 500).write(to: URL(fileURLWithPath: dir + "/text.drbs"))
-        XCTAssertThrowsShardError(try ShardReader(path: dir + "/text.drbs"), containing: ["text.drbs", "bad magic at byte 0"])
+        XCTAssertThrowsShardError(
+            try ShardReader(path: dir + "/text.drbs"), containing: ["text.drbs", "bad magic at byte 0"])
         XCTAssertThrowsShardError(try ShardReader(path: dir), containing: [dir, "not a regular file"])
     }
 

@@ -30,13 +30,16 @@ final class ShardHuffmanLiteralsTests: XCTestCase {
         for huffman in [false, true] {
             for background in [false, true] {
                 let path = dir + "/h\(huffman)-b\(background).drbs"
-                let w = try ShardWriter(path: path, schema: schema, targetBlockBytes: 1 << 16, compressionLevel: -12,
-                                        huffmanLiterals: huffman, backgroundCompression: background)
+                let w = try ShardWriter(
+                    path: path, schema: schema, targetBlockBytes: 1 << 16, compressionLevel: -12,
+                    huffmanLiterals: huffman, backgroundCompression: background)
                 for r in records { try w.append(r) }
                 let summary = try w.finish()
                 XCTAssertEqual(try readAll(path), records)
                 XCTAssertNoThrow(try ShardReader(path: path).verifyAllBlocks())
-                if let earlier = sizes[huffman] { XCTAssertEqual(summary.bytes, earlier, "background changed the bytes") }
+                if let earlier = sizes[huffman] {
+                    XCTAssertEqual(summary.bytes, earlier, "background changed the bytes")
+                }
                 sizes[huffman] = summary.bytes
             }
         }

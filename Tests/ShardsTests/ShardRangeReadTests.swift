@@ -20,7 +20,7 @@ final class ShardRangeReadTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(out.count, range.count)
                 for (k, i) in range.enumerated() { XCTAssertEqual(out[k], records[i], "record \(i)") }
             }
-            try reader.read(5..<5, into: &out)   // empty: nothing to do
+            try reader.read(5..<5, into: &out)  // empty: nothing to do
             XCTAssertThrowsError(try reader.read(690..<701, into: &out))
         }
     }

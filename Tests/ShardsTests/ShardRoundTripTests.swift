@@ -104,7 +104,10 @@ final class ShardRoundTripTests: XCTestCase {
 
     func testMetadataAndSchemaRoundTrip() throws {
         let dir = try makeTemporaryDirectory(self)
-        let meta = ["config_sha256": String(repeating: "ab", count: 32), "kind": "instances", "ünïcode": "väl=ue\n", "": "empty key"]
+        let meta = [
+            "config_sha256": String(repeating: "ab", count: 32), "kind": "instances", "ünïcode": "väl=ue\n",
+            "": "empty key",
+        ]
         let schema = InstanceSchema.make(vocabularySize: 30_522)
         var r = ShardRecord(columnCount: 5)
         r.columns = [[101, 2023, 102], [1], [2023], [0], [3]]
@@ -114,10 +117,12 @@ final class ShardRoundTripTests: XCTestCase {
         XCTAssertEqual(reader.schema, schema)
         XCTAssertEqual(reader.schema.fields[0].type, .uint16)
         XCTAssertEqual(InstanceSchema.make(vocabularySize: 70_000).fields[2].type, .uint32)
-        XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 256).fields.map(\.type),
-                       [.uint16, .uint8, .uint16, .uint8, .uint8])
-        XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 257, pairs: false).fields.map(\.name),
-                       ["input_ids", "masked_positions", "masked_labels"])
+        XCTAssertEqual(
+            InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 256).fields.map(\.type),
+            [.uint16, .uint8, .uint16, .uint8, .uint8])
+        XCTAssertEqual(
+            InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 257, pairs: false).fields.map(\.name),
+            ["input_ids", "masked_positions", "masked_labels"])
         XCTAssertEqual(InstanceSchema.make(vocabularySize: 30_522, maxSequenceLength: 257).fields[1].type, .uint16)
     }
 
@@ -160,12 +165,14 @@ final class ShardRoundTripTests: XCTestCase {
     }
 
     func testWriterIntoMissingDirectoryNamesThePath() {
-        XCTAssertThrowsShardError(try ShardWriter(path: "/nonexistent-dir-xyz/s.drbs", schema: mixedSchema),
-                                  containing: ["/nonexistent-dir-xyz/s.drbs", "No such file or directory"])
+        XCTAssertThrowsShardError(
+            try ShardWriter(path: "/nonexistent-dir-xyz/s.drbs", schema: mixedSchema),
+            containing: ["/nonexistent-dir-xyz/s.drbs", "No such file or directory"])
     }
 
     func testMissingShardFileNamesThePath() {
-        XCTAssertThrowsShardError(try ShardReader(path: "/nonexistent-dir-xyz/s.drbs"),
-                                  containing: ["/nonexistent-dir-xyz/s.drbs", "No such file or directory"])
+        XCTAssertThrowsShardError(
+            try ShardReader(path: "/nonexistent-dir-xyz/s.drbs"),
+            containing: ["/nonexistent-dir-xyz/s.drbs", "No such file or directory"])
     }
 }

@@ -23,25 +23,35 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-let mixedSchema = ShardSchema([ShardField("ids16", .uint16), ShardField("flags8", .uint8),
-                               ShardField("ids32", .uint32), ShardField("signed", .int32)])
+let mixedSchema = ShardSchema([
+    ShardField("ids16", .uint16), ShardField("flags8", .uint8),
+    ShardField("ids32", .uint32), ShardField("signed", .int32),
+])
 
 /// Random records for `mixedSchema`, each value within its column's range.
 func randomRecords(_ count: Int, seed: UInt64, maxLength: Int = 300) -> [ShardRecord] {
     var rng = SplitMix64(seed: seed)
     return (0..<count).map { _ in
         var r = ShardRecord(columnCount: 4)
-        r.columns[0] = (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in UInt32.random(in: 0...0xFFFF, using: &rng) }
+        r.columns[0] = (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in
+            UInt32.random(in: 0...0xFFFF, using: &rng)
+        }
         r.columns[1] = (0..<Int.random(in: 0...8, using: &rng)).map { _ in UInt32.random(in: 0...0xFF, using: &rng) }
-        r.columns[2] = (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt32.random(in: 0...UInt32.max, using: &rng) }
-        r.columns[3] = (0..<Int.random(in: 0...3, using: &rng)).map { _ in UInt32(bitPattern: Int32.random(in: Int32.min...Int32.max, using: &rng)) }
+        r.columns[2] = (0..<Int.random(in: 0...20, using: &rng)).map { _ in
+            UInt32.random(in: 0...UInt32.max, using: &rng)
+        }
+        r.columns[3] = (0..<Int.random(in: 0...3, using: &rng)).map { _ in
+            UInt32(bitPattern: Int32.random(in: Int32.min...Int32.max, using: &rng))
+        }
         return r
     }
 }
 
 @discardableResult
-func writeShard(_ path: String, _ records: [ShardRecord], schema: ShardSchema = mixedSchema,
-                metadata: [String: String] = [:], blockBytes: Int = 4096) throws -> ShardSummary {
+func writeShard(
+    _ path: String, _ records: [ShardRecord], schema: ShardSchema = mixedSchema,
+    metadata: [String: String] = [:], blockBytes: Int = 4096
+) throws -> ShardSummary {
     let w = try ShardWriter(path: path, schema: schema, metadata: metadata, targetBlockBytes: blockBytes)
     for r in records { try w.append(r) }
     return try w.finish()
@@ -58,8 +68,10 @@ func readAll(_ path: String) throws -> [ShardRecord] {
     return out
 }
 
-func XCTAssertThrowsShardError(_ expression: @autoclosure () throws -> some Any, containing fragments: [String],
-                               file: StaticString = #filePath, line: UInt = #line) {
+func XCTAssertThrowsShardError(
+    _ expression: @autoclosure () throws -> some Any, containing fragments: [String],
+    file: StaticString = #filePath, line: UInt = #line
+) {
     do {
         _ = try expression()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)
@@ -91,14 +103,17 @@ func limitFileSize(to bytes: rlim_t) -> () -> Void {
 /// fails naming the shard and byte offset, and that abandoning leaves the directory empty.
 /// Returns the error's text for further checks.
 @discardableResult
-func assertFullDiskWriteFailsCleanly(_ test: XCTestCase, backgroundCompression: Bool,
-                                     file: StaticString = #filePath, line: UInt = #line) throws -> String {
+func assertFullDiskWriteFailsCleanly(
+    _ test: XCTestCase, backgroundCompression: Bool,
+    file: StaticString = #filePath, line: UInt = #line
+) throws -> String {
     let dir = try makeTemporaryDirectory(test)
     let restoreFileSize = limitFileSize(to: 64 * 1024)
     defer { restoreFileSize() }
     let path = dir + "/full.drbs"
-    let w = try ShardWriter(path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1,
-                            backgroundCompression: backgroundCompression)
+    let w = try ShardWriter(
+        path: path, schema: mixedSchema, targetBlockBytes: 4096, compressionLevel: 1,
+        backgroundCompression: backgroundCompression)
     var thrown: Error?
     do {
         for r in randomRecords(2000, seed: 5) { try w.append(r) }

@@ -30,8 +30,9 @@ final class CorpusParityTests: XCTestCase {
             }
         }
         if !failures.isEmpty {
-            XCTFail("\(failures.count) of \(rows.count) corpus lines differ from the reference, e.g. " +
-                    failures.prefix(20).joined(separator: ", "))
+            XCTFail(
+                "\(failures.count) of \(rows.count) corpus lines differ from the reference, e.g. "
+                    + failures.prefix(20).joined(separator: ", "))
         }
     }
 

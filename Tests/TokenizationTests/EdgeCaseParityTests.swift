@@ -33,11 +33,14 @@ final class EdgeCaseParityTests: XCTestCase {
             encoders[key] = encoder
             let text = Array((row["text"] as! String).utf8)
             let pair = (row["text_pair"] as? String).map { Array($0.utf8) }
-            let options = EncodeOptions(addSpecialTokens: row["add_special_tokens"] as! Bool,
-                                        maxLength: row["max_length"] as? Int)
+            let options = EncodeOptions(
+                addSpecialTokens: row["add_special_tokens"] as! Bool,
+                maxLength: row["max_length"] as? Int)
             try text.withUnsafeBufferPointer { t in
                 if let pair {
-                    try pair.withUnsafeBufferPointer { try encoder.encode(t, pair: $0, options: options, into: &encoding) }
+                    try pair.withUnsafeBufferPointer {
+                        try encoder.encode(t, pair: $0, options: options, into: &encoding)
+                    }
                 } else {
                     try encoder.encode(t, options: options, into: &encoding)
                 }
@@ -53,12 +56,15 @@ final class EdgeCaseParityTests: XCTestCase {
             if offsets != row["offsets"] as! [[Int]] { what.append("offsets \(offsets) != \(row["offsets"]!)") }
             if byteOffsets != row["byte_offsets"] as! [[Int]] { what.append("byte_offsets") }
             if !what.isEmpty {
-                failures.append("\(row["id"]!) [\(key), special=\(options.addSpecialTokens)]: \(what.joined(separator: "; "))")
+                failures.append(
+                    "\(row["id"]!) [\(key), special=\(options.addSpecialTokens)]: \(what.joined(separator: "; "))")
             }
         }
         XCTAssertGreaterThan(checked, 100)
         if !failures.isEmpty {
-            XCTFail("\(failures.count) of \(checked) edge cases differ from the reference:\n" + failures.prefix(25).joined(separator: "\n"))
+            XCTFail(
+                "\(failures.count) of \(checked) edge cases differ from the reference:\n"
+                    + failures.prefix(25).joined(separator: "\n"))
         }
     }
 }

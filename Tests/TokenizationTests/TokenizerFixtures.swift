@@ -50,7 +50,8 @@ enum Fixtures {
             if line.isEmpty { continue }
             let object = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
             if object["fixture_header"] as? Bool == true {
-                XCTAssertEqual(object["tokenizers"] as? String, "0.23.3", "\(name): fixture from another reference version")
+                XCTAssertEqual(
+                    object["tokenizers"] as? String, "0.23.3", "\(name): fixture from another reference version")
                 sawHeader = true
                 continue
             }

@@ -23,7 +23,8 @@ final class VocabularyTests: XCTestCase {
     }
 
     func testTokenizerJSONMatchesVocabTxt() throws {
-        let json = try Vocabulary(path: Fixtures.packageRoot.appendingPathComponent("Vocab/bert-base-uncased/tokenizer.json").path)
+        let json = try Vocabulary(
+            path: Fixtures.packageRoot.appendingPathComponent("Vocab/bert-base-uncased/tokenizer.json").path)
         let txt = try Vocabulary(path: Fixtures.vocabPath("bert-base-uncased"))
         XCTAssertEqual(json.tokens, txt.tokens)
         XCTAssertEqual(json.special, txt.special)
@@ -34,7 +35,9 @@ final class VocabularyTests: XCTestCase {
 
     func testMissingFileNamesIt() {
         XCTAssertThrowsError(try Vocabulary(path: "/nonexistent/vocab.txt")) { e in
-            XCTAssertEqual(e as? TokenizationError, .vocabulary(path: "/nonexistent/vocab.txt", detail: "vocabulary file not found"))
+            XCTAssertEqual(
+                e as? TokenizationError,
+                .vocabulary(path: "/nonexistent/vocab.txt", detail: "vocabulary file not found"))
             XCTAssertEqual((e as? TokenizationError)?.exitCode, 2)
             XCTAssertTrue("\(e)".contains("/nonexistent/vocab.txt"))
         }
@@ -89,7 +92,9 @@ final class VocabularyTests: XCTestCase {
         XCTAssertThrowsError(try Array("a".utf8).withUnsafeBufferPointer { try encoder.encode($0, into: &e) }) {
             XCTAssertEqual($0 as? TokenizationError, .missingToken(path: "tiny.txt", token: "[CLS]"))
         }
-        try Array("a b".utf8).withUnsafeBufferPointer { try encoder.encode($0, options: EncodeOptions(addSpecialTokens: false), into: &e) }
+        try Array("a b".utf8).withUnsafeBufferPointer {
+            try encoder.encode($0, options: EncodeOptions(addSpecialTokens: false), into: &e)
+        }
         XCTAssertEqual(e.ids, [1, 0])
     }
 }

@@ -17,7 +17,9 @@ final class VocabularyTrainingParityTests: XCTestCase {
         var failures: [String] = []
         for row in rows {
             let name = row["name"] as! String
-            let files = (row["files"] as! [String]).map { Fixtures.packageRoot.appendingPathComponent("Corpora/\($0)").path }
+            let files = (row["files"] as! [String]).map {
+                Fixtures.packageRoot.appendingPathComponent("Corpora/\($0)").path
+            }
             let o = row["options"] as! [String: Any]
             var normalizer = NormalizerOptions()
             normalizer.lowercase = o["lowercase"] as! Bool
@@ -40,14 +42,22 @@ final class VocabularyTrainingParityTests: XCTestCase {
             let tokens = WordPieceTrainer(options: options).train(counted[key]!, choices: choices).tokens
             let sha = SHA256Hasher.hex(of: VocabularyFiles.vocabularyText(tokens))
             if tokens.count != row["lines"] as! Int || Array(tokens.prefix(head.count)) != head
-                || Array(tokens.suffix(tail.count)) != tail || sha != row["sha256"] as! String {
+                || Array(tokens.suffix(tail.count)) != tail || sha != row["sha256"] as! String
+            {
                 let reference = head + tail
-                let firstDifference = zip(tokens.prefix(head.count), head).enumerated().first { $0.element.0 != $0.element.1 }
-                failures.append("\(name): \(tokens.count) tokens (reference \(row["lines"]!)); " +
-                                (firstDifference.map { "line \($0.offset + 1): \($0.element.0.debugDescription) vs \($0.element.1.debugDescription)" }
-                                    ?? "head equal, \(reference.count) lines compared"))
+                let firstDifference = zip(tokens.prefix(head.count), head).enumerated().first {
+                    $0.element.0 != $0.element.1
+                }
+                failures.append(
+                    "\(name): \(tokens.count) tokens (reference \(row["lines"]!)); "
+                        + (firstDifference.map {
+                            "line \($0.offset + 1): \($0.element.0.debugDescription) vs \($0.element.1.debugDescription)"
+                        }
+                            ?? "head equal, \(reference.count) lines compared"))
             }
         }
-        XCTAssert(failures.isEmpty, "\(failures.count) of \(rows.count) configurations differ:\n" + failures.joined(separator: "\n"))
+        XCTAssert(
+            failures.isEmpty,
+            "\(failures.count) of \(rows.count) configurations differ:\n" + failures.joined(separator: "\n"))
     }
 }

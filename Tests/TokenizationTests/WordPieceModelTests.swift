@@ -19,13 +19,15 @@ final class WordPieceModelTests: XCTestCase {
         return (0..<out.count).map { (out.ids[$0], scalarAt[Int(out.starts[$0])]..<scalarAt[Int(out.ends[$0])]) }
     }
 
-    private func assertAgree(_ vocab: Vocabulary, _ words: [String], file: StaticString = #filePath, line: UInt = #line) {
+    private func assertAgree(_ vocab: Vocabulary, _ words: [String], file: StaticString = #filePath, line: UInt = #line)
+    {
         let model = WordPieceModel(vocabulary: vocab)
         let reference = ReferenceWordPiece(vocabulary: vocab)
         for w in words {
             let a = fast(model, w), b = reference.tokenize(w)
-            XCTAssertTrue(a.elementsEqual(b, by: { $0.0 == $1.id && $0.1 == $1.scalars }),
-                          "\(w.debugDescription): fast \(a) reference \(b)", file: file, line: line)
+            XCTAssertTrue(
+                a.elementsEqual(b, by: { $0.0 == $1.id && $0.1 == $1.scalars }),
+                "\(w.debugDescription): fast \(a) reference \(b)", file: file, line: line)
         }
     }
 
@@ -45,7 +47,8 @@ final class WordPieceModelTests: XCTestCase {
             for file in ["en/kjv-sample.txt", "zh/tang300.txt", "ru/maint-guide-sample.txt", "mixed/unicode-edge.txt"] {
                 let path = Fixtures.packageRoot.appendingPathComponent("Corpora/\(file)").path
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-                for w in text.lowercased().split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).prefix(20_000) {
+                for w in text.lowercased().split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).prefix(20_000)
+                {
                     words.insert(String(w))
                 }
             }
@@ -57,7 +60,10 @@ final class WordPieceModelTests: XCTestCase {
     /// Random words over a tiny vocabulary hit [UNK] (unmatchable middles), continuation
     /// chains and the length limit far more often than real text does.
     func testAgreesOnRandomWordsOverATinyVocabulary() throws {
-        let tokens = ["[UNK]", "a", "ab", "abc", "b", "##a", "##b", "##bc", "##c", "##cab", "c", "é", "##é", "##", "#", "ü", "##ü"]
+        let tokens = [
+            "[UNK]", "a", "ab", "abc", "b", "##a", "##b", "##bc", "##c", "##cab", "c", "é", "##é", "##", "#", "ü",
+            "##ü",
+        ]
         let v = try Vocabulary(tokens: tokens)
         var seed: UInt64 = 0x5eed
         func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
@@ -67,7 +73,7 @@ final class WordPieceModelTests: XCTestCase {
             let n = Int(next() % 12) + 1
             words.append((0..<n).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }.joined())
         }
-        words.append(String(repeating: "ab", count: 50))   // exactly 100 scalars
+        words.append(String(repeating: "ab", count: 50))  // exactly 100 scalars
         words.append(String(repeating: "ab", count: 50) + "a")
         assertAgree(v, words)
     }
@@ -89,14 +95,20 @@ final class WordPieceModelTests: XCTestCase {
         var text = PreTokenizedText()
         var seed: UInt64 = 42
         func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
-        let words = ["the", "unaffable", "hello", "xyzzyq", "antidisestablishmentarianism", "a", "##", "naïve", "東京",
-                     String(repeating: "ab", count: 60), "supercalifragilistic"]
+        let words = [
+            "the", "unaffable", "hello", "xyzzyq", "antidisestablishmentarianism", "a", "##", "naïve", "東京",
+            String(repeating: "ab", count: 60), "supercalifragilistic",
+        ]
         for _ in 0..<200_000 {
-            let w = Array(words[Int(next() % UInt64(words.count))].utf8) + (next() % 3 == 0 ? Array(String(next() % 1000).utf8) : [])
+            let w =
+                Array(words[Int(next() % UInt64(words.count))].utf8)
+                + (next() % 3 == 0 ? Array(String(next() % 1000).utf8) : [])
             let start = Int32(text.bytes.count)
             text.bytes += w
-            text.words.append(.init(start: start, end: Int32(text.bytes.count),
-                                    scalarCount: Int32(String(decoding: w, as: UTF8.self).unicodeScalars.count)))
+            text.words.append(
+                .init(
+                    start: start, end: Int32(text.bytes.count),
+                    scalarCount: Int32(String(decoding: w, as: UTF8.self).unicodeScalars.count)))
         }
         let plain = WordPieceOutput(), cached = WordPieceOutput()
         model.tokenize(text, into: plain)

@@ -5,8 +5,10 @@ import XCTest
 /// The trainer on hand-made word counts: HF's own unit test, the tie rules, and independence
 /// from the order the words were counted in.
 final class WordPieceTrainerTests: XCTestCase {
-    private func train(_ counts: [String: UInt64], _ configure: (inout WordPieceTrainingOptions) -> Void = { _ in },
-                       choices: HashOrderChoices = HashOrderChoices()) -> WordPieceTrainingResult {
+    private func train(
+        _ counts: [String: UInt64], _ configure: (inout WordPieceTrainingOptions) -> Void = { _ in },
+        choices: HashOrderChoices = HashOrderChoices()
+    ) -> WordPieceTrainingResult {
         var o = WordPieceTrainingOptions()
         configure(&o)
         return WordPieceTrainer(options: o).train(WordCountTable(counts), choices: choices)
@@ -15,33 +17,47 @@ final class WordPieceTrainerTests: XCTestCase {
     /// `test_train` of HF's bpe/trainer.rs: a BpeTrainer (no prefix, no specials, no limit,
     /// min frequency 2) learns the characters by code point, then re, are, is.
     func testHuggingFaceBPEUnitTest() {
-        let counts: [String: UInt64] = ["roses": 1, "are": 2, "red": 1, "voilets": 1, "blue": 1, "BERT": 1,
-                                        "is": 2, "big": 1, "and": 1, "so": 1, "GPT-2": 1]
+        let counts: [String: UInt64] = [
+            "roses": 1, "are": 2, "red": 1, "voilets": 1, "blue": 1, "BERT": 1,
+            "is": 2, "big": 1, "and": 1, "so": 1, "GPT-2": 1,
+        ]
         let result = train(counts) { o in
             o.continuingSubwordPrefix = ""; o.specialTokens = []; o.alphabetLimit = nil
         }
-        XCTAssertEqual(result.tokens, ["-", "2", "B", "E", "G", "P", "R", "T", "a", "b", "d", "e", "g", "i", "l", "n",
-                                       "o", "r", "s", "t", "u", "v", "re", "are", "is"])
+        XCTAssertEqual(
+            result.tokens,
+            [
+                "-", "2", "B", "E", "G", "P", "R", "T", "a", "b", "d", "e", "g", "i", "l", "n",
+                "o", "r", "s", "t", "u", "v", "re", "are", "is",
+            ])
         XCTAssertEqual(result.merges, 3)
     }
 
     func testSpecialTokensThenAlphabetThenContinuationsThenMerges() {
         let result = train(["hug": 10, "pug": 5, "hugs": 5]) { $0.vocabularySize = 14 }
         // ##u and ##g come from "hug" (most frequent), ##s from "hugs".
-        XCTAssertEqual(result.tokens, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "g", "h", "p", "s", "u",
-                                       "##u", "##g", "##s", "##ug"])
+        XCTAssertEqual(
+            result.tokens,
+            [
+                "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "g", "h", "p", "s", "u",
+                "##u", "##g", "##s", "##ug",
+            ])
         XCTAssertEqual(result.alphabetSize, 5)
     }
 
     /// Equal counts: the smaller pair (by ids) first; a merged continuation drops its prefix.
     func testTiesGoToTheSmallerPair() {
         // "ab" and "cd" both occur 3 times; a < c, so ab first.
-        let result = train(["cd": 3, "ab": 3]) { o in o.specialTokens = ["[UNK]"]; o.vocabularySize = 100 }
+        let result = train(["cd": 3, "ab": 3]) { o in
+            o.specialTokens = ["[UNK]"]; o.vocabularySize = 100
+        }
         XCTAssertEqual(Array(result.tokens.suffix(2)), ["ab", "cd"])
     }
 
     func testMinimumFrequencyStopsTraining() {
-        let result = train(["ab": 3, "cd": 1]) { o in o.specialTokens = ["[UNK]"]; o.minimumFrequency = 2 }
+        let result = train(["ab": 3, "cd": 1]) { o in
+            o.specialTokens = ["[UNK]"]; o.minimumFrequency = 2
+        }
         XCTAssertEqual(result.tokens.last, "ab")
         XCTAssertEqual(result.merges, 1)
     }
@@ -50,11 +66,17 @@ final class WordPieceTrainerTests: XCTestCase {
     /// point goes first, unless the replayed choices prefer it.
     func testAlphabetLimitAndTies() {
         let counts: [String: UInt64] = ["a": 5, "b": 1, "c": 1, "d": 1]
-        let plain = train(counts) { o in o.specialTokens = ["[UNK]"]; o.alphabetLimit = 2 }
+        let plain = train(counts) { o in
+            o.specialTokens = ["[UNK]"]; o.alphabetLimit = 2
+        }
         XCTAssertEqual(plain.tokens, ["[UNK]", "a", "b"])
         XCTAssertEqual(plain.distinctCharacters, 4)
-        let replayed = train(counts, { o in o.specialTokens = ["[UNK]"]; o.alphabetLimit = 2 },
-                             choices: HashOrderChoices(alphabet: [UInt32(UInt8(ascii: "d"))]))
+        let replayed = train(
+            counts,
+            { o in
+                o.specialTokens = ["[UNK]"]; o.alphabetLimit = 2
+            },
+            choices: HashOrderChoices(alphabet: [UInt32(UInt8(ascii: "d"))]))
         XCTAssertEqual(replayed.tokens, ["[UNK]", "a", "d"])
     }
 
@@ -77,7 +99,9 @@ final class WordPieceTrainerTests: XCTestCase {
 
     /// A one-character special token stands for that character; a repeated one counts once.
     func testSpecialTokenThatIsACharacter() {
-        let result = train(["ab": 2]) { o in o.specialTokens = ["[UNK]", "a", "[UNK]"]; o.vocabularySize = 10 }
+        let result = train(["ab": 2]) { o in
+            o.specialTokens = ["[UNK]", "a", "[UNK]"]; o.vocabularySize = 10
+        }
         XCTAssertEqual(result.tokens, ["[UNK]", "a", "b", "##b", "ab"])
     }
 
@@ -119,7 +143,8 @@ final class WordPieceTrainerTests: XCTestCase {
     func testReplayingReadsAlphabetAndContinuationOrder() {
         var o = WordPieceTrainingOptions()
         o.specialTokens = ["[UNK]", "[PAD]"]
-        let choices = HashOrderChoices(replaying: ["[UNK]", "[PAD]", "a", "b", "é", "##b", "##é", "##a", "ab", "##ba"], options: o)
+        let choices = HashOrderChoices(
+            replaying: ["[UNK]", "[PAD]", "a", "b", "é", "##b", "##é", "##a", "ab", "##ba"], options: o)
         XCTAssertEqual(choices.alphabet, [0x61, 0x62, 0xE9])
         XCTAssertEqual(choices.continuationOrder, [0x62, 0xE9, 0x61])
     }

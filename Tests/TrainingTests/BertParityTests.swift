@@ -32,7 +32,8 @@ final class BertParityTests: XCTestCase {
             largest = max(largest, Double(try f.file.floats("grad/" + t.name).map { abs($0) }.max() ?? 0))
         }
         for t in m.parameters.layout.tensors {
-            let err = relativeError(m.parameters.gradient(t), try f.file.floats("grad/" + t.name), floor: 1e-2 * largest)
+            let err = relativeError(
+                m.parameters.gradient(t), try f.file.floats("grad/" + t.name), floor: 1e-2 * largest)
             XCTAssertLessThan(err, tolerance, "gradient of \(t.name)")
         }
     }
@@ -43,7 +44,8 @@ final class BertParityTests: XCTestCase {
         let o = f.optimizer
         let adam = AdamW(layout: m.parameters.layout, weightDecay: Float(o["weight_decay"]!))
         adam.epsilon = Float(o["eps"]!)
-        let schedule = LearningRateSchedule(peak: Float(o["lr"]!), warmupSteps: Int(o["warmup"]!), totalSteps: Int(o["total"]!))
+        let schedule = LearningRateSchedule(
+            peak: Float(o["lr"]!), warmupSteps: Int(o["warmup"]!), totalSteps: Int(o["total"]!))
         let refLosses = try f.file.floats("adamw_losses"), refNorms = try f.file.floats("adamw_grad_norms")
         for step in 1...3 {
             m.parameters.zeroGradients()
@@ -51,8 +53,12 @@ final class BertParityTests: XCTestCase {
             m.backward()
             // The trainer's fused path: the clip coefficient applied inside the update.
             let norm = adam.clipAndUpdate(m.parameters, lr: schedule.rate(at: step), maxGradNorm: Float(o["clip"]!))
-            XCTAssertLessThan(abs(out.loss - Double(refLosses[step - 1])) / Double(refLosses[step - 1]), tolerance, "loss at step \(step)")
-            XCTAssertLessThan(abs(norm - Double(refNorms[step - 1])) / Double(refNorms[step - 1]), tolerance, "grad norm at step \(step)")
+            XCTAssertLessThan(
+                abs(out.loss - Double(refLosses[step - 1])) / Double(refLosses[step - 1]), tolerance,
+                "loss at step \(step)")
+            XCTAssertLessThan(
+                abs(norm - Double(refNorms[step - 1])) / Double(refNorms[step - 1]), tolerance,
+                "grad norm at step \(step)")
             // The key bias is skipped here: its true gradient is 0, so Adam's m/√v turns float
             // noise into lr-sized steps on both sides; its gradient is checked above.
             for t in m.parameters.layout.tensors where !t.name.hasSuffix("key.bias") {

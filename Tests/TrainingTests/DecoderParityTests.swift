@@ -18,17 +18,20 @@ struct DecoderFixture {
     }
 
     func model() throws -> MaskedLanguageModel {
-        let m = try MaskedLanguageModel(config: config, capacity: BatchCapacity(
-            batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions), decoder: decoder)
+        let m = try MaskedLanguageModel(
+            config: config,
+            capacity: BatchCapacity(
+                batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions),
+            decoder: decoder)
         try file.readFixtureParameters(into: m)
         if file.entries["choices/unmasked"] != nil {
-            m.bpdecChoices = BPDecChoices(unmasked: try file.ints("choices/unmasked").map { $0 != 0 },
-                                          mixed: try file.ints("choices/mixed").map { $0 != 0 })
+            m.bpdecChoices = BPDecChoices(
+                unmasked: try file.ints("choices/unmasked").map { $0 != 0 },
+                mixed: try file.ints("choices/mixed").map { $0 != 0 })
         }
         return m
     }
 }
-
 
 /// Loss, every parameter gradient and the masked logits against the fixture.
 func assertDecoderParity(_ name: String, kind: DecoderOptions.Kind, tolerance: Double = 1e-4) throws {
@@ -37,8 +40,9 @@ func assertDecoderParity(_ name: String, kind: DecoderOptions.Kind, tolerance: D
     XCTAssertEqual(f.file.metadata["generator"], "Scripts/reference/decoders_reference.py")
     let m = try f.model()
     // Same parameter set as the twin: nothing missing, nothing extra.
-    XCTAssertEqual(Set(m.parameters.layout.tensors.map(\.name)),
-                   Set(f.file.entries.keys.filter { $0.hasPrefix("param/") }.map { String($0.dropFirst(6)) }))
+    XCTAssertEqual(
+        Set(m.parameters.layout.tensors.map(\.name)),
+        Set(f.file.entries.keys.filter { $0.hasPrefix("param/") }.map { String($0.dropFirst(6)) }))
     m.parameters.zeroGradients()
     let out = try m.forward(f.batch)
     let ref = Double(try f.file.floats("loss")[0])
@@ -60,7 +64,6 @@ func assertDecoderParity(_ name: String, kind: DecoderOptions.Kind, tolerance: D
     XCTAssertLessThan(relativeError(logits, try f.file.floats("masked_logits")), tolerance)
 }
 
-
 /// The EMD and BPDec decoders against their PyTorch twins (`Scripts/reference/decoders_reference.py`):
 /// loss, masked logits and every parameter gradient, relative error ≤ 1e-4.
 final class DecoderParityTests: XCTestCase {
@@ -71,7 +74,8 @@ final class DecoderParityTests: XCTestCase {
     /// The EMD re-uses the encoder's last layer: it adds no tensors; BPDec adds its blocks only
     /// under `decoder.`, which export drops.
     func testDecoderParameterNames() throws {
-        let c = ModelConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32)
+        let c = ModelConfig(
+            vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32)
         let cap = BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 2)
         let mlm = try MaskedLanguageModel(config: c, capacity: cap)
         let emd = try MaskedLanguageModel(config: c, capacity: cap, decoder: DecoderOptions(kind: .emd))
@@ -86,7 +90,8 @@ final class DecoderParityTests: XCTestCase {
     /// BPDec's random choices are a function of the dropout key: same key, same choices; and
     /// their frequencies follow --gua-unmask and --output-mix.
     func testBPDecChoicesAreSeededAndFollowTheRates() throws {
-        let c = ModelConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
+        let c = ModelConfig(
+            vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
         var o = DecoderOptions(kind: .bpdec); o.guaUnmask = 0.3; o.outputMix = 0.1
         var layout = ParameterLayout()
         let enc = TransformerEncoder.register(config: c, into: &layout)
@@ -102,7 +107,8 @@ final class DecoderParityTests: XCTestCase {
     }
 
     func testBadDecoderOptionsAreRefused() {
-        let c = ModelConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
+        let c = ModelConfig(
+            vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
         let cap = BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 2)
         var o = DecoderOptions(kind: .bpdec); o.guaUnmask = 1.5
         XCTAssertThrowsError(try MaskedLanguageModel(config: c, capacity: cap, decoder: o))
@@ -114,9 +120,15 @@ final class DecoderParityTests: XCTestCase {
 /// DeBERTa disentangled attention (encoder and decoder blocks) against the PyTorch twin, which
 /// the generator first checks against transformers' DebertaV2Encoder.
 final class DisentangledAttentionParityTests: XCTestCase {
-    func testMLMWithDisentangledAttentionMatchesPyTorch() throws { try assertDecoderParity("disentangled_mlm_tiny_parity", kind: .mlm) }
-    func testEMDWithDisentangledAttentionMatchesPyTorch() throws { try assertDecoderParity("disentangled_emd_tiny_parity", kind: .emd) }
-    func testBPDecWithDisentangledAttentionMatchesPyTorch() throws { try assertDecoderParity("disentangled_bpdec_tiny_parity", kind: .bpdec) }
+    func testMLMWithDisentangledAttentionMatchesPyTorch() throws {
+        try assertDecoderParity("disentangled_mlm_tiny_parity", kind: .mlm)
+    }
+    func testEMDWithDisentangledAttentionMatchesPyTorch() throws {
+        try assertDecoderParity("disentangled_emd_tiny_parity", kind: .emd)
+    }
+    func testBPDecWithDisentangledAttentionMatchesPyTorch() throws {
+        try assertDecoderParity("disentangled_bpdec_tiny_parity", kind: .bpdec)
+    }
 
     func testFixtureWasCheckedAgainstDebertaV2() throws {
         let f = try DecoderFixture("disentangled_mlm_tiny_parity")
@@ -130,7 +142,8 @@ final class DisentangledAttentionParityTests: XCTestCase {
         let ref = try f.file.ints("buckets_256_512")
         XCTAssertEqual(ref.count, 1401)
         for (k, delta) in (-700...700).enumerated() {
-            XCTAssertEqual(RelativePositionWeights.bucket(delta, buckets: 256, maxPosition: 512), Int(ref[k]), "δ = \(delta)")
+            XCTAssertEqual(
+                RelativePositionWeights.bucket(delta, buckets: 256, maxPosition: 512), Int(ref[k]), "δ = \(delta)")
         }
     }
 

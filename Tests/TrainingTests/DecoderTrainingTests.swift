@@ -21,7 +21,9 @@ final class DecoderTrainingTests: XCTestCase {
 
     func trainer(_ o: TrainingOptions, run: String, resume: Bool = false) throws -> Trainer {
         try Trainer(options: o, run: run, config: Self.config, resume: resume) { state in
-            SyntheticBatchSource(vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 5, learnable: true, resumeState: state)
+            SyntheticBatchSource(
+                vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 5, learnable: true,
+                resumeState: state)
         }
     }
 

@@ -31,8 +31,11 @@ final class ExportParityTests: XCTestCase {
 
         /// A BPDec model whose encoder holds the exported weights (head and decoder: seeded init).
         func model() throws -> MaskedLanguageModel {
-            let m = try MaskedLanguageModel(config: config, capacity: BatchCapacity(
-                batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: 1), decoder: DecoderOptions(kind: .bpdec))
+            let m = try MaskedLanguageModel(
+                config: config,
+                capacity: BatchCapacity(
+                    batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: 1),
+                decoder: DecoderOptions(kind: .bpdec))
             m.initializeWeights(seed: 1)
             for t in m.parameters.layout.tensors where t.name.hasPrefix("bert.") {
                 try file.read("weights/" + t.name.dropFirst(5), into: m.parameters.value(t))
@@ -81,26 +84,40 @@ final class ExportParityTests: XCTestCase {
         for k in f.stateDictKeys where !k.hasPrefix("pooler.") {
             XCTAssertEqual(try out.floats(k), try f.file.floats("weights/" + k), k)
         }
-        let cfg = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json"))) as! [String: Any]
+        let cfg =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json")))
+            as! [String: Any]
         XCTAssertEqual(cfg["architectures"] as? [String], ["BertModel"])
-        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json"))), f.config)
-        XCTAssertEqual(try String(contentsOfFile: dir + "/export/vocab.txt", encoding: .utf8), f.vocab.joined(separator: "\n") + "\n")
+        XCTAssertEqual(
+            try JSONDecoder().decode(
+                ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json"))), f.config)
+        XCTAssertEqual(
+            try String(contentsOfFile: dir + "/export/vocab.txt", encoding: .utf8),
+            f.vocab.joined(separator: "\n") + "\n")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/export/tokenizer_config.json"))
         // A second export into the now non-empty directory is refused, leaving it intact.
         XCTAssertThrowsError(try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: vocabPath))
-        XCTAssertEqual(try SafeTensors.File(path: dir + "/export/model.safetensors").entries.count, f.stateDictKeys.count)
+        XCTAssertEqual(
+            try SafeTensors.File(path: dir + "/export/model.safetensors").entries.count, f.stateDictKeys.count)
     }
 
     /// BertModel cannot hold disentangled attention: export refuses (exit 2) and writes nothing.
     func testExportRefusesADisentangledEncoder() throws {
-        var c = ModelConfig(vocabSize: 30, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
+        var c = ModelConfig(
+            vocabSize: 30, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32)
         c.relativeAttention = true
-        let m = try MaskedLanguageModel(config: c, capacity: BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 1))
+        let m = try MaskedLanguageModel(
+            config: c, capacity: BatchCapacity(batchSize: 1, sequenceLength: 8, maxPredictions: 1))
         let dir = temporaryPath("drbert-export")
-        let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: c, options: TrainingOptions(), sourceState: Data())
-        _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
-        try (0..<30).map { "t\($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")) {
+        let state = TrainerState(
+            step: 1, optimizerStep: 1, seed: 0, config: c, options: TrainingOptions(), sourceState: Data())
+        _ = try Checkpoint.save(
+            run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
+        try (0..<30).map { "t\($0)" }.joined(separator: "\n").write(
+            toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(
+            try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")
+        ) {
             XCTAssertEqual(($0 as? TrainingError)?.exitCode, 2)
             XCTAssertTrue("\($0)".contains("disentangled"), "\($0)")
         }
@@ -111,14 +128,21 @@ final class ExportParityTests: XCTestCase {
         let f = try ExportFixture()
         let m = try f.model()
         let dir = temporaryPath("drbert-export")
-        let state = TrainerState(step: 1, optimizerStep: 1, seed: 0, config: f.config, options: TrainingOptions(), sourceState: Data())
-        _ = try Checkpoint.save(run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
+        let state = TrainerState(
+            step: 1, optimizerStep: 1, seed: 0, config: f.config, options: TrainingOptions(), sourceState: Data())
+        _ = try Checkpoint.save(
+            run: dir + "/run", state: state, model: m, optimizer: AdamW(layout: m.parameters.layout, weightDecay: 0))
         try "[PAD]\n[UNK]\n".write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")) {
+        XCTAssertThrowsError(
+            try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")
+        ) {
             XCTAssertEqual(($0 as? TrainingError)?.exitCode, 2)
         }
-        try ([String](f.vocab.dropLast()) + ["[PAD]"]).joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")) {
+        try ([String](f.vocab.dropLast()) + ["[PAD]"]).joined(separator: "\n").write(
+            toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(
+            try BertExport.export(run: dir + "/run", output: dir + "/export", vocabulary: dir + "/v.txt")
+        ) {
             XCTAssertTrue("\($0)".contains("duplicates line 1"), "\($0)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/export"))

@@ -35,7 +35,8 @@ final class OpsTests: XCTestCase {
             let m = row.reduce(0, +) / Double(c)
             let v = row.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(c)
             for j in 0..<c {
-                XCTAssertEqual(Double(y[r * c + j]), (row[j] - m) / v.squareRoot() * Double(g[j]) + Double(b[j]), accuracy: 1e-5)
+                XCTAssertEqual(
+                    Double(y[r * c + j]), (row[j] - m) / v.squareRoot() * Double(g[j]) + Double(b[j]), accuracy: 1e-5)
             }
         }
     }
@@ -117,7 +118,8 @@ final class OpsTests: XCTestCase {
             let norm = fused.clipAndUpdate(a, lr: lr, maxGradNorm: 1)
             XCTAssertEqual(norm, clipGradientNorm(b, maxNorm: 1))  // scales b's gradients in place
             // The scalar formula, written out (torch.optim.AdamW), on the clipped gradients.
-            let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+            let c1 = 1 - Float(pow(Double(b1), Double(step))),
+                c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
             let stepSize = lr / c1
             for t in layout.tensors {
                 let decay: Float = t.decays ? 1 - lr * 0.01 : 1
@@ -150,7 +152,8 @@ final class OpsTests: XCTestCase {
             for i in 0..<whole.count {
                 XCTAssertEqual(split[i], whole[i], accuracy: 1e-5 * scale, "transposeA \(transposeA), element \(i)")
             }
-            XCTAssertTrue(split.enumerated().allSatisfy { $0.offset % ld < dh || $0.element == 0 }, "wrote outside the head")
+            XCTAssertTrue(
+                split.enumerated().allSatisfy { $0.offset % ld < dh || $0.element == 0 }, "wrote outside the head")
         }
     }
 
@@ -190,12 +193,15 @@ final class OpsTests: XCTestCase {
         for t in [1, 2] {
             Parallel.threads = t
             var fused = logits, plain = logits
-            var losses = [Float](repeating: 0, count: m), hits = losses, partials = [Float](repeating: .nan, count: 2 * v)
-            CrossEntropy.forwardBackward(logits: &fused, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
-                                         losses: &losses, hits: &hits, biasPartials: &partials)
+            var losses = [Float](repeating: 0, count: m), hits = losses,
+                partials = [Float](repeating: .nan, count: 2 * v)
+            CrossEntropy.forwardBackward(
+                logits: &fused, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                losses: &losses, hits: &hits, biasPartials: &partials)
             var plainLosses = losses, plainHits = hits
-            CrossEntropy.forwardBackward(logits: &plain, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
-                                         losses: &plainLosses, hits: &plainHits)
+            CrossEntropy.forwardBackward(
+                logits: &plain, labels: labels, rows: m, vocabulary: v, gradientScale: 0.5,
+                losses: &plainLosses, hits: &plainHits)
             XCTAssertEqual(fused, plain)
             XCTAssertEqual(losses, plainLosses)
             var bias = randoms(v, seed: 21), ref = bias
@@ -213,14 +219,17 @@ final class OpsTests: XCTestCase {
         let n = 11, c = 40, p: Float = 0.25, key: UInt64 = 0xABCDEF
         let x = randoms(n * c, seed: 22), dy = randoms(n * c, seed: 23), gamma = randoms(c, seed: 24)
         var mean = [Float](repeating: 0, count: n), rstd = mean, y = x
-        LayerNorm.forward(out: &y, mean: &mean, rstd: &rstd, inp: x, gamma: gamma, beta: gamma, rows: n, columns: c, eps: 1e-12)
+        LayerNorm.forward(
+            out: &y, mean: &mean, rstd: &rstd, inp: x, gamma: gamma, beta: gamma, rows: n, columns: c, eps: 1e-12)
         let start = randoms(3 * c, seed: 25)
         var ref = start, dxRef = [Float](repeating: 0, count: n * c), branchRef = dxRef
         ref.withUnsafeMutableBufferPointer { r in
-            LayerNorm.backward(dinp: dxRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, dgamma: r.baseAddress!,
-                               dbeta: r.baseAddress! + c, dout: dy, inp: x, mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c)
-            Dropout.apply(into: branchRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, from: dxRef, rows: n, columns: c,
-                          p: p, key: key, biasGradient: r.baseAddress! + 2 * c)
+            LayerNorm.backward(
+                dinp: dxRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, dgamma: r.baseAddress!,
+                dbeta: r.baseAddress! + c, dout: dy, inp: x, mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c)
+            Dropout.apply(
+                into: branchRef.withUnsafeMutableBufferPointer { $0.baseAddress! }, from: dxRef, rows: n, columns: c,
+                p: p, key: key, biasGradient: r.baseAddress! + 2 * c)
         }
         var results: [[Float]] = []
         let threads = Parallel.threads
@@ -230,9 +239,10 @@ final class OpsTests: XCTestCase {
             var sums = start, dx = [Float](repeating: .nan, count: n * c), branch = dx
             var partials = [Float](repeating: .nan, count: 6 * c)
             sums.withUnsafeMutableBufferPointer { r in
-                LayerNorm.backwardThroughDropout(dinp: &dx, dgamma: r.baseAddress!, dbeta: r.baseAddress! + c, dout: dy, inp: x,
-                                                 mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c, branch: &branch,
-                                                 p: p, key: key, biasGradient: r.baseAddress! + 2 * c, partials: &partials)
+                LayerNorm.backwardThroughDropout(
+                    dinp: &dx, dgamma: r.baseAddress!, dbeta: r.baseAddress! + c, dout: dy, inp: x,
+                    mean: mean, rstd: rstd, gamma: gamma, rows: n, columns: c, branch: &branch,
+                    p: p, key: key, biasGradient: r.baseAddress! + 2 * c, partials: &partials)
             }
             XCTAssertEqual(dx, dxRef)
             XCTAssertEqual(branch, branchRef)
@@ -251,14 +261,17 @@ final class OpsTests: XCTestCase {
         var context = [Float](repeating: 0, count: n * shape.hidden)
         var probs = [Float](repeating: 0, count: shape.batch * shape.heads * tt)
         var scratch = [Float](repeating: 0, count: Parallel.threads * Attention.scratchPerThread(length: shape.length))
-        Attention.forward(context: &context, probs: &probs, dropped: nil, qkv: qkv, mask: mask, shape: shape,
-                          dropout: 0, key: 0, scratch: &scratch)
+        Attention.forward(
+            context: &context, probs: &probs, dropped: nil, qkv: qkv, mask: mask, shape: shape,
+            dropout: 0, key: 0, scratch: &scratch)
         var plain = [Float](repeating: 0, count: n * ld), fused = plain
         var partials = [Float](repeating: .nan, count: shape.batch * ld)
-        Attention.backward(dqkv: &plain, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
-                           dropout: 0, scratch: &scratch)
-        Attention.backward(dqkv: &fused, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
-                           dropout: 0, scratch: &scratch, biasPartials: &partials)
+        Attention.backward(
+            dqkv: &plain, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+            dropout: 0, scratch: &scratch)
+        Attention.backward(
+            dqkv: &fused, dcontext: dcontext, qkv: qkv, probs: probs, dropped: nil, shape: shape,
+            dropout: 0, scratch: &scratch, biasPartials: &partials)
         XCTAssertEqual(fused, plain)
         var bias = randoms(ld, seed: 28), ref = bias
         Attention.addBiasGradient(&bias, partials: partials, batch: shape.batch, columns: ld)

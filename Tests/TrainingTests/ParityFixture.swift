@@ -21,8 +21,10 @@ struct ParityFixture {
     }
 
     func model() throws -> MaskedLanguageModel {
-        let m = try MaskedLanguageModel(config: config, capacity: BatchCapacity(
-            batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions))
+        let m = try MaskedLanguageModel(
+            config: config,
+            capacity: BatchCapacity(
+                batchSize: batch.size, sequenceLength: batch.sequenceLength, maxPredictions: batch.maxPredictions))
         try file.readFixtureParameters(into: m)
         return m
     }
@@ -40,7 +42,8 @@ extension SafeTensors.File {
 
     /// `Fixtures/<name>.safetensors` from the test bundle.
     static func testFixture(_ name: String) throws -> SafeTensors.File {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures")
+        else {
             throw TrainingError.io("Fixtures/\(name).safetensors", "missing test resource")
         }
         return try SafeTensors.File(path: url.path)
@@ -80,7 +83,8 @@ extension SafeTensors.File {
 /// tensor whose exact value is 0 be judged against a model-wide scale: the key bias's
 /// gradient is mathematically zero (softmax is shift-invariant along a row), so both sides
 /// hold only float noise (~1e-8) there.
-func relativeError<A: Collection, B: Collection>(_ a: A, _ b: B, floor: Double = 1e-6) -> Double where A.Element == Float, B.Element == Float {
+func relativeError<A: Collection, B: Collection>(_ a: A, _ b: B, floor: Double = 1e-6) -> Double
+where A.Element == Float, B.Element == Float {
     precondition(a.count == b.count)
     var diff = 0.0, scale = 0.0
     for (x, y) in zip(a, b) {

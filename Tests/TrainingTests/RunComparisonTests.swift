@@ -1,15 +1,16 @@
 import XCTest
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 @testable import Training
 
 final class RunComparisonTests: XCTestCase {
     func metrics(_ losses: [Double], evalAt: [Int: Double] = [:]) -> [StepMetrics] {
         losses.enumerated().map { i, l in
-            var m = StepMetrics(step: i + 1, loss: l, mlm_accuracy: 0.1 * Double(i), lr: 1e-3, grad_norm: 1,
-                                tokens_per_s: 1000 + Double(i), gflops: 1, ms_per_step: 100)
+            var m = StepMetrics(
+                step: i + 1, loss: l, mlm_accuracy: 0.1 * Double(i), lr: 1e-3, grad_norm: 1,
+                tokens_per_s: 1000 + Double(i), gflops: 1, ms_per_step: 100)
             m.eval_loss = evalAt[i + 1]; m.eval_accuracy = evalAt[i + 1].map { _ in 0.5 }
             return m
         }
@@ -34,7 +35,8 @@ final class RunComparisonTests: XCTestCase {
         var lines = try m.map { String(decoding: try e.encode($0), as: UTF8.self) }
         var again = m[1]; again.loss = 9
         lines.append(String(decoding: try e.encode(again), as: UTF8.self))
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: dir + "/metrics.jsonl", atomically: true, encoding: .utf8)
         XCTAssertEqual(try RunComparison.metrics(run: dir).map(\.loss), [5, 9, 3])
         try "{not json\n".write(toFile: dir + "/metrics.jsonl", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try RunComparison.metrics(run: dir)) { XCTAssertTrue("\($0)".contains("line 1"), "\($0)") }

@@ -14,9 +14,12 @@ final class TrainerTests: XCTestCase {
         return o
     }
 
-    func makeTrainer(_ o: TrainingOptions, run: String, resume: Bool = false, learnable: Bool = true) throws -> Trainer {
+    func makeTrainer(_ o: TrainingOptions, run: String, resume: Bool = false, learnable: Bool = true) throws -> Trainer
+    {
         try Trainer(options: o, run: run, config: Self.config, resume: resume) { state in
-            SyntheticBatchSource(vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 5, learnable: learnable, resumeState: state)
+            SyntheticBatchSource(
+                vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 5, learnable: learnable,
+                resumeState: state)
         }
     }
 
@@ -98,11 +101,13 @@ final class TrainerTests: XCTestCase {
     func testGradientWithDropoutMatchesFiniteDifference() throws {
         var c = Self.config
         c.hiddenDropoutProb = 0.2; c.attentionProbsDropoutProb = 0.2
-        let m = try MaskedLanguageModel(config: c, capacity: BatchCapacity(batchSize: 4, sequenceLength: 16, maxPredictions: 4))
+        let m = try MaskedLanguageModel(
+            config: c, capacity: BatchCapacity(batchSize: 4, sequenceLength: 16, maxPredictions: 4))
         m.initializeWeights(seed: 3)
         // Larger weights than BERT init so the loss is sensitive to every tensor.
         for i in 0..<m.parameters.count { m.parameters.values[i] *= 5 }
-        let batch = try SyntheticBatchSource(vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 1).next()
+        let batch = try SyntheticBatchSource(vocabularySize: 40, batchSize: 4, length: 16, maxPredictions: 4, seed: 1)
+            .next()
         let plan = DropoutPlan(hidden: 0.2, attention: 0.2, seed: 9, step: 1, micro: 0)
         m.parameters.zeroGradients()
         try m.forward(batch, dropout: plan)
@@ -139,11 +144,14 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(ModelSize.mini.config(vocabularySize: 100).hiddenSize, 256)
         XCTAssertEqual(ModelSource("mini"), .size(.mini))
         let path = temporaryPath("drbert-train", suffix: ".json")
-        try Data(#"{"hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4, "intermediate_size": 128}"#.utf8)
-            .write(to: URL(fileURLWithPath: path))
+        try Data(
+            #"{"hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4, "intermediate_size": 128}"#.utf8
+        )
+        .write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(ModelSource(path), .file(path))
         let c = try ModelSource(path).config(vocabularySize: 77)
-        XCTAssertEqual(c.numHiddenLayers, 3); XCTAssertEqual(c.vocabSize, 77); XCTAssertEqual(c.maxPositionEmbeddings, 512)
+        XCTAssertEqual(c.numHiddenLayers, 3); XCTAssertEqual(c.vocabSize, 77);
+        XCTAssertEqual(c.maxPositionEmbeddings, 512)
         XCTAssertThrowsError(try ModelSource("huge").config(vocabularySize: 10))
         var o = TrainingOptions(); o.model = .size(.tiny); o.attention = .disentangled
         XCTAssertTrue(try o.modelConfig(vocabularySize: 10).relativeAttention)
@@ -152,7 +160,8 @@ final class TrainerTests: XCTestCase {
     /// Options keep the JSON layout checkpoints have always had, and old ones still decode.
     func testOptionsJSONKeepsItsLayoutAndOldRunsDecode() throws {
         var o = TrainingOptions()
-        o.model = .file("bert.json"); o.decoder = DecoderOptions(kind: .emd); o.decoder.emdPasses = 3; o.attention = .disentangled
+        o.model = .file("bert.json"); o.decoder = DecoderOptions(kind: .emd); o.decoder.emdPasses = 3;
+        o.attention = .disentangled
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(o)) as! [String: Any]
         XCTAssertEqual(json["model"] as? String, "bert.json")
         XCTAssertEqual(json["decoder"] as? String, "emd")

@@ -14,7 +14,8 @@ extension XCTestCase {
 extension ModelConfig {
     /// The small model the trainer tests run (vocabulary 40, two 32-wide layers).
     static let trainerTest: ModelConfig = {
-        var c = ModelConfig(vocabSize: 40, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64)
+        var c = ModelConfig(
+            vocabSize: 40, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64)
         c.maxPositionEmbeddings = 32
         return c
     }()

@@ -11,15 +11,20 @@ final class DecoderCommandsTests: XCTestCase {
     private func tempDir() throws -> String { try makeTemporaryDirectory("decoder-cli") }
 
     private func train(_ out: String, _ extra: [String]) throws {
-        let r = try run(["train", "--synthetic-vocab", "60", "--model", "tiny", "--steps", "3", "--batch-size", "2",
-                         "--max-length", "16", "--max-predictions", "3", "--out", out] + extra)
+        let r = try run(
+            [
+                "train", "--synthetic-vocab", "60", "--model", "tiny", "--steps", "3", "--batch-size", "2",
+                "--max-length", "16", "--max-predictions", "3", "--out", out,
+            ] + extra)
         XCTAssertEqual(r.status, 0, r.err)
     }
 
     func testDecodersTrainExportAndCompare() throws {
         let dir = try tempDir()
         try train(dir + "/mlm", ["--decoder", "mlm"])
-        try train(dir + "/bpdec", ["--decoder", "bpdec", "--decoder-layers", "1", "--gua-unmask", "0.3", "--decoder-positions"])
+        try train(
+            dir + "/bpdec",
+            ["--decoder", "bpdec", "--decoder-layers", "1", "--gua-unmask", "0.3", "--decoder-positions"])
         try train(dir + "/emd-dis", ["--decoder", "emd", "--attention", "disentangled"])
 
         let vocab = dir + "/vocab.txt"
@@ -33,7 +38,10 @@ final class DecoderCommandsTests: XCTestCase {
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.err.contains("disentangled"), r.err)
 
-        r = try run(["compare", dir + "/mlm", dir + "/bpdec", dir + "/emd-dis", "--synthetic-eval", "2", "--svg", dir + "/loss.svg"])
+        r = try run([
+            "compare", dir + "/mlm", dir + "/bpdec", dir + "/emd-dis", "--synthetic-eval", "2", "--svg",
+            dir + "/loss.svg",
+        ])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("| mlm | mlm | absolute | tiny | 3 |"), r.out)
         XCTAssertTrue(r.out.contains("| bpdec | bpdec | absolute |"), r.out)
@@ -43,7 +51,9 @@ final class DecoderCommandsTests: XCTestCase {
 
     func testBadDecoderArgumentsExitWithUsageError() throws {
         let dir = try tempDir()
-        for extra in [["--decoder", "nope"], ["--decoder", "bpdec", "--gua-unmask", "2"], ["--attention", "sideways"]] {
+        for extra in [
+            ["--decoder", "nope"], ["--decoder", "bpdec", "--gua-unmask", "2"], ["--attention", "sideways"],
+        ] {
             let r = try run(["train", "--synthetic-vocab", "60", "--steps", "1", "--out", dir + "/x"] + extra)
             XCTAssertNotEqual(r.status, 0, "\(extra)")
             XCTAssertTrue(r.err.contains("--"), r.err)

@@ -16,17 +16,31 @@ final class ErrorReportTests: XCTestCase {
     func testLibraryErrorsKeepTheirMessageAndStatus() {
         let cases: [(Error, String, Int32)] = [
             (TokenizationError.invalidUTF8(path: "a.txt", byteOffset: 4), "a.txt: invalid UTF-8 at byte offset 4", 2),
-            (TokenizationError.output(path: "out", detail: "No space left on device"), "out: No space left on device", 1),
-            (ShardError.corrupt(path: "s.drbs", detail: "block 3: checksum mismatch"), "s.drbs: corrupt shard: block 3: checksum mismatch", 2),
+            (
+                TokenizationError.output(path: "out", detail: "No space left on device"),
+                "out: No space left on device", 1
+            ),
+            (
+                ShardError.corrupt(path: "s.drbs", detail: "block 3: checksum mismatch"),
+                "s.drbs: corrupt shard: block 3: checksum mismatch", 2
+            ),
             (ShardError.io(path: "s.drbs", detail: "read: Input/output error"), "s.drbs: read: Input/output error", 1),
-            (MaskingError.badInput(path: "docs", detail: "not a tokenized dataset"), "docs: not a tokenized dataset", 2),
-            (MaskingError.corruptDocument(path: "docs/shard-00000.drbs", record: 7, detail: "id 99999"),
-             "docs/shard-00000.drbs: record 7: id 99999", 2),
+            (
+                MaskingError.badInput(path: "docs", detail: "not a tokenized dataset"), "docs: not a tokenized dataset",
+                2
+            ),
+            (
+                MaskingError.corruptDocument(path: "docs/shard-00000.drbs", record: 7, detail: "id 99999"),
+                "docs/shard-00000.drbs: record 7: id 99999", 2
+            ),
             (MaskingError.io(path: "out", detail: "cannot write"), "out: cannot write", 1),
             (MaskingError.shard(.io(path: "s", detail: "gone")), "s: gone", 1),
             (LoaderError.badDataset(path: "d", detail: "no manifest.json"), "d: no manifest.json", 2),
             (LoaderError.io(path: "state.json", detail: "cannot write"), "state.json: cannot write", 1),
-            (TrainingError.badCheckpoint("run/step-1", "missing model.safetensors"), "run/step-1: bad checkpoint: missing model.safetensors", 2),
+            (
+                TrainingError.badCheckpoint("run/step-1", "missing model.safetensors"),
+                "run/step-1: bad checkpoint: missing model.safetensors", 2
+            ),
             (TrainingError.io("run/metrics.jsonl", "cannot append"), "run/metrics.jsonl: cannot append", 1),
         ]
         for (error, message, status) in cases {

@@ -32,7 +32,9 @@ final class MaskingStrategyParsingTests: XCTestCase {
                 XCTAssertEqual("\(error)", "'\(s)' is not a masking strategy (token, whole-word, span or ngram:N)")
             }
         }
-        for (s, count) in [("ngram:", ""), ("ngram:0", "0"), ("ngram:-2", "-2"), ("ngram:x", "x"), ("ngram:3.5", "3.5")] {
+        for (s, count) in [
+            ("ngram:", ""), ("ngram:0", "0"), ("ngram:-2", "-2"), ("ngram:x", "x"), ("ngram:3.5", "3.5"),
+        ] {
             XCTAssertThrowsError(try MaskingStrategy(parsing: s), s) { error in
                 XCTAssertEqual("\(error)", "ngram:N needs a whole number N of at least 1, got '\(count)'")
             }
@@ -64,12 +66,14 @@ final class MaskingStrategyParsingTests: XCTestCase {
         ]
         for arguments in pairs {
             XCTAssertThrowsError(try mask(arguments), "\(arguments)") { error in
-                XCTAssertTrue(MaskCommand.message(for: error).hasPrefix("choose one masking strategy, not --"),
-                              MaskCommand.message(for: error))
+                XCTAssertTrue(
+                    MaskCommand.message(for: error).hasPrefix("choose one masking strategy, not --"),
+                    MaskCommand.message(for: error))
             }
         }
         XCTAssertThrowsError(try mask(["--whole-word", "--span", "--ngram", "2"])) { error in
-            XCTAssertEqual(MaskCommand.message(for: error), "choose one masking strategy, not --whole-word, --span and --ngram")
+            XCTAssertEqual(
+                MaskCommand.message(for: error), "choose one masking strategy, not --whole-word, --span and --ngram")
         }
     }
 
@@ -78,18 +82,22 @@ final class MaskingStrategyParsingTests: XCTestCase {
             XCTAssertTrue(MaskCommand.message(for: error).hasPrefix("--mask: 'ngram-3' is not a masking strategy"))
         }
         XCTAssertThrowsError(try mask(["--ngram", "0"])) { error in
-            XCTAssertEqual(MaskCommand.message(for: error), "--ngram: ngram:N needs a whole number N of at least 1, got '0'")
+            XCTAssertEqual(
+                MaskCommand.message(for: error), "--ngram: ngram:N needs a whole number N of at least 1, got '0'")
         }
     }
 
     func testStreamAndTrainParseMaskWithTheSameParser() throws {
         for (spelling, strategy) in every {
             XCTAssertEqual(try StreamCommand.parse(["d", "--batch-size", "1", "--mask", spelling]).mask, strategy)
-            XCTAssertEqual(try Train.parse(["--data", "d", "--steps", "1", "--out", "r", "--mask", spelling]).mask, strategy)
+            XCTAssertEqual(
+                try Train.parse(["--data", "d", "--steps", "1", "--out", "r", "--mask", spelling]).mask, strategy)
         }
         XCTAssertNil(try StreamCommand.parse(["d", "--batch-size", "1"]).mask)
         XCTAssertThrowsError(try StreamCommand.parse(["d", "--batch-size", "1", "--mask", "ngram-2"])) { error in
-            XCTAssertTrue(StreamCommand.message(for: error).contains("'ngram-2' is not a masking strategy"), StreamCommand.message(for: error))
+            XCTAssertTrue(
+                StreamCommand.message(for: error).contains("'ngram-2' is not a masking strategy"),
+                StreamCommand.message(for: error))
         }
         XCTAssertThrowsError(try Train.parse(["--data", "d", "--steps", "1", "--out", "r", "--mask", "ngram:0"]))
     }
@@ -104,7 +112,8 @@ final class MaskingStrategyParsingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for (spelling, strategy) in every {
             let reading = DataReading(masking: strategy)
-            XCTAssertEqual(TrainCommand.loaderOptions(options, reading: reading, seed: 0).masking?.strategy, strategy, spelling)
+            XCTAssertEqual(
+                TrainCommand.loaderOptions(options, reading: reading, seed: 0).masking?.strategy, strategy, spelling)
             let legacy = #"{"options": {"dynamicMasking": "\#(strategy.spelling)", "maskedLMProbability": 0.2}}"#
             try Data(legacy.utf8).write(to: URL(fileURLWithPath: dir + "/trainer_state.json"))
             let saved = DataReading.saved(inCheckpoint: dir)
@@ -127,18 +136,27 @@ final class MaskingStrategyParsingTests: XCTestCase {
     func testMaskOptionWritesTheSameShardsAsTheShorthand() throws {
         let dir = try makeTemporaryDirectory("mask-strategy")
         let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
-        let text = (0..<40).map { d in (0..<4).map { "Sentence \($0) of document \(d) says something unremarkable." }.joined(separator: "\n") }
-        try (text.joined(separator: "\n\n") + "\n").write(toFile: dir + "/corpus.txt", atomically: false, encoding: .utf8)
-        let tokenized = try PrepProcess.run(["tokenize", "--vocab", vocab, "--input", dir + "/corpus.txt", "--output", dir + "/docs"])
+        let text = (0..<40).map { d in
+            (0..<4).map { "Sentence \($0) of document \(d) says something unremarkable." }.joined(separator: "\n")
+        }
+        try (text.joined(separator: "\n\n") + "\n").write(
+            toFile: dir + "/corpus.txt", atomically: false, encoding: .utf8)
+        let tokenized = try PrepProcess.run([
+            "tokenize", "--vocab", vocab, "--input", dir + "/corpus.txt", "--output", dir + "/docs",
+        ])
         XCTAssertEqual(tokenized.status, 0, tokenized.err)
         for (flag, spelling) in [(["--whole-word"], "whole-word"), (["--ngram", "2"], "ngram:2")] {
             var shards: [[Data]] = []
             for (name, arguments) in [("flag", flag), ("mask", ["--mask", spelling])] {
                 let out = "\(dir)/\(spelling)-\(name)"
-                let r = try PrepProcess.run(["mask", "--input", dir + "/docs", "--output", out, "--vocab", vocab,
-                                             "--seed", "3", "--threads", "1"] + arguments)
+                let r = try PrepProcess.run(
+                    [
+                        "mask", "--input", dir + "/docs", "--output", out, "--vocab", vocab,
+                        "--seed", "3", "--threads", "1",
+                    ] + arguments)
                 XCTAssertEqual(r.status, 0, r.err)
-                let names = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".drbs") }.sorted()
+                let names = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".drbs") }
+                    .sorted()
                 XCTAssertFalse(names.isEmpty)
                 shards.append(try names.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) })
             }

@@ -17,8 +17,11 @@ final class NormalizerArgumentsTests: XCTestCase {
     }
 
     func testFlagsReachTheNormalizer() throws {
-        let arguments = try NormalizerArguments.parse(["--no-lowercase", "--unicode", "current", "--normalization", "nfkc"])
-        XCTAssertEqual(arguments.overrides, NormalizerOverrides(lowercase: false, unicode: .current, preNormalization: .nfkc))
+        let arguments = try NormalizerArguments.parse([
+            "--no-lowercase", "--unicode", "current", "--normalization", "nfkc",
+        ])
+        XCTAssertEqual(
+            arguments.overrides, NormalizerOverrides(lowercase: false, unicode: .current, preNormalization: .nfkc))
         var expected = NormalizerOptions()
         expected.lowercase = false; expected.unicode = .current; expected.preNormalization = .nfkc
         XCTAssertEqual(arguments.options, expected)
@@ -26,8 +29,10 @@ final class NormalizerArgumentsTests: XCTestCase {
     }
 
     func testBadValuesAreRefused() {
-        for (arguments, message) in [(["--unicode", "latest"], "--unicode must be reference or current"),
-                                     (["--normalization", "nfd"], "--normalization must be none, nfc or nfkc")] {
+        for (arguments, message) in [
+            (["--unicode", "latest"], "--unicode must be reference or current"),
+            (["--normalization", "nfd"], "--normalization must be none, nfc or nfkc"),
+        ] {
             XCTAssertThrowsError(try NormalizerArguments.parse(arguments)) { error in
                 XCTAssertEqual(NormalizerArguments.message(for: error), message)
             }

@@ -18,16 +18,18 @@ final class StreamCommandTests: XCTestCase {
                 var r = ShardRecord(columnCount: schema.fields.count)
                 r.columns[0] = [101] + (0..<(5 + i % 20)).map { UInt32(2000 + ($0 + i) % 5000) } + [102]
                 r.columns[1] = [1]; r.columns[2] = [1999]
-                r.columns[4] = [UInt32(r.columns[0].count)]   // no segment B; no pair label
+                r.columns[4] = [UInt32(r.columns[0].count)]  // no segment B; no pair label
                 try w.append(r)
             }
             summaries.append(try w.finish())
         }
         let vocab = PrepProcess.root.path + "/Vocab/bert-base-uncased/vocab.txt"
-        try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
-                                                  schema: schema, config: [:],
-                                                  vocab: VocabularyIdentity(file: vocab, size: 30522, sha256: "test"),
-                                                  shards: summaries), to: dir)
+        try Dataset.writeManifest(
+            DatasetManifest(
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",
+                schema: schema, config: [:],
+                vocab: VocabularyIdentity(file: vocab, size: 30522, sha256: "test"),
+                shards: summaries), to: dir)
         return dir
     }
 
@@ -44,10 +46,13 @@ final class StreamCommandTests: XCTestCase {
         XCTAssertEqual(batches.count, 63)
 
         let state = dir + "/state.json"
-        let head = try run([dir, "--batch-size", "8", "--seed", "3", "--print-ids", "--stop-after-batches", "10",
-                            "--save-state", state, "--threads", "0"])
+        let head = try run([
+            dir, "--batch-size", "8", "--seed", "3", "--print-ids", "--stop-after-batches", "10",
+            "--save-state", state, "--threads", "0",
+        ])
         XCTAssertEqual(head.status, 0, head.err)
-        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as! [String: Any]
+        let saved =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: state))) as! [String: Any]
         XCTAssertEqual(saved["globalSamplesConsumed"] as? Int, 80)
         XCTAssertEqual(saved["seed"] as? Int, 3)
         let tail = try run([dir, "--batch-size", "8", "--print-ids", "--resume", state, "--threads", "3"])
@@ -69,13 +74,17 @@ final class StreamCommandTests: XCTestCase {
         var seen: [Int] = []
         let state = dir + "/state.json"
         for r in 0..<2 {
-            let part = try run([dir, "--batch-size", "5", "--world-size", "2", "--rank", String(r), "--print-ids",
-                                "--stop-after-batches", "7", "--save-state", state])
+            let part = try run([
+                dir, "--batch-size", "5", "--world-size", "2", "--rank", String(r), "--print-ids",
+                "--stop-after-batches", "7", "--save-state", state,
+            ])
             XCTAssertEqual(part.status, 0, part.err)
             seen += ids(part.out).flatMap { $0 }
         }
         for r in 0..<3 {
-            let part = try run([dir, "--batch-size", "5", "--world-size", "3", "--rank", String(r), "--print-ids", "--resume", state])
+            let part = try run([
+                dir, "--batch-size", "5", "--world-size", "3", "--rank", String(r), "--print-ids", "--resume", state,
+            ])
             XCTAssertEqual(part.status, 0, part.err)
             seen += ids(part.out).flatMap { $0 }
         }

@@ -8,7 +8,9 @@ final class TokenizerCLITests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("prep-cli-\(getpid())-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("prep-cli-\(getpid())-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
@@ -29,12 +31,14 @@ final class TokenizerCLITests: XCTestCase {
         let r = try run(["encode", "--vocab", vocab], stdin: Array("Hello, world!\n\nhéllo wörld\n".utf8))
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out, "[101,7592,1010,2088,999,102]\n[101,102]\n[101,7592,2088,102]\n")
-        let t = try run(["encode", "--vocab", vocab, "--tokens", "--no-special-tokens"], stdin: Array("unaffable\n".utf8))
+        let t = try run(
+            ["encode", "--vocab", vocab, "--tokens", "--no-special-tokens"], stdin: Array("unaffable\n".utf8))
         XCTAssertEqual(t.out, "[\"una\",\"##ffa\",\"##ble\"]\n")
     }
 
     func testEncodeJSONL() throws {
-        let path = try write("a.jsonl", #"{"text": "Hello, world!"}"# + "\n" + #"{"id": 2, "text": "h\u00e9llo"}"# + "\n")
+        let path = try write(
+            "a.jsonl", #"{"text": "Hello, world!"}"# + "\n" + #"{"id": 2, "text": "h\u00e9llo"}"# + "\n")
         let r = try run(["encode", "--vocab", vocab, "--input", path, "--format", "jsonl"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out, "[101,7592,1010,2088,999,102]\n[101,7592,102]\n")
@@ -73,23 +77,27 @@ final class TokenizerCLITests: XCTestCase {
     func testDuplicateVocabularyLinesWarn() throws {
         let v = try write("dup.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nworld\nhello\n##s\n")
         let r = try run(["encode", "--vocab", v], stdin: Array("hello worlds\n".utf8))
-        XCTAssertEqual(r.out, "[2,7,6,8,3]\n")   // reference: the later "hello" (id 7) wins
+        XCTAssertEqual(r.out, "[2,7,6,8,3]\n")  // reference: the later "hello" (id 7) wins
         XCTAssertTrue(r.err.hasPrefix("warning: \(v): 1 duplicate token(s)"), r.err)
     }
 
     func testTokenizeIsIndependentOfThreadsAndSummarizes() throws {
-        let text = try String(contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
         let input = try write("in.txt", String(text.prefix(200_000)))
         var manifests: [Data] = []
         for t in ["1", "2"] {
-            let r = try run(["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)", "--threads", t])
+            let r = try run([
+                "tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)", "--threads", t,
+            ])
             XCTAssertEqual(r.status, 0, r.err)
             let summary = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
             XCTAssertGreaterThan(summary["documents"] as! Int, 0)
             XCTAssertEqual(r.out.filter { $0 == "\n" }.count, 1)
             manifests.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/o\(t)/manifest.json")))
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/o\(t)/shard-00000.drbs")),
-                           try Data(contentsOf: URL(fileURLWithPath: dir + "/o1/shard-00000.drbs")))
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/o\(t)/shard-00000.drbs")),
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/o1/shard-00000.drbs")))
         }
         XCTAssertEqual(manifests[0], manifests[1])
     }

@@ -12,8 +12,11 @@ final class TrainCommandTests: XCTestCase {
     /// A BERT config file in `dir`: `hidden` wide, `layers` deep, two heads, a feed-forward twice as wide.
     private func modelConfig(in dir: String, hidden: Int, layers: Int) throws -> String {
         let path = dir + "/bert.json"
-        try Data(#"{"hidden_size": \#(hidden), "num_hidden_layers": \#(layers), "num_attention_heads": 2, "intermediate_size": \#(2 * hidden)}"#.utf8)
-            .write(to: URL(fileURLWithPath: path))
+        try Data(
+            #"{"hidden_size": \#(hidden), "num_hidden_layers": \#(layers), "num_attention_heads": 2, "intermediate_size": \#(2 * hidden)}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -28,8 +31,10 @@ final class TrainCommandTests: XCTestCase {
     func testStopAfterThenResumeEqualsStraightRun() throws {
         let dir = try tempDir()
         let config = try modelConfig(in: dir, hidden: 32, layers: 2)
-        let common = ["train", "--synthetic-vocab", "60", "--model", config, "--steps", "6", "--batch-size", "4",
-                      "--max-length", "16", "--max-predictions", "3", "--lr", "1e-3", "--warmup", "2", "--seed", "7"]
+        let common = [
+            "train", "--synthetic-vocab", "60", "--model", config, "--steps", "6", "--batch-size", "4",
+            "--max-length", "16", "--max-predictions", "3", "--lr", "1e-3", "--warmup", "2", "--seed", "7",
+        ]
         XCTAssertEqual(try run(common + ["--out", dir + "/a"]).status, 0)
         let stopped = try run(common + ["--out", dir + "/b", "--stop-after", "3"])
         XCTAssertEqual(stopped.status, 0, stopped.err)
@@ -44,8 +49,10 @@ final class TrainCommandTests: XCTestCase {
     func testInterruptCheckpointsAndResumes() throws {
         let dir = try tempDir()
         let config = try modelConfig(in: dir, hidden: 16, layers: 1)
-        let args = ["train", "--synthetic-vocab", "40", "--model", config, "--steps", "1000000", "--batch-size", "2",
-                    "--max-length", "8", "--max-predictions", "2", "--out", dir + "/r"]
+        let args = [
+            "train", "--synthetic-vocab", "40", "--model", config, "--steps", "1000000", "--batch-size", "2",
+            "--max-length", "8", "--max-predictions", "2", "--out", dir + "/r",
+        ]
         let p = Process()
         p.executableURL = PrepProcess.executable
         p.arguments = args
@@ -72,7 +79,9 @@ final class TrainCommandTests: XCTestCase {
 
     func testBadArgumentsExitWithStatus2() throws {
         let dir = try tempDir()
-        let bad = try run(["train", "--synthetic-vocab", "60", "--model", "enormous", "--steps", "2", "--out", dir + "/r"])
+        let bad = try run([
+            "train", "--synthetic-vocab", "60", "--model", "enormous", "--steps", "2", "--out", dir + "/r",
+        ])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.err.contains("enormous"), bad.err)
         XCTAssertNotEqual(try run(["train", "--steps", "2", "--out", dir + "/r"]).status, 0)  // no --data: usage error

@@ -21,9 +21,11 @@ final class VerifyCommandTests: XCTestCase {
             }
             shards.append(try w.finish())
         }
-        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "instances", schema: schema, config: [:],
-                                                  vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: "x"),
-                                                  shards: shards), to: dir)
+        try Dataset.writeManifest(
+            DatasetManifest(
+                formatVersion: 1, kind: "instances", schema: schema, config: [:],
+                vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: "x"),
+                shards: shards), to: dir)
         return dir
     }
 
@@ -41,7 +43,7 @@ final class VerifyCommandTests: XCTestCase {
         let dir = try makeDataset()
         let path = Dataset.shardPath(in: dir, index: 1)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[200] ^= 0x04                     // inside block 0 (the header is ~150 bytes)
+        bytes[200] ^= 0x04  // inside block 0 (the header is ~150 bytes)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let r = try prep(["verify", dir])
         XCTAssertEqual(r.status, 1)

@@ -7,8 +7,10 @@ final class VocabCommandTests: XCTestCase {
 
     func testLearnsAVocabularyThatTokenizeReads() throws {
         let dir = try makeTemporaryDirectory("prep-vocab")
-        let r = try PrepProcess.run(["vocab", "--input", corpus, "--output", dir + "/v", "--vocab-size", "1500",
-                                     "--threads", "2", "--json"])
+        let r = try PrepProcess.run([
+            "vocab", "--input", corpus, "--output", dir + "/v", "--vocab-size", "1500",
+            "--threads", "2", "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.err)
         let report = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         XCTAssertEqual(report["vocabulary_size"] as? Int, 1500)
@@ -19,9 +21,10 @@ final class VocabCommandTests: XCTestCase {
         let vocab = try String(contentsOfFile: dir + "/v/vocab.txt", encoding: .utf8)
         XCTAssertEqual(vocab.split(separator: "\n").count, 1500)
         for v in ["vocab.txt", "tokenizer.json"] {
-            let e = try PrepProcess.run(["encode", "--vocab", dir + "/v/" + v], stdin: Array("In the beginning\n".utf8))
+            let e = try PrepProcess.run(
+                ["encode", "--vocab", dir + "/v/" + v], stdin: Array("In the beginning\n".utf8))
             XCTAssertEqual(e.status, 0, e.err)
-            XCTAssertTrue(e.out.hasPrefix("[2,"), e.out)   // [CLS] is id 2 after [PAD] [UNK]
+            XCTAssertTrue(e.out.hasPrefix("[2,"), e.out)  // [CLS] is id 2 after [PAD] [UNK]
         }
     }
 
@@ -30,9 +33,18 @@ final class VocabCommandTests: XCTestCase {
         let empty = dir + "/empty.txt"
         FileManager.default.createFile(atPath: empty, contents: Data())
         let cases: [([String], String)] = [
-            (["--input", empty, "--output", dir + "/a", "--vocab-size", "100"], "\(empty): no words to learn a vocabulary from (empty corpus)"),
-            (["--input", corpus, "--output", dir + "/b", "--vocab-size", "20"], "\(corpus): vocabulary size 20 is smaller than the 5 special tokens"),
-            (["--input", dir + "/missing.txt", "--output", dir + "/c", "--vocab-size", "100"], "\(dir)/missing.txt: input file not found"),
+            (
+                ["--input", empty, "--output", dir + "/a", "--vocab-size", "100"],
+                "\(empty): no words to learn a vocabulary from (empty corpus)"
+            ),
+            (
+                ["--input", corpus, "--output", dir + "/b", "--vocab-size", "20"],
+                "\(corpus): vocabulary size 20 is smaller than the 5 special tokens"
+            ),
+            (
+                ["--input", dir + "/missing.txt", "--output", dir + "/c", "--vocab-size", "100"],
+                "\(dir)/missing.txt: input file not found"
+            ),
         ]
         for (args, message) in cases {
             let r = try PrepProcess.run(["vocab"] + args)
@@ -41,8 +53,10 @@ final class VocabCommandTests: XCTestCase {
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
         }
         // A usage error: exit 2, the message, then the usage text.
-        let usage = try PrepProcess.run(["vocab", "--input", corpus, "--output", dir + "/d", "--vocab-size", "100",
-                                         "--special-tokens", "[PAD]"])
+        let usage = try PrepProcess.run([
+            "vocab", "--input", corpus, "--output", dir + "/d", "--vocab-size", "100",
+            "--special-tokens", "[PAD]",
+        ])
         XCTAssertEqual(usage.status, 2)
         XCTAssertTrue(usage.err.contains("--special-tokens must include [UNK]"), usage.err)
     }

@@ -38,7 +38,7 @@ struct BatchAssembler {
         let (v, offset) = order.sample(at: p)
         let vb = order.layout.blocks[v]
         guard let block = try cache.block(.init(source: vb.source, block: vb.block), in: sources[vb.source]) else {
-            return nil // corrupt and skipped; counted by the cache
+            return nil  // corrupt and skipped; counted by the cache
         }
         let row = vb.first + offset
         return Row(block: block, row: row, sample: blockStarts[vb.source][vb.block] + row, copy: vb.copy)
@@ -85,7 +85,8 @@ struct BatchAssembler {
     private func setSlots(of batch: inout Batch, mostMasks: Int, batch k: Int) throws {
         let slots = maxPredictions ?? mostMasks
         if mostMasks > slots {
-            throw LoaderError.invalidOptions("a sample in batch \(k) has \(mostMasks) masked positions, more than max predictions \(slots)")
+            throw LoaderError.invalidOptions(
+                "a sample in batch \(k) has \(mostMasks) masked positions, more than max predictions \(slots)")
         }
         batch.maxPredictions = slots
         batch.maskedPositions = Array(repeating: 0, count: batch.size * slots)
@@ -95,25 +96,34 @@ struct BatchAssembler {
     /// Writes every row's tokens, segments and attention into `batch`, and its stored masks
     /// into its slots, or, with `scratch`, there: dynamic masking needs a row's stored masks
     /// only in `written`, which runs after each row with the row's tokens.
-    private func write(_ rows: [Row], into batch: inout Batch,
-                       storedMasksTo scratch: (positions: UnsafeMutablePointer<UInt32>, labels: UnsafeMutablePointer<UInt32>)? = nil,
-                       written: (_ row: Int, _ tokens: UnsafeMutableBufferPointer<UInt32>) -> Void = { _, _ in }) {
+    private func write(
+        _ rows: [Row], into batch: inout Batch,
+        storedMasksTo scratch: (positions: UnsafeMutablePointer<UInt32>, labels: UnsafeMutablePointer<UInt32>)? = nil,
+        written: (_ row: Int, _ tokens: UnsafeMutableBufferPointer<UInt32>) -> Void = { _, _ in }
+    ) {
         let length = batch.sequenceLength, slots = batch.maxPredictions
         batch.inputIDs.withUnsafeMutableBufferPointer { input in
-        batch.segmentIDs.withUnsafeMutableBufferPointer { segment in
-        batch.attentionMask.withUnsafeMutableBufferPointer { attention in
-        batch.maskedPositions.withUnsafeMutableBufferPointer { positions in
-        batch.maskedLabels.withUnsafeMutableBufferPointer { labels in
-            for (i, r) in rows.enumerated() {
-                let base = i * length
-                r.block.write(row: r.row, into: BatchRow(
-                    tokens: input.baseAddress! + base, segments: segment.baseAddress! + base,
-                    maskedPositions: scratch?.positions ?? positions.baseAddress! + i * slots,
-                    maskedLabels: scratch?.labels ?? labels.baseAddress! + i * slots))
-                (attention.baseAddress! + base).update(repeating: 1, count: r.length)
-                written(i, UnsafeMutableBufferPointer(start: input.baseAddress! + base, count: r.length))
+            batch.segmentIDs.withUnsafeMutableBufferPointer { segment in
+                batch.attentionMask.withUnsafeMutableBufferPointer { attention in
+                    batch.maskedPositions.withUnsafeMutableBufferPointer { positions in
+                        batch.maskedLabels.withUnsafeMutableBufferPointer { labels in
+                            for (i, r) in rows.enumerated() {
+                                let base = i * length
+                                r.block.write(
+                                    row: r.row,
+                                    into: BatchRow(
+                                        tokens: input.baseAddress! + base, segments: segment.baseAddress! + base,
+                                        maskedPositions: scratch?.positions ?? positions.baseAddress! + i * slots,
+                                        maskedLabels: scratch?.labels ?? labels.baseAddress! + i * slots))
+                                (attention.baseAddress! + base).update(repeating: 1, count: r.length)
+                                written(
+                                    i, UnsafeMutableBufferPointer(start: input.baseAddress! + base, count: r.length))
+                            }
+                        }
+                    }
+                }
             }
-        }}}}}
+        }
     }
 
     /// The masks dynamic masking drew for a batch's rows, until the batch's slots are sized.
@@ -134,8 +144,11 @@ struct BatchAssembler {
             storedLabels.withUnsafeMutableBufferPointer { sl in
                 write(rows, into: &batch, storedMasksTo: (sp.baseAddress!, sl.baseAddress!)) { i, ids in
                     let r = rows[i]
-                    for m in 0..<r.block.maskCount(ofRow: r.row) where Int(sp[m]) < ids.count { ids[Int(sp[m])] = sl[m] }
-                    var random = InstanceRandom(seed: masking.seed, streams: UInt64(epoch), UInt64(r.sample), UInt64(r.copy))
+                    for m in 0..<r.block.maskCount(ofRow: r.row) where Int(sp[m]) < ids.count {
+                        ids[Int(sp[m])] = sl[m]
+                    }
+                    var random = InstanceRandom(
+                        seed: masking.seed, streams: UInt64(epoch), UInt64(r.sample), UInt64(r.copy))
                     masking.masker.mask(ids, workspace: &workspace, using: &random) { positions, labels in
                         drawn.positions.append(contentsOf: positions)
                         drawn.labels.append(contentsOf: labels)

@@ -12,8 +12,10 @@ final class LoaderEngine {
     let fingerprint: String
     let assembler: BatchAssembler
 
-    init(sources: [RecordSource], weights: [Double]?, options: LoaderOptions, resumeFrom state: LoaderState?,
-         padID: UInt32, masker: Masker?) throws {
+    init(
+        sources: [RecordSource], weights: [Double]?, options: LoaderOptions, resumeFrom state: LoaderState?,
+        padID: UInt32, masker: Masker?
+    ) throws {
         guard options.batchSize >= 1 else { throw LoaderError.invalidOptions("batch size must be at least 1") }
         guard options.worldSize >= 1, (0..<options.worldSize).contains(options.rank) else {
             throw LoaderError.invalidOptions("rank \(options.rank) is not in 0..<\(options.worldSize) (world size)")
@@ -33,27 +35,35 @@ final class LoaderEngine {
         epoch = state?.epoch ?? options.epoch
         guard epoch >= 0 else { throw LoaderError.invalidOptions("epoch must be non-negative") }
         let sizes = sources.map(\.blockSizes)
-        if let g = options.bucketBatches, g < 1 { throw LoaderError.invalidOptions("bucket group must be at least 1 batch") }
-        fingerprint = LoaderEngine.fingerprint(blockSizes: sizes, weights: weights, windowBlocks: options.windowBlocks,
-                                               masking: masker != nil ? options.masking : nil,
-                                               bucketing: options.bucketBatches.map { [$0, options.batchSize] })
+        if let g = options.bucketBatches, g < 1 {
+            throw LoaderError.invalidOptions("bucket group must be at least 1 batch")
+        }
+        fingerprint = LoaderEngine.fingerprint(
+            blockSizes: sizes, weights: weights, windowBlocks: options.windowBlocks,
+            masking: masker != nil ? options.masking : nil,
+            bucketing: options.bucketBatches.map { [$0, options.batchSize] })
         let layout = EpochLayout(blockSizes: sizes, weights: weights, seed: seed, epoch: epoch)
         order = EpochOrder(layout: layout, seed: seed, epoch: epoch, windowBlocks: options.windowBlocks)
         var start = 0
         if let state {
             if let saved = state.orderFingerprint, saved != fingerprint {
-                throw LoaderError.stateMismatch("it was saved for a different dataset or order settings (fingerprint \(saved), now \(fingerprint))")
+                throw LoaderError.stateMismatch(
+                    "it was saved for a different dataset or order settings (fingerprint \(saved), now \(fingerprint))")
             }
             guard (0...order.count).contains(state.globalSamplesConsumed) else {
-                throw LoaderError.stateMismatch("position \(state.globalSamplesConsumed) is outside the epoch of \(order.count) samples")
+                throw LoaderError.stateMismatch(
+                    "position \(state.globalSamplesConsumed) is outside the epoch of \(order.count) samples")
             }
             start = state.globalSamplesConsumed
             if options.bucketBatches != nil, start % options.batchSize != 0, start != order.count {
-                throw LoaderError.stateMismatch("length bucketing resumes only at a batch boundary (position \(start), batch size \(options.batchSize))")
+                throw LoaderError.stateMismatch(
+                    "length bucketing resumes only at a batch boundary (position \(start), batch size \(options.batchSize))"
+                )
             }
         }
-        schedule = RankSchedule(sampleCount: order.count, startPosition: start, batchSize: options.batchSize,
-                                worldSize: options.worldSize, rank: options.rank)
+        schedule = RankSchedule(
+            sampleCount: order.count, startPosition: start, batchSize: options.batchSize,
+            worldSize: options.worldSize, rank: options.rank)
         var starts: [[Int]] = []
         var base = 0
         for s in sizes {
@@ -64,19 +74,24 @@ final class LoaderEngine {
         }
         // Enough decoded blocks for the windows the in-flight batches span.
         let meanBlock = max(1, order.count / max(1, layout.blocks.count))
-        let inFlight = (options.prefetchBatches + max(1, options.workerThreads) + 1) * options.batchSize * options.worldSize
+        let inFlight =
+            (options.prefetchBatches + max(1, options.workerThreads) + 1) * options.batchSize * options.worldSize
         let group = (options.bucketBatches ?? 0) * options.batchSize
-        cache = BlockCache(capacity: 2 * options.windowBlocks + (inFlight + group) / meanBlock + 2, skipCorrupt: options.skipCorrupt)
+        cache = BlockCache(
+            capacity: 2 * options.windowBlocks + (inFlight + group) / meanBlock + 2, skipCorrupt: options.skipCorrupt)
         let seed = self.seed, epoch = self.epoch, count = order.count
-        assembler = BatchAssembler(order: order, schedule: schedule, sources: sources, blockStarts: starts, cache: cache,
-                                       epoch: epoch, padToLength: options.padToLength, maxPredictions: options.maxPredictions,
-                                       padID: padID, masking: masker.map { DynamicMasking(masker: $0, seed: seed) },
-                                       buckets: options.bucketBatches.map {
-                                           LengthBuckets(groupBatches: $0, batchSize: options.batchSize, sampleCount: count,
-                                                         seed: seed, epoch: epoch)
-                                       })
-        prefetcher = Prefetcher(count: schedule.batchCount, threads: options.workerThreads,
-                                depth: options.prefetchBatches, build: { [assembler] in try assembler.batch($0) })
+        assembler = BatchAssembler(
+            order: order, schedule: schedule, sources: sources, blockStarts: starts, cache: cache,
+            epoch: epoch, padToLength: options.padToLength, maxPredictions: options.maxPredictions,
+            padID: padID, masking: masker.map { DynamicMasking(masker: $0, seed: seed) },
+            buckets: options.bucketBatches.map {
+                LengthBuckets(
+                    groupBatches: $0, batchSize: options.batchSize, sampleCount: count,
+                    seed: seed, epoch: epoch)
+            })
+        prefetcher = Prefetcher(
+            count: schedule.batchCount, threads: options.workerThreads,
+            depth: options.prefetchBatches, build: { [assembler] in try assembler.batch($0) })
     }
 
     private static let sortedEncoder: JSONEncoder = {
@@ -84,8 +99,10 @@ final class LoaderEngine {
     }()
 
     /// FNV-1a over the order-defining inputs, as 16 hex digits.
-    static func fingerprint(blockSizes: [[Int]], weights: [Double]?, windowBlocks: Int, masking: MaskingOptions?,
-                            bucketing: [Int]?) -> String {
+    static func fingerprint(
+        blockSizes: [[Int]], weights: [Double]?, windowBlocks: Int, masking: MaskingOptions?,
+        bucketing: [Int]?
+    ) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         func eat(_ v: UInt64) { for i in 0..<8 { h = (h ^ ((v >> (8 * UInt64(i))) & 0xFF)) &* 0x100_0000_01B3 } }
         eat(UInt64(windowBlocks))

@@ -17,7 +17,9 @@ public enum StateFile {
         var data = try state.jsonData()
         data.append(0x0A)
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())"
+        ).path
         func fail(_ what: String) -> LoaderError {
             LoaderError.io(path: path, detail: "\(what): \(String(cString: strerror(errno)))")
         }
@@ -36,7 +38,9 @@ public enum StateFile {
         let error = fail("cannot write loader state")
         close(fd)
         guard ok else { unlink(temporary); throw error }
-        guard rename(temporary, path) == 0 else { let e = fail("cannot rename \(temporary)"); unlink(temporary); throw e }
+        guard rename(temporary, path) == 0 else {
+            let e = fail("cannot rename \(temporary)"); unlink(temporary); throw e
+        }
         let dir = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
         if dir >= 0 { fsync(dir); close(dir) }
     }

@@ -37,7 +37,8 @@ public struct StreamRun {
     /// Runs to the end of the epoch or `stopAfterBatches`; lines go to `output`.
     public func run(output: (String) -> Void) throws -> Summary {
         let started = DispatchTime.now().uptimeNanoseconds
-        let loader = try StreamingLoader(directories: directories, weights: weights, options: options, resumeFrom: resumeFrom)
+        let loader = try StreamingLoader(
+            directories: directories, weights: weights, options: options, resumeFrom: resumeFrom)
         var batches = 0, samples = 0, tokens = 0
         var line = ""
         while stopAfterBatches.map({ batches < $0 }) ?? true, let batch = try loader.next() {
@@ -64,7 +65,8 @@ public struct StreamRun {
             sum + ((try? Dataset.readManifest(in: dir))?.shards.reduce(0) { $0 + $1.bytes } ?? 0)
         }
         let fraction = loader.samplesPerEpoch > 0 ? Double(samples) / Double(loader.samplesPerEpoch) : 0
-        return Summary(batches: batches, samples: samples, tokens: tokens, seconds: seconds,
-                       shardBytes: Int(Double(totalBytes) * fraction), statistics: loader.statistics, state: state)
+        return Summary(
+            batches: batches, samples: samples, tokens: tokens, seconds: seconds,
+            shardBytes: Int(Double(totalBytes) * fraction), statistics: loader.statistics, state: state)
     }
 }

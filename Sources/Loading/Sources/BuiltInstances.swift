@@ -15,12 +15,16 @@ final class BuiltInstances: SampleBlock {
 
     func write(row i: Int, into row: BatchRow) {
         let t = instances.tokenRange(i), m = instances.maskRange(i)
-        instances.inputIDs.withUnsafeBufferPointer { row.tokens.update(from: $0.baseAddress! + t.lowerBound, count: t.count) }
+        instances.inputIDs.withUnsafeBufferPointer {
+            row.tokens.update(from: $0.baseAddress! + t.lowerBound, count: t.count)
+        }
         row.markSegmentB(from: Int(instances.segmentBStarts[i]), count: t.count)
         guard !m.isEmpty else { return }
         instances.maskedPositions.withUnsafeBufferPointer {
             row.maskedPositions.update(from: $0.baseAddress! + m.lowerBound, count: m.count)
         }
-        instances.maskedLabels.withUnsafeBufferPointer { row.maskedLabels.update(from: $0.baseAddress! + m.lowerBound, count: m.count) }
+        instances.maskedLabels.withUnsafeBufferPointer {
+            row.maskedLabels.update(from: $0.baseAddress! + m.lowerBound, count: m.count)
+        }
     }
 }

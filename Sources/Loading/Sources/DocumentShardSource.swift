@@ -25,11 +25,16 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
     private let seed: UInt64
     private let tokenColumn: Int, sentenceColumn: Int
 
-    init(directory: String, manifest: DatasetManifest, vocabulary: Vocabulary, instances: InstanceOptions,
-         masking: MaskingOptions, seed: UInt64, maxBlockRecords: Int?, skipCorrupt: Bool) throws {
+    init(
+        directory: String, manifest: DatasetManifest, vocabulary: Vocabulary, instances: InstanceOptions,
+        masking: MaskingOptions, seed: UInt64, maxBlockRecords: Int?, skipCorrupt: Bool
+    ) throws {
         self.directory = directory
-        guard let t = manifest.schema.index(of: DocumentSchema.Column.tokenIDs), let s = manifest.schema.index(of: DocumentSchema.Column.sentenceLengths) else {
-            throw LoaderError.badDataset(path: directory, detail: "document schema needs token_ids and sentence_lengths")
+        guard let t = manifest.schema.index(of: DocumentSchema.Column.tokenIDs),
+            let s = manifest.schema.index(of: DocumentSchema.Column.sentenceLengths)
+        else {
+            throw LoaderError.badDataset(
+                path: directory, detail: "document schema needs token_ids and sentence_lengths")
         }
         guard vocabulary.special.classifier != nil, vocabulary.special.separator != nil else {
             throw LoaderError.badDataset(path: vocabulary.path, detail: "vocabulary lacks [CLS] or [SEP]")
@@ -51,8 +56,9 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         pools = manifest.shards.map {
             ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
         }
-        let documentBlocks = try ShardBlocks.layout(pools: pools, manifest: manifest, directory: directory,
-                                                    maxRecords: maxBlockRecords, skipCorrupt: skipCorrupt)
+        let documentBlocks = try ShardBlocks.layout(
+            pools: pools, manifest: manifest, directory: directory,
+            maxRecords: maxBlockRecords, skipCorrupt: skipCorrupt)
         blocks = documentBlocks
         blockSizes = []
 
@@ -96,8 +102,9 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         do {
             for i in k.first..<(k.first + k.count) {
                 try read(shard: k.shard, record: i, into: &document)
-                try builder.build(document, index: shardStarts[k.shard] + i, copy: 0, documentCount: documentCount,
-                                  fetch: fetch, into: &batch, statistics: &statistics)
+                try builder.build(
+                    document, index: shardStarts[k.shard] + i, copy: 0, documentCount: documentCount,
+                    fetch: fetch, into: &batch, statistics: &statistics)
             }
         } catch let error as ShardError {
             throw ShardBlocks.translate(error, block: describe(block: b), shard: pools[k.shard].path)

@@ -19,8 +19,9 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
         pools = manifest.shards.map {
             ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
         }
-        blocks = try ShardBlocks.layout(pools: pools, manifest: manifest, directory: directory,
-                                        maxRecords: maxBlockRecords, skipCorrupt: skipCorrupt)
+        blocks = try ShardBlocks.layout(
+            pools: pools, manifest: manifest, directory: directory,
+            maxRecords: maxBlockRecords, skipCorrupt: skipCorrupt)
         blockSizes = blocks.map(\.count)
     }
 

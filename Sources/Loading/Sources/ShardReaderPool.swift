@@ -41,16 +41,20 @@ enum ShardBlocks {
     /// The shards' own compressed blocks, each split into pieces of at most `maxRecords`
     /// when given. A shard that cannot even be opened (bad header, index or footer) becomes
     /// one block that fails when read, so `--skip-corrupt` can skip it like a bad block.
-    static func layout(pools: [ShardReaderPool], manifest: DatasetManifest, directory: String,
-                       maxRecords: Int?, skipCorrupt: Bool) throws -> [ShardBlock] {
+    static func layout(
+        pools: [ShardReaderPool], manifest: DatasetManifest, directory: String,
+        maxRecords: Int?, skipCorrupt: Bool
+    ) throws -> [ShardBlock] {
         var blocks: [ShardBlock] = []
         for (s, pool) in pools.enumerated() {
             let expected = manifest.shards[s].records
             do {
                 try pool.withReader { reader in
                     guard reader.recordCount == expected else {
-                        throw LoaderError.badDataset(path: pool.path,
-                            detail: "shard holds \(reader.recordCount) records, \(Dataset.manifestName) says \(expected)")
+                        throw LoaderError.badDataset(
+                            path: pool.path,
+                            detail:
+                                "shard holds \(reader.recordCount) records, \(Dataset.manifestName) says \(expected)")
                     }
                     for b in 0..<reader.blockCount {
                         let range = reader.recordRange(ofBlock: b)

@@ -80,8 +80,12 @@ extension ShardColumnView {
     @inline(__always) func widen(count n: Int, into out: UnsafeMutablePointer<UInt32>) {
         switch width {
         case 1: for k in 0..<n { out[k] = UInt32(base.load(fromByteOffset: k, as: UInt8.self)) }
-        case 2: for k in 0..<n { out[k] = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))) }
-        default: for k in 0..<n { out[k] = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)) }
+        case 2:
+            for k in 0..<n {
+                out[k] = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self)))
+            }
+        default:
+            for k in 0..<n { out[k] = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)) }
         }
     }
 }

@@ -125,8 +125,10 @@ final class WordPieceModel: @unchecked Sendable {
     /// piece's byte range (absolute indices into `bytes`). The caller reserves room in
     /// `output` for `end - start` pieces.
     @inline(__always)
-    func tokenize(word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
-                  into output: WordPieceOutput) {
+    func tokenize(
+        word bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, scalarCount: Int,
+        into output: WordPieceOutput
+    ) {
         if scalarCount > maxInputCharsPerWord {
             output.append(id: unknownID, start: Int32(start), end: Int32(end))
             return
@@ -162,8 +164,10 @@ final class WordPieceModel: @unchecked Sendable {
 
     /// Tokenizes every word of `text` from word index `firstWord` on, through `cache`
     /// when given (same result, faster on running text).
-    func tokenize(_ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput,
-                  cache: WordPieceCache? = nil) {
+    func tokenize(
+        _ text: PreTokenizedText, fromWord firstWord: Int = 0, into output: WordPieceOutput,
+        cache: WordPieceCache? = nil
+    ) {
         guard firstWord < text.words.count else { return }
         // Every piece covers at least one byte and a word yields at least one piece, so
         // the bytes from the first word on bound the piece count.
@@ -173,8 +177,9 @@ final class WordPieceModel: @unchecked Sendable {
                 guard let cache, maxInputCharsPerWord >= WordPieceCache.maxWordBytes else {
                     for w in firstWord..<words.count {
                         let word = words[w]
-                        tokenize(word: bytes, start: Int(word.start), end: Int(word.end),
-                                 scalarCount: Int(word.scalarCount), into: output)
+                        tokenize(
+                            word: bytes, start: Int(word.start), end: Int(word.end),
+                            scalarCount: Int(word.scalarCount), into: output)
                     }
                     return
                 }
@@ -185,7 +190,8 @@ final class WordPieceModel: @unchecked Sendable {
                     // Words short enough for the cache are far below the 100-scalar limit.
                     if cache.lookup(base + start, n, start: start, into: output) { continue }
                     let first = output.count
-                    tokenize(word: bytes, start: start, end: Int(word.end), scalarCount: Int(word.scalarCount), into: output)
+                    tokenize(
+                        word: bytes, start: start, end: Int(word.end), scalarCount: Int(word.scalarCount), into: output)
                     cache.store(base + start, n, start: start, output: output, first: first)
                 }
             }

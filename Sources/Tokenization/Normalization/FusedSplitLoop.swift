@@ -43,8 +43,10 @@ extension BertTextSplitter {
         }
 
         /// Copies `length` input bytes unchanged.
-        @inline(__always) mutating func copy(_ from: UnsafePointer<UInt8>, length: Int, start: Int32, end: Int32,
-                                             _ out: Output) {
+        @inline(__always) mutating func copy(
+            _ from: UnsafePointer<UInt8>, length: Int, start: Int32, end: Int32,
+            _ out: Output
+        ) {
             for k in 0..<length { put(from[k], start: start, end: end, out) }
         }
 
@@ -55,8 +57,10 @@ extension BertTextSplitter {
         }
 
         /// Emits one output scalar of the given split class (word, space, isolated).
-        @inline(__always) mutating func emit(_ cp: UInt32, splitClass: UInt64, start: Int32, end: Int32,
-                                             _ out: Output, words: inout [PreTokenizedText.Word]) {
+        @inline(__always) mutating func emit(
+            _ cp: UInt32, splitClass: UInt64, start: Int32, end: Int32,
+            _ out: Output, words: inout [PreTokenizedText.Word]
+        ) {
             switch splitClass {
             case ScalarTable.classWord:
                 beginScalar(); encode(cp, start: start, end: end, out)
@@ -70,8 +74,10 @@ extension BertTextSplitter {
 
     /// Invariant: at the top of the loop, `out.limit - position >= (n - input) + slack`, so the
     /// paths that write no more bytes than they read need no check; only expansions do.
-    static func run(_ source: UnsafePointer<UInt8>, count n: Int, sourceBase: Int32, table: ScalarTable,
-                            out: Output, cursor: inout Cursor, words: inout [PreTokenizedText.Word]) -> Status {
+    static func run(
+        _ source: UnsafePointer<UInt8>, count n: Int, sourceBase: Int32, table: ScalarTable,
+        out: Output, cursor: inout Cursor, words: inout [PreTokenizedText.Word]
+    ) -> Status {
         // A local copy keeps the cursor in registers (through `inout` it is reloaded around calls).
         var c = cursor
         defer { cursor = c }
@@ -110,7 +116,7 @@ extension BertTextSplitter {
                     c.put(UInt8(truncatingIfNeeded: e), start: start, end: start + 1, out)
                     c.closeWord(&words); c.lastClass = 0
                 default:
-                    break   // deleted by clean_text: not in the NFD stream either
+                    break  // deleted by clean_text: not in the NFD stream either
                 }
                 c.input = i + 1
                 continue
@@ -131,21 +137,25 @@ extension BertTextSplitter {
             let firstClass = entry >> 8 & 0xFF
             if firstClass != 0 && c.lastClass > firstClass { return .needsReordering }
             if entry & ScalarTable.replaced == 0 {
-                if !valid {   // an invalid byte (U+FFFD kept): 3 bytes out for 1 in
+                if !valid {  // an invalid byte (U+FFFD kept): 3 bytes out for 1 in
                     if out.limit - c.position - 3 < n - i - 1 + Cursor.slack { return .needsRoom }
                     cp = 0xFFFD; length = 1
                 }
                 switch entry & 3 {
                 case ScalarTable.classWord:
                     c.beginScalar()
-                    if valid { c.copy(source + i, length: length, start: start, end: end, out) } else {
+                    if valid {
+                        c.copy(source + i, length: length, start: start, end: end, out)
+                    } else {
                         c.encode(cp, start: start, end: end, out)
                     }
                 case ScalarTable.classSpace:
                     c.closeWord(&words)
                 default:
                     c.closeWord(&words); c.beginScalar()
-                    if valid { c.copy(source + i, length: length, start: start, end: end, out) } else {
+                    if valid {
+                        c.copy(source + i, length: length, start: start, end: end, out)
+                    } else {
                         c.encode(cp, start: start, end: end, out)
                     }
                     c.closeWord(&words)
@@ -159,7 +169,8 @@ extension BertTextSplitter {
                 }
                 for k in 0..<pieces {
                     let piece = pool[offset + 1 + k]
-                    c.emit(piece & 0xFFFFFF, splitClass: UInt64(piece >> 24), start: start, end: end, out, words: &words)
+                    c.emit(
+                        piece & 0xFFFFFF, splitClass: UInt64(piece >> 24), start: start, end: end, out, words: &words)
                 }
             }
             c.lastClass = entry >> 16 & 0xFF

@@ -10,8 +10,9 @@ public enum NormalizerBenchmark {
         var seconds: Double
         var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
         public var description: String {
-            String(format: "{\"bytes\": %d, \"words\": %d, \"seconds\": %.4f, \"mb_per_s\": %.1f}",
-                   bytes, words, seconds, megabytesPerSecond)
+            String(
+                format: "{\"bytes\": %d, \"words\": %d, \"seconds\": %.4f, \"mb_per_s\": %.1f}",
+                bytes, words, seconds, megabytesPerSecond)
         }
     }
 

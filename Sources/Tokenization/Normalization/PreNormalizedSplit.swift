@@ -6,8 +6,10 @@ extension BertTextSplitter {
     /// the fast path over the result, then source offsets mapped back to the input. Scalars
     /// that normalization cannot touch (ICU's "inert", from the table) are copied as they are;
     /// only the runs between them go through `PreNormalizer`.
-    func splitPreNormalized(_ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32,
-                                    into output: inout PreTokenizedText) {
+    func splitPreNormalized(
+        _ input: UnsafeBufferPointer<UInt8>, sourceBase: Int32,
+        into output: inout PreTokenizedText
+    ) {
         guard let source = input.baseAddress else { return }
         let sensitive = options.preNormalization == .nfc ? ScalarTable.nfcSensitive : ScalarTable.nfkcSensitive
         let form = options.preNormalization == .nfc ? Int32(DRB_ICU_NFC) : Int32(DRB_ICU_NFKC)
@@ -34,14 +36,15 @@ extension BertTextSplitter {
             i += length
         }
         if !run.isEmpty { scratch.appendNormalized(&run, form: form, normalizer: normalizer) }
-        guard changed else {   // nothing to normalize: split the input itself
+        guard changed else {  // nothing to normalize: split the input itself
             if !splitFast(input, sourceBase: sourceBase, into: &output) {
                 reference.split(input, sourceBase: sourceBase, into: &output)
             }
             return
         }
         let first = output.bytes.count
-        let done = splitFast(UnsafeBufferPointer(start: scratch.bytes, count: scratch.count), sourceBase: 0, into: &output)
+        let done = splitFast(
+            UnsafeBufferPointer(start: scratch.bytes, count: scratch.count), sourceBase: 0, into: &output)
         guard done else {
             reference.split(input, sourceBase: sourceBase, into: &output)
             return
@@ -109,9 +112,12 @@ extension BertTextSplitter {
                 // scalar, normalized alone without the segmenting machinery's allocations.
                 let s = run[0]
                 var value = s.value
-                var pieces: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-                             UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                var pieces:
+                    (
+                        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+                        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
+                    ) =
+                        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
                 let n = withUnsafeMutableBytes(of: &pieces) { raw in
                     Int(drb_icu_normalize(form, &value, 1, raw.baseAddress!.assumingMemoryBound(to: UInt32.self), 18))
                 }

@@ -40,11 +40,13 @@ struct PreNormalizer {
     /// the span from the first changed scalar through the new one (so " " + U+3133 → " " + U+11AA
     /// keeps both exact, while e + U+0301 → é covers both). Long segments (pathological runs of
     /// marks) get one range for all their output instead of the quadratic refinement.
-    private func appendNormalized(_ segment: ArraySlice<SourcedScalar>, to out: inout [SourcedScalar],
-                                  buffer: inout [UInt32]) {
+    private func appendNormalized(
+        _ segment: ArraySlice<SourcedScalar>, to out: inout [SourcedScalar],
+        buffer: inout [UInt32]
+    ) {
         let values = segment.map(\.value)
         guard let whole = icuNormalize(values[...], buffer: &buffer) else {
-            out.append(contentsOf: segment); return   // ICU refused: keep the text as it was
+            out.append(contentsOf: segment); return  // ICU refused: keep the text as it was
         }
         if whole.elementsEqual(values) { out.append(contentsOf: segment); return }
         if segment.count == 1 || segment.count > 32 {
@@ -58,10 +60,13 @@ struct PreNormalizer {
             let added = segment[segment.startIndex + k - 1]
             var common = 0
             while common < result.count, common < prefix.count,
-                  result[common].value == prefix[prefix.startIndex + common] { common += 1 }
+                result[common].value == prefix[prefix.startIndex + common]
+            { common += 1 }
             let spanStart = common < result.count ? result[common].start : added.start
             result.removeLast(result.count - common)
-            for v in prefix.dropFirst(common) { result.append(SourcedScalar(value: v, start: spanStart, end: added.end)) }
+            for v in prefix.dropFirst(common) {
+                result.append(SourcedScalar(value: v, start: spanStart, end: added.end))
+            }
         }
         out.append(contentsOf: result)
     }
@@ -78,8 +83,10 @@ struct PreNormalizer {
                 while end < text.count, !startsSegment(text[end].value) { end += 1 }
             }
             let segment = text[start..<end]
-            if segment.count == 1, properties.isNormalizationOpaque(segment.first!.value)
-                || drb_icu_is_inert(icuForm, segment.first!.value) != 0 {
+            if segment.count == 1,
+                properties.isNormalizationOpaque(segment.first!.value)
+                    || drb_icu_is_inert(icuForm, segment.first!.value) != 0
+            {
                 out.append(segment.first!)
                 start = end
                 continue

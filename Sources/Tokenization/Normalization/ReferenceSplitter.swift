@@ -42,7 +42,8 @@ struct ReferenceSplitter {
         var out: [SourcedScalar] = []
         out.reserveCapacity(text.count)
         for s in text where !properties.isDeletedByCleanText(s.value) {
-            out.append(properties.isCleanTextWhitespace(s.value) ? SourcedScalar(value: 0x20, start: s.start, end: s.end) : s)
+            out.append(
+                properties.isCleanTextWhitespace(s.value) ? SourcedScalar(value: 0x20, start: s.start, end: s.end) : s)
         }
         return out
     }
@@ -97,7 +98,7 @@ struct ReferenceSplitter {
         }
         var out: [SourcedScalar] = []
         out.reserveCapacity(pieces.count)
-        var next = 0   // the next source scalar to be replaced
+        var next = 0  // the next source scalar to be replaced
         for piece in pieces {
             let source: SourcedScalar
             if piece.replacesSource { source = text[next]; next += 1 } else { source = text[max(next - 1, 0)] }

@@ -67,11 +67,14 @@ final class ScalarTable: @unchecked Sendable {
                     allZero = false
                     continue
                 }
-                block[low] = sensitivity | Self.entry(for: cp, options: options, properties: properties,
-                                                      reference: reference, pool: &pool, expansion: &expansion)
+                block[low] =
+                    sensitivity
+                    | Self.entry(
+                        for: cp, options: options, properties: properties,
+                        reference: reference, pool: &pool, expansion: &expansion)
                 allZero = allZero && block[low] == 0
             }
-            if allZero, let zero = zeroBlock {   // most blocks: skip hashing 256 entries
+            if allZero, let zero = zeroBlock {  // most blocks: skip hashing 256 entries
                 index[high] = zero
             } else if let id = blockIDs[block] {
                 index[high] = id
@@ -93,13 +96,14 @@ final class ScalarTable: @unchecked Sendable {
         self.pool.initialize(from: pool, count: pool.count)
         ascii = .allocate(capacity: 128)
         for b in 0..<128 {
-            let e = blockList[b] & ~(Self.nfcSensitive | Self.nfkcSensitive)   // block 0: U+0000...U+00FF
+            let e = blockList[b] & ~(Self.nfcSensitive | Self.nfkcSensitive)  // block 0: U+0000...U+00FF
             let value: UInt16
             if e & Self.deleted != 0 {
                 value = 3 << 8
             } else if e & Self.replaced != 0 {
                 let offset = Int(e >> 32)
-                precondition(pool[offset] == 1 && pool[offset + 1] & 0xFFFFFF < 0x80, "ASCII must map to one ASCII byte")
+                precondition(
+                    pool[offset] == 1 && pool[offset + 1] & 0xFFFFFF < 0x80, "ASCII must map to one ASCII byte")
                 value = UInt16(pool[offset + 1] >> 24) << 8 | UInt16(pool[offset + 1] & 0x7F)
             } else {
                 value = UInt16(e & 3) << 8 | UInt16(b)
@@ -124,8 +128,10 @@ final class ScalarTable: @unchecked Sendable {
         blocks[Int(index[Int(cp >> 8)]) << 8 | Int(cp & 0xFF)]
     }
 
-    private static func entry(for cp: UInt32, options: NormalizerOptions, properties p: UnicodeProperties,
-                              reference: ReferenceSplitter, pool: inout [UInt32], expansion: inout Int) -> UInt64 {
+    private static func entry(
+        for cp: UInt32, options: NormalizerOptions, properties p: UnicodeProperties,
+        reference: ReferenceSplitter, pool: inout [UInt32], expansion: inout Int
+    ) -> UInt64 {
         let strip = options.effectiveStripAccents
         if options.cleanText, p.isDeletedByCleanText(cp) { return deleted }
 
@@ -167,8 +173,9 @@ final class ScalarTable: @unchecked Sendable {
     nonisolated(unsafe) private static var cache: [Key: ScalarTable] = [:]
 
     static func shared(options: NormalizerOptions, properties: UnicodeProperties) -> ScalarTable {
-        let key = Key(cleanText: options.cleanText, handleChineseChars: options.handleChineseChars,
-                      stripAccents: options.effectiveStripAccents, lowercase: options.lowercase, unicode: options.unicode)
+        let key = Key(
+            cleanText: options.cleanText, handleChineseChars: options.handleChineseChars,
+            stripAccents: options.effectiveStripAccents, lowercase: options.lowercase, unicode: options.unicode)
         lock.lock()
         defer { lock.unlock() }
         if let table = cache[key] { return table }

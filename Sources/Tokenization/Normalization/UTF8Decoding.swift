@@ -19,7 +19,8 @@ enum UTF8Decoding {
             if cp >= 0x800, !(0xD800...0xDFFF).contains(cp) { return (cp, 3) }
         }
         if b0 >= 0xF0, b0 < 0xF5, let c1 = continuation(i + 1), let c2 = continuation(i + 2),
-           let c3 = continuation(i + 3) {
+            let c3 = continuation(i + 3)
+        {
             let cp = (b0 & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
             if cp >= 0x10000, cp < 0x110000 { return (cp, 4) }
         }
@@ -40,7 +41,9 @@ enum UTF8Decoding {
 
     static func encode(_ cp: UInt32) -> [UInt8] {
         var buffer: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-        let n = withUnsafeMutableBytes(of: &buffer) { encode(cp, into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        let n = withUnsafeMutableBytes(of: &buffer) {
+            encode(cp, into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
         return withUnsafeBytes(of: &buffer) { Array($0.prefix(n)) }
     }
 

@@ -114,16 +114,17 @@ struct UnicodeProperties: Sendable {
 
     // ICU UCharCategory values (uchar.h).
     private static let nonspacingMarkCategory: Int32 = 6
-    private static let controlCategories: ClosedRange<Int32> = 15...18          // Cc Cf Co Cs
+    private static let controlCategories: ClosedRange<Int32> = 15...18  // Cc Cf Co Cs
     private static func isPunctuationCategory(_ gc: Int32) -> Bool {
-        (19...23).contains(gc) || gc == 28 || gc == 29                         // Pd Ps Pe Pc Po Pi Pf
+        (19...23).contains(gc) || gc == 28 || gc == 29  // Pd Ps Pe Pc Po Pi Pf
     }
 
     /// clean_text drops it: NUL, U+FFFD, and `is_control` (Cc, Cf, Co, Cs) except tab, LF, CR.
     /// Checked before whitespace, which is why U+000B, U+000C and U+0085 vanish rather than
     /// become spaces (a reference quirk kept for parity).
     func isDeletedByCleanText(_ cp: UInt32) -> Bool {
-        let icu = cp == 0 || cp == 0xFFFD
+        let icu =
+            cp == 0 || cp == 0xFFFD
             || (cp != 9 && cp != 10 && cp != 13 && Self.controlCategories.contains(drb_icu_general_category(cp)))
         return icu != toggled(cp, .deleted)
     }
@@ -148,7 +149,8 @@ struct UnicodeProperties: Sendable {
     /// The pre-tokenizer isolates it: ASCII punctuation (which includes symbols such as
     /// `$ + < = > ^ ` | ~`) or general category P*.
     func isPunctuation(_ cp: UInt32) -> Bool {
-        let ascii = (33...47).contains(cp) || (58...64).contains(cp) || (91...96).contains(cp) || (123...126).contains(cp)
+        let ascii =
+            (33...47).contains(cp) || (58...64).contains(cp) || (91...96).contains(cp) || (123...126).contains(cp)
         let icu = ascii || Self.isPunctuationCategory(drb_icu_general_category(cp))
         return icu != toggled(cp, .punctuation)
     }
@@ -174,8 +176,12 @@ struct UnicodeProperties: Sendable {
         if (33...47).contains(cp) || (58...64).contains(cp) || (91...96).contains(cp) || (123...126).contains(cp) {
             return false
         }
-        if options.cleanText && (cp == 0 || cp == 0xFFFD || cp == 9 || cp == 10 || cp == 13
-                                 || Self.controlCategories.contains(gc)) { return false }
+        if options.cleanText
+            && (cp == 0 || cp == 0xFFFD || cp == 9 || cp == 10 || cp == 13
+                || Self.controlCategories.contains(gc))
+        {
+            return false
+        }
         if options.handleChineseChars && t & 1 << 6 != 0 { return false }
         if options.effectiveStripAccents && (t & (1 << 7 | 1 << 9) != 0 || gc == Self.nonspacingMarkCategory) {
             return false
@@ -230,17 +236,22 @@ struct UnicodeProperties: Sendable {
     /// True where the reference's NFC/NFKC leaves `cp` alone but ICU's would not.
     func isNormalizationOpaque(_ cp: UInt32) -> Bool { toggled(cp, .normalizationOpaque) }
 
-    private func appendICU(_ cp: UInt32, to out: inout [UInt32], function: String,
-                           _ call: (UInt32, UnsafeMutablePointer<UInt32>?, Int32) -> Int32) {
+    private func appendICU(
+        _ cp: UInt32, to out: inout [UInt32], function: String,
+        _ call: (UInt32, UnsafeMutablePointer<UInt32>?, Int32) -> Int32
+    ) {
         var buffer = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
         let count = withUnsafeMutableBytes(of: &buffer) { raw in
             call(cp, raw.baseAddress!.assumingMemoryBound(to: UInt32.self), 8)
         }
         // One code point never maps to more than a handful; fail loudly rather than guess.
-        precondition(count >= 0 && count <= 8, NormalizerError.icuFailure(function: function, codePoint: cp).description)
+        precondition(
+            count >= 0 && count <= 8, NormalizerError.icuFailure(function: function, codePoint: cp).description)
         withUnsafeBytes(of: &buffer) { raw in
-            out.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt32.self),
-                                                       count: Int(count)))
+            out.append(
+                contentsOf: UnsafeBufferPointer(
+                    start: raw.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                    count: Int(count)))
         }
     }
 }

@@ -34,7 +34,9 @@ struct TokenizerJSON {
             guard let id = (value as? NSNumber)?.intValue, id >= 0, id < vocab.count else {
                 throw fail("vocab entry \(token.debugDescription) has id \(value), outside 0..<\(vocab.count)")
             }
-            if let other = tokens[id] { throw fail("id \(id) is given to both \(other.debugDescription) and \(token.debugDescription)") }
+            if let other = tokens[id] {
+                throw fail("id \(id) is given to both \(other.debugDescription) and \(token.debugDescription)")
+            }
             tokens[id] = token
         }
 
@@ -66,6 +68,7 @@ struct TokenizerJSON {
             o.stripAccents = n["strip_accents"] as? Bool
             normalizer = o
         }
-        return TokenizerJSON(tokens: tokens.map { $0! }, addedTokens: added, wordPiece: settings, normalizer: normalizer)
+        return TokenizerJSON(
+            tokens: tokens.map { $0! }, addedTokens: added, wordPiece: settings, normalizer: normalizer)
     }
 }

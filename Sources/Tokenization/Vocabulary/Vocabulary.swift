@@ -66,7 +66,8 @@ public final class Vocabulary: @unchecked Sendable {
     public static func readFile(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw TokenizationError.vocabulary(path: path, detail: exists ? "cannot read vocabulary file" : "vocabulary file not found")
+            throw TokenizationError.vocabulary(
+                path: path, detail: exists ? "cannot read vocabulary file" : "vocabulary file not found")
         }
         return [UInt8](data)
     }
@@ -76,8 +77,9 @@ public final class Vocabulary: @unchecked Sendable {
     public convenience init(fileBytes bytes: [UInt8], path: String) throws {
         if path.hasSuffix(".json") {
             let parsed = try TokenizerJSON.parse(bytes, path: path)
-            try self.init(tokens: parsed.tokens, path: path, addedTokens: parsed.addedTokens,
-                          wordPiece: parsed.wordPiece, normalizer: parsed.normalizer)
+            try self.init(
+                tokens: parsed.tokens, path: path, addedTokens: parsed.addedTokens,
+                wordPiece: parsed.wordPiece, normalizer: parsed.normalizer)
         } else {
             try self.init(tokens: Self.parseVocabText(bytes, path: path), path: path)
         }
@@ -85,9 +87,11 @@ public final class Vocabulary: @unchecked Sendable {
 
     /// A vocabulary from token strings (id = position); for tests and tools.
     /// `addedTokens == nil` selects the BERT specials present in `tokens`.
-    init(tokens: [String], path: String = "<memory>",
-         addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
-         normalizer: NormalizerOptions? = nil) throws {
+    init(
+        tokens: [String], path: String = "<memory>",
+        addedTokens: [AddedToken]? = nil, wordPiece: WordPieceSettings = WordPieceSettings(),
+        normalizer: NormalizerOptions? = nil
+    ) throws {
         self.tokens = tokens
         self.path = path
         self.wordPiece = wordPiece
@@ -106,14 +110,18 @@ public final class Vocabulary: @unchecked Sendable {
         duplicates = dups.sorted { $0.1[0] < $1.1[0] }
         self.index = index
         guard let unk = index[wordPiece.unknownToken] else {
-            throw TokenizationError.vocabulary(path: path, detail: "vocabulary has no unknown token \(wordPiece.unknownToken)")
+            throw TokenizationError.vocabulary(
+                path: path, detail: "vocabulary has no unknown token \(wordPiece.unknownToken)")
         }
-        special = SpecialTokenIDs(unknown: unk, classifier: index["[CLS]"], separator: index["[SEP]"],
-                                  padding: index["[PAD]"], mask: index["[MASK]"])
+        special = SpecialTokenIDs(
+            unknown: unk, classifier: index["[CLS]"], separator: index["[SEP]"],
+            padding: index["[PAD]"], mask: index["[MASK]"])
         // BertWordPieceTokenizer adds each of these as a special token iff the vocabulary has it.
-        let added = addedTokens ?? ["[SEP]", "[CLS]", "[PAD]", "[MASK]", "[UNK]"].compactMap { t in
-            index[t].map { AddedToken(content: t, id: $0, special: true) }
-        }
+        let added =
+            addedTokens
+            ?? ["[SEP]", "[CLS]", "[PAD]", "[MASK]", "[UNK]"].compactMap { t in
+                index[t].map { AddedToken(content: t, id: $0, special: true) }
+            }
         self.addedTokens = added.sorted { $0.content.utf8.count > $1.content.utf8.count }
         let prefix = wordPiece.continuationPrefix
         continuationFlags = tokens.map { !prefix.isEmpty && $0.hasPrefix(prefix) }

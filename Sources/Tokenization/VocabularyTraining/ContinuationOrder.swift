@@ -10,8 +10,10 @@ import Foundation
 enum ContinuationOrder {
     /// Characters (code points) in id order. `singleIDs[cp] >= 0` marks the characters that
     /// have a token of their own (only those get a `##` form); `replaying` comes first.
-    static func compute(words: WordCountTable, singleIDs: ScalarMap<Int32>, tokenCount: Int,
-                        replaying: [UInt32]) -> [UInt32] {
+    static func compute(
+        words: WordCountTable, singleIDs: ScalarMap<Int32>, tokenCount: Int,
+        replaying: [UInt32]
+    ) -> [UInt32] {
         var firstWord = [Int](repeating: -1, count: tokenCount)
         var firstPosition = [Int](repeating: 0, count: tokenCount)
         var scalarOf = [UInt32](repeating: 0, count: tokenCount)

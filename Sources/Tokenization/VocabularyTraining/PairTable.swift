@@ -76,8 +76,10 @@ struct PairTable {
         for p in 0..<pairs.count {
             lastWord[p] = -1
             if counts[p] > 0 {
-                queue.push(MergeCandidate(count: counts[p], pair: pairs[p], sequence: 0, pairIndex: Int32(p),
-                                          positionCount: sizes[p], positionStart: starts[p]))
+                queue.push(
+                    MergeCandidate(
+                        count: counts[p], pair: pairs[p], sequence: 0, pairIndex: Int32(p),
+                        positionCount: sizes[p], positionStart: starts[p]))
             }
         }
         wordPairs = []

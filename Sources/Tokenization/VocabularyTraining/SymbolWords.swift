@@ -38,8 +38,10 @@ struct SymbolWords {
     /// `merged`, as HF's `Word::merge` does, and reports the neighbouring pairs that each
     /// replacement removes (-1) and creates (+1), in HF's order: before the pair, then after.
     @inline(__always)
-    mutating func merge(word w: Int, _ left: Int32, _ right: Int32, into merged: Int32,
-                        _ change: (SymbolPair, Int64) -> Void) {
+    mutating func merge(
+        word w: Int, _ left: Int32, _ right: Int32, into merged: Int32,
+        _ change: (SymbolPair, Int64) -> Void
+    ) {
         let s = symbols + starts[w]
         let n = Int(lengths[w])
         var read = 0, write = 0

@@ -73,7 +73,8 @@ public final class WordCountTable {
     /// Adds every word of `other` (the per-thread tables of a parallel count, summed).
     public func merge(_ other: WordCountTable) {
         for e in 0..<other.count {
-            add(other.arena + other.starts[e], length: Int(other.lengths[e]), hash: other.hashes[e],
+            add(
+                other.arena + other.starts[e], length: Int(other.lengths[e]), hash: other.hashes[e],
                 occurrences: other.occurrenceCounts[e])
         }
     }
@@ -196,7 +197,9 @@ public final class WordCountTable {
     static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         var i = 0
         while i + 8 <= n {
-            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self)
+                != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)
+            {
                 return false
             }
             i += 8

@@ -30,7 +30,9 @@ public struct WordPieceTrainer: Sendable {
         self.options = options
     }
 
-    public func train(_ words: WordCountTable, choices: HashOrderChoices = HashOrderChoices()) -> WordPieceTrainingResult {
+    public func train(
+        _ words: WordCountTable, choices: HashOrderChoices = HashOrderChoices()
+    ) -> WordPieceTrainingResult {
         var vocabulary = TokenList()
         for token in options.specialTokens { _ = vocabulary.add(Array(token.utf8)) }
 
@@ -42,31 +44,37 @@ public struct WordPieceTrainer: Sendable {
             if scalars.count == 1 { singleIDs[scalars.first!.value] = Int32(id) }
         }
 
-        let alphabet = TrainingAlphabet(words: words, initialAlphabet: options.initialAlphabet,
-                                        limit: options.alphabetLimit, preferred: choices.alphabet)
+        let alphabet = TrainingAlphabet(
+            words: words, initialAlphabet: options.initialAlphabet,
+            limit: options.alphabetLimit, preferred: choices.alphabet)
         for cp in alphabet.kept {
             singleIDs[cp] = vocabulary.add(UTF8Decoding.encode(cp))
         }
 
         let prefix = Array(options.continuingSubwordPrefix.utf8)
         let continuationIDs = ScalarMap<Int32>(defaultValue: -1)
-        for cp in ContinuationOrder.compute(words: words, singleIDs: singleIDs, tokenCount: vocabulary.count,
-                                            replaying: choices.continuationOrder) {
+        for cp in ContinuationOrder.compute(
+            words: words, singleIDs: singleIDs, tokenCount: vocabulary.count,
+            replaying: choices.continuationOrder)
+        {
             continuationIDs[cp] = vocabulary.add(prefix + UTF8Decoding.encode(cp))
         }
 
         var symbolWords = Self.symbolize(words, singleIDs: singleIDs, continuationIDs: continuationIDs)
         defer { symbolWords.deallocate() }
         let merges = mergePairs(in: &symbolWords, vocabulary: &vocabulary, prefix: prefix)
-        return WordPieceTrainingResult(tokens: vocabulary.tokens.map { String(decoding: $0, as: UTF8.self) },
-                                       alphabetSize: alphabet.kept.count, distinctCharacters: alphabet.distinct,
-                                       merges: merges)
+        return WordPieceTrainingResult(
+            tokens: vocabulary.tokens.map { String(decoding: $0, as: UTF8.self) },
+            alphabetSize: alphabet.kept.count, distinctCharacters: alphabet.distinct,
+            merges: merges)
     }
 
     /// Each word as symbols: its first character's token, then the `##` forms; characters
     /// outside the alphabet are left out (their neighbours become adjacent, as in HF).
-    static func symbolize(_ words: WordCountTable, singleIDs: ScalarMap<Int32>,
-                          continuationIDs: ScalarMap<Int32>) -> SymbolWords {
+    static func symbolize(
+        _ words: WordCountTable, singleIDs: ScalarMap<Int32>,
+        continuationIDs: ScalarMap<Int32>
+    ) -> SymbolWords {
         var total = 0
         for w in 0..<words.count { total += words.word(at: w).count }
         var out = SymbolWords(capacity: total)
@@ -156,8 +164,10 @@ public struct WordPieceTrainer: Sendable {
             }
             for (t, p) in touched.enumerated() {
                 if pairs.counts[p] > 0 {
-                    queue.push(MergeCandidate(count: pairs.counts[p], pair: pairs.pairs[p], sequence: 0,
-                                              pairIndex: Int32(p), positionCount: Int32(sizes[t]), positionStart: starts[t]))
+                    queue.push(
+                        MergeCandidate(
+                            count: pairs.counts[p], pair: pairs.pairs[p], sequence: 0,
+                            pairIndex: Int32(p), positionCount: Int32(sizes[t]), positionStart: starts[t]))
                 }
                 pairs.group[p] = -1
                 pairs.lastWord[p] = -1

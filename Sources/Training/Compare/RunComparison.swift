@@ -47,7 +47,9 @@ public enum RunComparison {
         return byStep.keys.sorted().map { byStep[$0]! }
     }
 
-    public static func summarize(run: String, label: String? = nil, metrics m: [StepMetrics], state: TrainerState?) -> RunSummary {
+    public static func summarize(
+        run: String, label: String? = nil, metrics m: [StepMetrics], state: TrainerState?
+    ) -> RunSummary {
         let tail = m.suffix(max(1, m.count / 10))
         let lastEval = m.last { $0.eval_loss != nil }
         let o = state?.options
@@ -72,11 +74,14 @@ public enum RunComparison {
     /// A Markdown table, one row per run.
     public static func table(_ runs: [RunSummary]) -> String {
         func f(_ x: Double?, _ digits: Int = 4) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "–" }
-        var s = "| run | decoder | attention | model | steps | held-out loss | held-out acc | train loss (last 10%) | train acc | tokens/s | train s |\n"
+        var s =
+            "| run | decoder | attention | model | steps | held-out loss | held-out acc | train loss (last 10%) | train acc | tokens/s | train s |\n"
         s += "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for r in runs {
-            s += "| \(r.label) | \(r.decoder) | \(r.attention) | \(r.model) | \(r.steps) | \(f(r.evalLoss)) | \(f(r.evalAccuracy)) | "
-            s += "\(f(r.trainLoss)) | \(f(r.trainAccuracy)) | \(String(format: "%.0f", r.tokensPerSecond)) | \(String(format: "%.1f", r.trainSeconds)) |\n"
+            s +=
+                "| \(r.label) | \(r.decoder) | \(r.attention) | \(r.model) | \(r.steps) | \(f(r.evalLoss)) | \(f(r.evalAccuracy)) | "
+            s +=
+                "\(f(r.trainLoss)) | \(f(r.trainAccuracy)) | \(String(format: "%.0f", r.tokensPerSecond)) | \(String(format: "%.1f", r.trainSeconds)) |\n"
         }
         return s
     }
@@ -99,7 +104,8 @@ public enum RunComparison {
             let evals = r.metrics.compactMap { m in m.eval_loss.map { (Double(m.step), $0) } }
             return (r.label, smooth, evals)
         }
-        let xs = curves.flatMap { $0.1.map(\.0) }, ys = curves.flatMap { $0.1.map(\.1) + $0.2.map(\.1) }.filter(\.isFinite)
+        let xs = curves.flatMap { $0.1.map(\.0) },
+            ys = curves.flatMap { $0.1.map(\.1) + $0.2.map(\.1) }.filter(\.isFinite)
         let x0 = 0.0, x1 = max(1, xs.max() ?? 1)
         var y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
         if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
@@ -109,17 +115,23 @@ public enum RunComparison {
         func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * ph }
         func n(_ v: Double) -> String { String(format: "%.1f", v) }
         func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(W))\" height=\"\(Int(H))\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(W))\" height=\"\(Int(H))\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(n(left))\" y=\"22\" font-size=\"15\">\(esc(title))</text>\n"
-        s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(pw))\" height=\"\(n(ph))\" fill=\"none\" stroke=\"#888\"/>\n"
+        s +=
+            "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(pw))\" height=\"\(n(ph))\" fill=\"none\" stroke=\"#888\"/>\n"
         for k in 0...5 {
             let yv = y0 + (y1 - y0) * Double(k) / 5, xv = x0 + (x1 - x0) * Double(k) / 5
-            s += "<line x1=\"\(n(left))\" x2=\"\(n(left + pw))\" y1=\"\(n(py(yv)))\" y2=\"\(n(py(yv)))\" stroke=\"#eee\"/>"
-            s += "<text x=\"\(n(left - 6))\" y=\"\(n(py(yv) + 4))\" text-anchor=\"end\">\(String(format: "%.2f", yv))</text>\n"
-            s += "<text x=\"\(n(px(xv)))\" y=\"\(n(top + ph + 18))\" text-anchor=\"middle\">\(Int(xv.rounded()))</text>\n"
+            s +=
+                "<line x1=\"\(n(left))\" x2=\"\(n(left + pw))\" y1=\"\(n(py(yv)))\" y2=\"\(n(py(yv)))\" stroke=\"#eee\"/>"
+            s +=
+                "<text x=\"\(n(left - 6))\" y=\"\(n(py(yv) + 4))\" text-anchor=\"end\">\(String(format: "%.2f", yv))</text>\n"
+            s +=
+                "<text x=\"\(n(px(xv)))\" y=\"\(n(top + ph + 18))\" text-anchor=\"middle\">\(Int(xv.rounded()))</text>\n"
         }
         s += "<text x=\"\(n(left + pw / 2))\" y=\"\(n(H - 8))\" text-anchor=\"middle\">step</text>\n"
         s += "<text transform=\"translate(16 \(n(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">loss</text>\n"
@@ -128,10 +140,12 @@ public enum RunComparison {
             let pts = c.1.filter { $0.1.isFinite }.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\" points=\"\(pts)\"/>\n"
             for e in c.2 where e.1.isFinite {
-                s += "<circle cx=\"\(n(px(e.0)))\" cy=\"\(n(py(e.1)))\" r=\"3.5\" fill=\"white\" stroke=\"\(color)\" stroke-width=\"1.6\"/>\n"
+                s +=
+                    "<circle cx=\"\(n(px(e.0)))\" cy=\"\(n(py(e.1)))\" r=\"3.5\" fill=\"white\" stroke=\"\(color)\" stroke-width=\"1.6\"/>\n"
             }
             let ly = top + 14 + Double(i) * 20
-            s += "<line x1=\"\(n(left + pw + 14))\" x2=\"\(n(left + pw + 38))\" y1=\"\(n(ly))\" y2=\"\(n(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+            s +=
+                "<line x1=\"\(n(left + pw + 14))\" x2=\"\(n(left + pw + 38))\" y1=\"\(n(ly))\" y2=\"\(n(ly))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
             s += "<text x=\"\(n(left + pw + 44))\" y=\"\(n(ly + 4))\">\(esc(c.0))</text>\n"
         }
         let ly = top + 14 + Double(curves.count) * 20 + 6

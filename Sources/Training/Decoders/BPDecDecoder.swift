@@ -18,11 +18,17 @@ struct BPDecDecoder {
     /// Dropout-key sites of the two random draws (beyond any layer's sites).
     static let unmaskSite = 1 << 20, mixSite = (1 << 20) + 1
 
-    static func register(options: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout) -> BPDecDecoder {
+    static func register(
+        options: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout
+    ) -> BPDecDecoder {
         let L = encoder.layers.count
         let blocks = (0..<options.decoderLayers).map { k in
-            TransformerBlock(weights: .registerDecoderBlock(k, config: encoder.config, into: &p), config: encoder.config,
-                             sites: (DropoutPlan.site(layer: L + k, 0), DropoutPlan.site(layer: L + k, 1), DropoutPlan.site(layer: L + k, 2)))
+            TransformerBlock(
+                weights: .registerDecoderBlock(k, config: encoder.config, into: &p), config: encoder.config,
+                sites: (
+                    DropoutPlan.site(layer: L + k, 0), DropoutPlan.site(layer: L + k, 1),
+                    DropoutPlan.site(layer: L + k, 2)
+                ))
         }
         return BPDecDecoder(options: options, blocks: blocks, positionTable: encoder.embeddings.position)
     }
@@ -33,8 +39,9 @@ struct BPDecDecoder {
         let ku = d.key(site: Self.unmaskSite), km = d.key(site: Self.mixSite)
         let tu = Dropout.threshold(options.guaUnmask), tm = Dropout.threshold(options.outputMix)
         // `keeps` is true with probability 1 − p; its negation has probability p.
-        return BPDecChoices(unmasked: (0..<count).map { options.guaUnmask >= 1 || !Dropout.keeps(ku, $0, threshold: tu) },
-                            mixed: (0..<count).map { options.outputMix >= 1 || !Dropout.keeps(km, $0, threshold: tm) })
+        return BPDecChoices(
+            unmasked: (0..<count).map { options.guaUnmask >= 1 || !Dropout.keeps(ku, $0, threshold: tu) },
+            mixed: (0..<count).map { options.outputMix >= 1 || !Dropout.keeps(km, $0, threshold: tm) })
     }
 }
 
@@ -57,15 +64,18 @@ final class BPDecState {
 extension BPDecDecoder {
     /// Encoder, then the decoder blocks; returns the rows the head reads (x_D with the mixed
     /// rows replaced by E's). `rows` are the staged prediction rows.
-    func forward(_ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
-                 choices: BPDecChoices, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) -> UnsafePointer<Float> {
+    func forward(
+        _ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
+        choices: BPDecChoices, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan
+    ) -> UnsafePointer<Float> {
         let h = encoder.config.hiddenSize, n = s.batch * s.length
         encoder.forward(s, P, dropout: d)
         let E = UnsafePointer(s.output)
         b.choices = choices
         var x = E
         if options.decoderPositions {
-            PositionInjection.forward(out: b.input, inp: E, position: P + positionTable, batch: s.batch, length: s.length, hidden: h)
+            PositionInjection.forward(
+                out: b.input, inp: E, position: P + positionTable, batch: s.batch, length: s.length, hidden: h)
             x = UnsafePointer(b.input)
         }
         let gua = b.firstLayerMask.pointer
@@ -87,8 +97,10 @@ extension BPDecDecoder {
     }
 
     /// Backward from ∂L/∂(head input) in `s.scratch.dHidden` through the blocks and the encoder.
-    func backward(_ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
-                  _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
+    func backward(
+        _ encoder: TransformerEncoder, _ s: EncoderState, _ b: BPDecState, rows: UnsafePointer<UInt32>,
+        _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan
+    ) {
         let h = encoder.config.hiddenSize, n = s.batch * s.length, g = s.scratch
         // Mixed rows' gradient goes straight to the encoder output, not through the blocks.
         let mixed = b.choices.mixed.contains(true)
@@ -104,10 +116,13 @@ extension BPDecDecoder {
         for k in stride(from: blocks.count - 1, through: 0, by: -1) {
             var c = encoder.blockContext(s, P, dropout: d)
             if k == 0 { c.mask = UnsafePointer(b.firstLayerMask.pointer) }
-            blocks[k].backward(b.layers[k], query: k == 0 ? x0 : UnsafePointer(b.layers[k - 1].output), keyValue: nil, dKeyValue: nil, G: G, c)
+            blocks[k].backward(
+                b.layers[k], query: k == 0 ? x0 : UnsafePointer(b.layers[k - 1].output), keyValue: nil, dKeyValue: nil,
+                G: G, c)
         }
         if options.decoderPositions {
-            PositionInjection.backward(dout: g.dHidden, dposition: G + positionTable, batch: s.batch, length: s.length, hidden: h)
+            PositionInjection.backward(
+                dout: g.dHidden, dposition: G + positionTable, batch: s.batch, length: s.length, hidden: h)
         }
         if mixed { Residual.add(g.dHidden, b.dEncoder, count: n * h) }
         encoder.backward(s, P, G, dropout: d)

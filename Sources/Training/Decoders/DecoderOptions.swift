@@ -43,10 +43,18 @@ public struct DecoderOptions: Codable, Sendable, Equatable {
     }
 
     public func validate() throws {
-        guard emdPasses >= 1 else { throw TrainingError.badConfig("--emd-passes", "must be at least 1, got \(emdPasses)") }
-        guard decoderLayers >= 1 else { throw TrainingError.badConfig("--decoder-layers", "must be at least 1, got \(decoderLayers)") }
-        guard (0...1).contains(guaUnmask) else { throw TrainingError.badConfig("--gua-unmask", "must be in [0, 1], got \(guaUnmask)") }
-        guard (0...1).contains(outputMix) else { throw TrainingError.badConfig("--output-mix", "must be in [0, 1], got \(outputMix)") }
+        guard emdPasses >= 1 else {
+            throw TrainingError.badConfig("--emd-passes", "must be at least 1, got \(emdPasses)")
+        }
+        guard decoderLayers >= 1 else {
+            throw TrainingError.badConfig("--decoder-layers", "must be at least 1, got \(decoderLayers)")
+        }
+        guard (0...1).contains(guaUnmask) else {
+            throw TrainingError.badConfig("--gua-unmask", "must be in [0, 1], got \(guaUnmask)")
+        }
+        guard (0...1).contains(outputMix) else {
+            throw TrainingError.badConfig("--output-mix", "must be in [0, 1], got \(outputMix)")
+        }
     }
 }
 

@@ -17,8 +17,12 @@ struct EnhancedMaskDecoder {
         let L = encoder.layers.count, last = encoder.layers[L - 1]
         self.passes = passes
         blocks = (0..<passes).map { p in
-            TransformerBlock(weights: last, config: encoder.config,
-                             sites: (DropoutPlan.site(layer: L + p, 0), DropoutPlan.site(layer: L + p, 1), DropoutPlan.site(layer: L + p, 2)))
+            TransformerBlock(
+                weights: last, config: encoder.config,
+                sites: (
+                    DropoutPlan.site(layer: L + p, 0), DropoutPlan.site(layer: L + p, 1),
+                    DropoutPlan.site(layer: L + p, 2)
+                ))
         }
         positionTable = encoder.embeddings.position
     }
@@ -38,8 +42,10 @@ final class EMDState {
 
 extension EnhancedMaskDecoder {
     /// Encoder layers 1…L−1, then the EMD passes; returns q_passes [B·T, H].
-    func forward(_ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
-                 _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) -> UnsafePointer<Float> {
+    func forward(
+        _ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
+        _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan
+    ) -> UnsafePointer<Float> {
         let L = encoder.layers.count, h = encoder.config.hiddenSize
         encoder.embed(s, P, dropout: d)
         var x = UnsafePointer(s.embeddingOutput)
@@ -48,7 +54,8 @@ extension EnhancedMaskDecoder {
             x = UnsafePointer(s.layers[l].output)
         }
         let H = x
-        PositionInjection.forward(out: e.query0, inp: H, position: P + positionTable, batch: s.batch, length: s.length, hidden: h)
+        PositionInjection.forward(
+            out: e.query0, inp: H, position: P + positionTable, batch: s.batch, length: s.length, hidden: h)
         let c = encoder.blockContext(s, P, dropout: d)
         var q = UnsafePointer(e.query0)
         for p in 0..<passes {
@@ -59,8 +66,10 @@ extension EnhancedMaskDecoder {
     }
 
     /// Backward from ∂L/∂q_passes in `s.scratch.dHidden` through the passes and the encoder.
-    func backward(_ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
-                  _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {
+    func backward(
+        _ encoder: TransformerEncoder, _ s: EncoderState, _ e: EMDState,
+        _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan
+    ) {
         let L = encoder.layers.count, h = encoder.config.hiddenSize, n = s.batch * s.length
         let H = UnsafePointer(L > 1 ? s.layers[L - 2].output : s.embeddingOutput)
         let c = encoder.blockContext(s, P, dropout: d), g = s.scratch
@@ -70,7 +79,8 @@ extension EnhancedMaskDecoder {
             blocks[p].backward(e.passes[p], query: q, keyValue: H, dKeyValue: e.dKeyValue, G: G, c)
         }
         // q₀ = H + W_pos: the position table and H both receive ∂L/∂q₀.
-        PositionInjection.backward(dout: g.dHidden, dposition: G + positionTable, batch: s.batch, length: s.length, hidden: h)
+        PositionInjection.backward(
+            dout: g.dHidden, dposition: G + positionTable, batch: s.batch, length: s.length, hidden: h)
         Residual.add(g.dHidden, e.dKeyValue, count: n * h)
         for l in stride(from: L - 2, through: 0, by: -1) {
             let x = l == 0 ? s.embeddingOutput : s.layers[l - 1].output

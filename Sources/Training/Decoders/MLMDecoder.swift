@@ -6,7 +6,8 @@ enum MLMDecoder {
     case bpdec(BPDecDecoder)
 
     /// Registers the decoder's own tensors (BPDec only; EMD reuses the encoder's last layer).
-    static func register(_ o: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout) -> MLMDecoder {
+    static func register(_ o: DecoderOptions, encoder: TransformerEncoder, into p: inout ParameterLayout) -> MLMDecoder
+    {
         switch o.kind {
         case .mlm: return .mlm
         case .emd: return .emd(EnhancedMaskDecoder(encoder: encoder, passes: o.emdPasses))
@@ -55,9 +56,11 @@ extension MaskedLanguageModel {
         case let .bpdec(b):
             let m = headState.count
             let choices = bpdecChoices ?? b.draw(count: m, dropout: d)
-            precondition(choices.unmasked.count == m && choices.mixed.count == m,
-                         "BPDec choices for \(choices.unmasked.count)/\(choices.mixed.count) predictions, batch has \(m)")
-            return b.forward(encoder, s, decoderState.bpdec!, rows: headState.rows.pointer, choices: choices, P, dropout: d)
+            precondition(
+                choices.unmasked.count == m && choices.mixed.count == m,
+                "BPDec choices for \(choices.unmasked.count)/\(choices.mixed.count) predictions, batch has \(m)")
+            return b.forward(
+                encoder, s, decoderState.bpdec!, rows: headState.rows.pointer, choices: choices, P, dropout: d)
         }
     }
 

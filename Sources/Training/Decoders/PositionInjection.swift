@@ -3,8 +3,10 @@
 /// (`masked_language_model.py`: `query_states = hidden + position_embeddings`); BPDec may
 /// do it at the decoder input.
 enum PositionInjection {
-    static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, position: UnsafePointer<Float>,
-                        batch b: Int, length t: Int, hidden h: Int) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, position: UnsafePointer<Float>,
+        batch b: Int, length t: Int, hidden h: Int
+    ) {
         Parallel.chunks(b * t, minimumPerThread: 32) { _, r in
             for row in r {
                 let x = inp + row * h, p = position + (row % t) * h, o = out + row * h
@@ -14,8 +16,10 @@ enum PositionInjection {
     }
 
     /// dposition[t] += Σ_b dout[b, t]; split over columns so the sum order is fixed.
-    static func backward(dout: UnsafePointer<Float>, dposition: UnsafeMutablePointer<Float>,
-                         batch b: Int, length t: Int, hidden h: Int) {
+    static func backward(
+        dout: UnsafePointer<Float>, dposition: UnsafeMutablePointer<Float>,
+        batch b: Int, length t: Int, hidden h: Int
+    ) {
         Parallel.chunks(h, minimumPerThread: 16) { _, cols in
             let lo = cols.lowerBound, w = cols.count
             for row in 0..<(b * t) {

@@ -26,20 +26,27 @@ public enum BertExport {
     }
 
     /// Exports the newest checkpoint of `run` (or `run` itself when it is a checkpoint directory).
-    public static func export(run: String, output: String, vocabulary: String, lowercase: Bool = true,
-                              poolerSeed: UInt64 = 0) throws -> Summary {
+    public static func export(
+        run: String, output: String, vocabulary: String, lowercase: Bool = true,
+        poolerSeed: UInt64 = 0
+    ) throws -> Summary {
         let path = Checkpoint.latest(run: run) ?? run
         let state = try Checkpoint.loadState(path)
         let config = state.config
         if config.relativeAttention {
-            throw TrainingError.badConfig(path, "the encoder uses disentangled (relative) attention, which BertModel cannot represent; exporting it in the DebertaV2 layout is not implemented")
+            throw TrainingError.badConfig(
+                path,
+                "the encoder uses disentangled (relative) attention, which BertModel cannot represent; exporting it in the DebertaV2 layout is not implemented"
+            )
         }
         let weights = try SafeTensors.File(path: path + "/model.safetensors")
         let vocab = try readVocabulary(vocabulary, size: config.vocabSize)
         let fm = FileManager.default
         if fm.fileExists(atPath: output) {
             let contents = (try? fm.contentsOfDirectory(atPath: output)) ?? ["?"]
-            guard contents.isEmpty else { throw TrainingError.io(output, "already exists and is not empty; remove it or choose another --output") }
+            guard contents.isEmpty else {
+                throw TrainingError.io(output, "already exists and is not empty; remove it or choose another --output")
+            }
             try? fm.removeItem(atPath: output)
         }
         let staging = output + ".partial-\(getpid())"
@@ -62,15 +69,24 @@ public enum BertExport {
             }
             let kept = Set(exported.map { "bert." + $0 })
             let dropped = weights.entries.keys.filter { !kept.contains($0) }.sorted()
-            let tensors = layout.tensors.map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, data: UnsafeBufferPointer(arena.value($0))) }
-            let data = try SafeTensors.encode(tensors, metadata: [
-                "format": "pt", "exported_by": "prep export", "checkpoint": path,
-                "pooler": "untrained: initialised as HF BertModel would (normal(0, initializer_range), zero bias), seed \(poolerSeed)"])
+            let tensors = layout.tensors.map {
+                SafeTensors.Tensor(name: $0.name, shape: $0.shape, data: UnsafeBufferPointer(arena.value($0)))
+            }
+            let data = try SafeTensors.encode(
+                tensors,
+                metadata: [
+                    "format": "pt", "exported_by": "prep export", "checkpoint": path,
+                    "pooler":
+                        "untrained: initialised as HF BertModel would (normal(0, initializer_range), zero bias), seed \(poolerSeed)",
+                ])
             try AtomicFile.write(data, to: staging + "/model.safetensors")
             try AtomicFile.write(try hfConfig(config), to: staging + "/config.json")
             try AtomicFile.write(Data((vocab.joined(separator: "\n") + "\n").utf8), to: staging + "/vocab.txt")
-            try AtomicFile.write(try tokenizerConfig(config, lowercase: lowercase), to: staging + "/tokenizer_config.json")
-            guard rename(staging, output) == 0 else { throw TrainingError.io(output, "rename from \(staging) failed: errno \(errno)") }
+            try AtomicFile.write(
+                try tokenizerConfig(config, lowercase: lowercase), to: staging + "/tokenizer_config.json")
+            guard rename(staging, output) == 0 else {
+                throw TrainingError.io(output, "rename from \(staging) failed: errno \(errno)")
+            }
             AtomicFile.syncDirectory(of: output)
             return Summary(checkpoint: path, exported: layout.tensors.map(\.name), dropped: dropped, bytes: data.count)
         } catch {
@@ -81,8 +97,12 @@ public enum BertExport {
 
     /// `vocab.txt`: one token per line, exactly `size` of them, no duplicates.
     static func readVocabulary(_ path: String, size: Int) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw TrainingError.badConfig(path, "cannot read the vocabulary") }
-        guard let text = String(data: d, encoding: .utf8) else { throw TrainingError.badConfig(path, "vocabulary is not valid UTF-8") }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw TrainingError.badConfig(path, "cannot read the vocabulary")
+        }
+        guard let text = String(data: d, encoding: .utf8) else {
+            throw TrainingError.badConfig(path, "vocabulary is not valid UTF-8")
+        }
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         lines = lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
@@ -91,7 +111,9 @@ public enum BertExport {
         }
         var seen: [String: Int] = [:]
         for (i, t) in lines.enumerated() {
-            if let first = seen[t] { throw TrainingError.badConfig(path, "line \(i + 1): token \"\(t)\" duplicates line \(first + 1)") }
+            if let first = seen[t] {
+                throw TrainingError.badConfig(path, "line \(i + 1): token \"\(t)\" duplicates line \(first + 1)")
+            }
             seen[t] = i
         }
         return lines
@@ -116,7 +138,8 @@ public enum BertExport {
         let o: [String: Any] = [
             "tokenizer_class": "BertTokenizer", "do_lower_case": lowercase, "tokenize_chinese_chars": true,
             "model_max_length": c.maxPositionEmbeddings,
-            "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]",
+            "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+            "mask_token": "[MASK]",
         ]
         return try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])
     }

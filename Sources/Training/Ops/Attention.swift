@@ -19,10 +19,12 @@ enum Attention {
     /// With dropout (`p > 0`), `dropped` [B, A, T, T] keeps the dropped-out probabilities:
     /// the backward needs them for dV, and reads the mask back from them (an entry is dropped
     /// iff it is 0 there), so the mask is hashed once per step instead of three times.
-    static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                        dropped: UnsafeMutablePointer<Float>?,
-                        qkv: UnsafePointer<Float>, mask: UnsafePointer<UInt32>, shape s: Shape,
-                        dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+    static func forward(
+        context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+        dropped: UnsafeMutablePointer<Float>?,
+        qkv: UnsafePointer<Float>, mask: UnsafePointer<UInt32>, shape s: Shape,
+        dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>
+    ) {
         precondition(p == 0 || dropped != nil, "attention dropout needs the dropped-probabilities buffer")
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
@@ -45,8 +47,9 @@ enum Attention {
                     FastMath.scale(row, t, by: sum > 0 ? 1 / sum : 0)
                     // Dropout of the row straight into `dropped` (no copy of P first).
                     if p > 0, let D {
-                        Dropout.dropRow(into: D + i * t, from: row, count: t, first: pair * t * t + i * t,
-                                        key: key, threshold: threshold, scale: dropScale)
+                        Dropout.dropRow(
+                            into: D + i * t, from: row, count: t, first: pair * t * t + i * t,
+                            key: key, threshold: threshold, scale: dropScale)
                     }
                 }
                 let used: UnsafePointer<Float> = if p > 0, let D { UnsafePointer(D) } else { UnsafePointer(P) }
@@ -60,10 +63,12 @@ enum Attention {
     /// (batch, head) pair's slices while they are in cache: the QKV bias gradient is their sum
     /// over b (`addBiasGradient`), which saves a `ColumnSum` pass over the [B·T, 3H] gradient.
     /// Each pair writes only its own columns of its batch row, so threads never share one.
-    static func backward(dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>,
-                         qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?,
-                         shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>,
-                         biasPartials: UnsafeMutablePointer<Float>? = nil) {
+    static func backward(
+        dqkv: UnsafeMutablePointer<Float>, dcontext: UnsafePointer<Float>,
+        qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dropped: UnsafePointer<Float>?,
+        shape s: Shape, dropout p: Float, scratch: UnsafeMutablePointer<Float>,
+        biasPartials: UnsafeMutablePointer<Float>? = nil
+    ) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let scale = 1 / Float(dh).squareRoot()
         Parallel.headPairs(s.batch * a) { thread, pairs in
@@ -107,13 +112,17 @@ enum Attention {
 
     /// acc = column sums of a [rows, columns] slice with row stride `stride`, rows in order.
     @inline(__always)
-    static func sumColumns(_ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, rows: Int, columns c: Int, stride: Int) {
+    static func sumColumns(
+        _ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, rows: Int, columns c: Int, stride: Int
+    ) {
         acc.update(repeating: 0, count: c)
         for i in 0..<rows { FastMath.add(x + i * stride, into: acc, c) }
     }
 
     /// bias += Σ_b biasPartials[b] (b in order), over column blocks.
-    static func addBiasGradient(_ bias: UnsafeMutablePointer<Float>, partials: UnsafePointer<Float>, batch: Int, columns c: Int) {
+    static func addBiasGradient(
+        _ bias: UnsafeMutablePointer<Float>, partials: UnsafePointer<Float>, batch: Int, columns c: Int
+    ) {
         Parallel.chunks(c, minimumPerThread: 256) { _, cols in
             for j in cols {
                 var sum: Float = 0

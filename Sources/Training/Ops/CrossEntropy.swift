@@ -10,10 +10,12 @@ enum CrossEntropy {
     /// row is still in cache: the output bias gradient is their sum (`addBiasGradient`).
     /// A separate `ColumnSum` pass read the whole [M, V] gradient again (78 MB for `mini`).
     /// The two row groups are fixed, so the bits depend on neither thread count nor timing.
-    static func forwardBackward(logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<UInt32>,
-                                rows m: Int, vocabulary v: Int, gradientScale: Float,
-                                losses: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<Float>,
-                                biasPartials: UnsafeMutablePointer<Float>? = nil) {
+    static func forwardBackward(
+        logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<UInt32>,
+        rows m: Int, vocabulary v: Int, gradientScale: Float,
+        losses: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<Float>,
+        biasPartials: UnsafeMutablePointer<Float>? = nil
+    ) {
         let g = m > 0 ? gradientScale / Float(m) : 0
         func row(_ row: Int, partial: UnsafeMutablePointer<Float>?) {
             let x = logits + row * v
@@ -53,7 +55,9 @@ enum CrossEntropy {
 
     /// bias += first + second partial (from `forwardBackward(biasPartials:)`), column blocks
     /// over the threads.
-    static func addBiasGradient(_ bias: UnsafeMutablePointer<Float>, partials p: UnsafePointer<Float>, vocabulary v: Int) {
+    static func addBiasGradient(
+        _ bias: UnsafeMutablePointer<Float>, partials p: UnsafePointer<Float>, vocabulary v: Int
+    ) {
         Parallel.chunks(v, minimumPerThread: 4096) { _, cols in
             for j in cols { bias[j] += p[j] + p[v + j] }
         }

@@ -21,9 +21,11 @@ enum DisentangledAttention {
     /// Per-thread scratch: T×T for dropout / dP and two T×|span| position-score blocks.
     static func scratchPerThread(length t: Int, span r: Int) -> Int { 2 * t * t + 2 * t * r }
 
-    static func forward(context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                        qkv: UnsafePointer<Float>, relative R: Relative, mask: UnsafePointer<UInt32>,
-                        shape s: Attention.Shape, dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>) {
+    static func forward(
+        context: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+        qkv: UnsafePointer<Float>, relative R: Relative, mask: UnsafePointer<UInt32>,
+        shape s: Attention.Shape, dropout p: Float, key: UInt64, scratch: UnsafeMutablePointer<Float>
+    ) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let r = R.span.count, lo = R.span.lowerBound
         let scale = 1 / (3 * Float(dh)).squareRoot()
@@ -37,8 +39,8 @@ enum DisentangledAttention {
                 let m = mask + b * t
                 let P = probs + pair * t * t
                 sgemm(false, true, t, t, dh, 1, q, ld, k, ld, 0, P, t)
-                sgemm(false, true, t, r, dh, 1, q, ld, kr, 2 * h, 0, c2p, r)   // Q·K_rᵀ
-                sgemm(false, true, t, r, dh, 1, k, ld, qr, 2 * h, 0, p2c, r)   // K·Q_rᵀ
+                sgemm(false, true, t, r, dh, 1, q, ld, kr, 2 * h, 0, c2p, r)  // Q·K_rᵀ
+                sgemm(false, true, t, r, dh, 1, k, ld, qr, 2 * h, 0, p2c, r)  // K·Q_rᵀ
                 for i in 0..<t {
                     let row = P + i * t, ix = R.idx + i * t
                     var mx = -Float.infinity
@@ -68,10 +70,12 @@ enum DisentangledAttention {
 
     /// dqkv (overwritten) from dcontext; ∂L/∂rel (rows `span`) added into `drel` per thread:
     /// `drel` holds `Parallel.threads` blocks of [|span|, 2H], summed by the caller.
-    static func backward(dqkv: UnsafeMutablePointer<Float>, drel: UnsafeMutablePointer<Float>,
-                         dcontext: UnsafePointer<Float>, qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
-                         relative R: Relative, shape s: Attention.Shape, dropout p: Float, key: UInt64,
-                         scratch: UnsafeMutablePointer<Float>) {
+    static func backward(
+        dqkv: UnsafeMutablePointer<Float>, drel: UnsafeMutablePointer<Float>,
+        dcontext: UnsafePointer<Float>, qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+        relative R: Relative, shape s: Attention.Shape, dropout p: Float, key: UInt64,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         let t = s.length, h = s.hidden, a = s.heads, dh = s.headSize, ld = 3 * h
         let r = R.span.count, lo = R.span.lowerBound
         let scale = 1 / (3 * Float(dh)).squareRoot()

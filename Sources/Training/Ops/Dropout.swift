@@ -53,8 +53,10 @@ enum Dropout {
     /// for 8 elements at a time where the hash pairs line up, `scalar(i, keep)` for the rest.
     /// `vector` gets `x` loaded from `source + i`.
     @inline(__always)
-    static func forEachLanes(key: UInt64, first: Int, count: Int, threshold t: UInt32,
-                             _ vector: (Int, KeepMask) -> Void, _ scalar: (Int, Bool) -> Void) {
+    static func forEachLanes(
+        key: UInt64, first: Int, count: Int, threshold t: UInt32,
+        _ vector: (Int, KeepMask) -> Void, _ scalar: (Int, Bool) -> Void
+    ) {
         guard count > 0 else { return }
         var i = 0
         if first & 1 == 1 { scalar(0, keeps(key, first, threshold: t)); i = 1 }
@@ -75,8 +77,10 @@ enum Dropout {
 
     /// out[i] ← x[i] · keep(i)/(1−p) (`out` may be `x`; out of place it is the backward of a
     /// dropped branch whose input gradient also feeds a skip connection).
-    static func apply(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int, p: Float,
-                      key: UInt64, first: Int = 0) {
+    static func apply(
+        into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int, p: Float,
+        key: UInt64, first: Int = 0
+    ) {
         guard p > 0 else { if out != x { out.update(from: x, count: count) }; return }
         let t = threshold(p), scale = 1 / (1 - p)
         Parallel.chunks(count, minimumPerThread: 8192) { _, r in
@@ -89,8 +93,10 @@ enum Dropout {
     /// of `out` into `biasGradient`: the backward of a dropped `Linear` output, whose bias
     /// gradient is taken while the masked gradient is written instead of in a second pass
     /// (`ColumnSum`). Column blocks with the rows summed in order, as `ColumnSum` does.
-    static func apply(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, rows n: Int, columns c: Int,
-                      p: Float, key: UInt64, biasGradient acc: UnsafeMutablePointer<Float>) {
+    static func apply(
+        into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, rows n: Int, columns c: Int,
+        p: Float, key: UInt64, biasGradient acc: UnsafeMutablePointer<Float>
+    ) {
         precondition(p > 0)
         let t = threshold(p), scale = 1 / (1 - p)
         Parallel.chunks(c / 8, minimumPerThread: 2) { _, blocks in
@@ -98,7 +104,9 @@ enum Dropout {
             let hi = blocks.upperBound == c / 8 ? c : blocks.upperBound * 8  // the last block takes the tail
             for row in 0..<n {
                 let o = out + row * c
-                dropRow(into: o + lo, from: x + row * c + lo, count: hi - lo, first: row * c + lo, key: key, threshold: t, scale: scale)
+                dropRow(
+                    into: o + lo, from: x + row * c + lo, count: hi - lo, first: row * c + lo, key: key, threshold: t,
+                    scale: scale)
                 for j in lo..<hi { acc[j] += o[j] }
             }
         }
@@ -106,26 +114,35 @@ enum Dropout {
 
     /// out[i] ← x[i]·scale where element `first + i` is kept, else 0 (serial; `out` may be `x`).
     @inline(__always)
-    static func dropRow(into o: UnsafeMutablePointer<Float>, from y: UnsafePointer<Float>, count: Int, first: Int,
-                        key: UInt64, threshold t: UInt32, scale: Float) {
-        forEachLanes(key: key, first: first, count: count, threshold: t, { i, keep in
-            let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
-            UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: .!keep), as: Lanes.self)
-        }, { i, keep in o[i] = keep ? y[i] * scale : 0 })
+    static func dropRow(
+        into o: UnsafeMutablePointer<Float>, from y: UnsafePointer<Float>, count: Int, first: Int,
+        key: UInt64, threshold t: UInt32, scale: Float
+    ) {
+        forEachLanes(
+            key: key, first: first, count: count, threshold: t,
+            { i, keep in
+                let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
+                UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: .!keep), as: Lanes.self)
+            }, { i, keep in o[i] = keep ? y[i] * scale : 0 })
     }
 
     /// x[i] ← x[i] · keep(i)/(1−p) + residual[i]: dropout of a branch and the skip connection
     /// in one pass (the same rounding as `apply` then `Residual.add`).
-    static func applyAdding(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, count: Int, p: Float, key: UInt64) {
+    static func applyAdding(
+        _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, count: Int, p: Float, key: UInt64
+    ) {
         guard p > 0 else { Residual.add(x, residual, count: count); return }
         let t = threshold(p), scale = 1 / (1 - p)
         Parallel.chunks(count, minimumPerThread: 8192) { _, r in
             let lo = r.lowerBound, y = x + lo, z = residual + lo
-            forEachLanes(key: key, first: lo, count: r.count, threshold: t, { i, keep in
-                let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
-                let w = UnsafeRawPointer(z + i).loadUnaligned(as: Lanes.self)
-                UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: .!keep) + w, as: Lanes.self)
-            }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
+            forEachLanes(
+                key: key, first: lo, count: r.count, threshold: t,
+                { i, keep in
+                    let v = UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self) * scale
+                    let w = UnsafeRawPointer(z + i).loadUnaligned(as: Lanes.self)
+                    UnsafeMutableRawPointer(y + i).storeBytes(
+                        of: v.replacing(with: 0, where: .!keep) + w, as: Lanes.self)
+                }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
         }
     }
 

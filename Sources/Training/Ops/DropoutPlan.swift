@@ -11,4 +11,3 @@ struct DropoutPlan: Sendable {
     /// Sites: 0 embeddings; per layer l: 1+3l attention probabilities, 2+3l attention output, 3+3l FFN output.
     static func site(layer: Int, _ k: Int) -> Int { 1 + 3 * layer + k }
 }
-

@@ -1,9 +1,11 @@
 /// BERT input embeddings before the LayerNorm: word + position + token type.
 enum Embedding {
-    static func forward(out: UnsafeMutablePointer<Float>, ids: UnsafePointer<UInt32>,
-                        types: UnsafePointer<UInt32>, batch b: Int, length t: Int, hidden h: Int,
-                        word: UnsafePointer<Float>, position: UnsafePointer<Float>?,
-                        type: UnsafePointer<Float>) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, ids: UnsafePointer<UInt32>,
+        types: UnsafePointer<UInt32>, batch b: Int, length t: Int, hidden h: Int,
+        word: UnsafePointer<Float>, position: UnsafePointer<Float>?,
+        type: UnsafePointer<Float>
+    ) {
         Parallel.chunks(b * t, minimumPerThread: 32) { _, r in
             for row in r {
                 let w = word + Int(ids[row]) * h
@@ -23,10 +25,12 @@ enum Embedding {
     /// rows sharing a token id never race and the sum order is fixed.
     /// Rows whose id is `paddingID` add nothing to the word table, as `nn.Embedding(padding_idx:)`
     /// in HF's `BertEmbeddings` does.
-    static func backward(dout: UnsafePointer<Float>, ids: UnsafePointer<UInt32>, types: UnsafePointer<UInt32>,
-                         batch b: Int, length t: Int, hidden h: Int, paddingID: UInt32,
-                         dword: UnsafeMutablePointer<Float>, dposition: UnsafeMutablePointer<Float>?,
-                         dtype: UnsafeMutablePointer<Float>) {
+    static func backward(
+        dout: UnsafePointer<Float>, ids: UnsafePointer<UInt32>, types: UnsafePointer<UInt32>,
+        batch b: Int, length t: Int, hidden h: Int, paddingID: UInt32,
+        dword: UnsafeMutablePointer<Float>, dposition: UnsafeMutablePointer<Float>?,
+        dtype: UnsafeMutablePointer<Float>
+    ) {
         Parallel.chunks(h, minimumPerThread: 16) { _, cols in
             let lo = cols.lowerBound, w = cols.count
             for row in 0..<(b * t) {

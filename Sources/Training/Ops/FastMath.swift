@@ -135,8 +135,10 @@ enum FastMath {
 
     /// a[j] ← e^{a[j] − shift}·(mask?[j] ?? 1); returns the sum.
     @inline(__always)
-    static func expShiftInPlace(_ a: UnsafeMutablePointer<Float>, _ n: Int, shift: Float,
-                                mask: UnsafePointer<Float>? = nil) -> Float {
+    static func expShiftInPlace(
+        _ a: UnsafeMutablePointer<Float>, _ n: Int, shift: Float,
+        mask: UnsafePointer<Float>? = nil
+    ) -> Float {
         var acc = V(), j = 0
         let s = V(repeating: shift)
         while j < n {
@@ -161,8 +163,10 @@ enum FastMath {
 
     /// a *= k, and acc += the scaled a.
     @inline(__always)
-    static func scaleAccumulating(_ a: UnsafeMutablePointer<Float>, _ n: Int, by k: Float,
-                                  into acc: UnsafeMutablePointer<Float>) {
+    static func scaleAccumulating(
+        _ a: UnsafeMutablePointer<Float>, _ n: Int, by k: Float,
+        into acc: UnsafeMutablePointer<Float>
+    ) {
         var j = 0
         while j < n {
             let c = n - j, x = load(a + j, c) * k

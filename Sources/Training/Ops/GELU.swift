@@ -5,8 +5,10 @@ import Foundation
 /// The forward also stores the local derivative Φ(x) + x·φ(x), so the backward is one
 /// multiply instead of a second erf and exp per element (erf was 5% of a `mini` step).
 enum GELU {
-    static func forward(out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>,
-                        inp: UnsafePointer<Float>, count: Int) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>,
+        inp: UnsafePointer<Float>, count: Int
+    ) {
         Parallel.chunks((count + 7) / 8, minimumPerThread: 512) { _, r in
             for block in r {
                 let i = block * 8, c = min(8, count - i)
@@ -18,8 +20,10 @@ enum GELU {
     }
 
     /// dinp = dout · gelu'(x); `dinp` may alias `dout`.
-    static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                         derivative: UnsafePointer<Float>, count: Int) {
+    static func backward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        derivative: UnsafePointer<Float>, count: Int
+    ) {
         Parallel.chunks(count, minimumPerThread: 16384) { _, r in
             var i = r.lowerBound
             while i + 8 <= r.upperBound {
@@ -35,9 +39,11 @@ enum GELU {
     /// `biasGradient` — the preceding `Linear`'s bias gradient, taken while `dinp` is being
     /// written instead of in a second pass (`ColumnSum`). Split over column blocks with the
     /// rows summed in order, as `ColumnSum` does, so the bias gradient has the same bits.
-    static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                         derivative: UnsafePointer<Float>, rows n: Int, columns c: Int,
-                         biasGradient acc: UnsafeMutablePointer<Float>) {
+    static func backward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        derivative: UnsafePointer<Float>, rows n: Int, columns c: Int,
+        biasGradient acc: UnsafeMutablePointer<Float>
+    ) {
         Parallel.chunks(c / 8, minimumPerThread: 2) { _, blocks in
             let lo = blocks.lowerBound * 8
             let hi = blocks.upperBound == c / 8 ? c : blocks.upperBound * 8  // the last block takes the tail

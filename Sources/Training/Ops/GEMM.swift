@@ -4,13 +4,16 @@ import Foundation
 /// Row-major single-precision GEMM: C = alpha · op(A) · op(B) + beta · C.
 /// A thin wrapper so the ops read like the math (`ta`/`tb`: transpose A/B).
 @inline(__always)
-func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
-           _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-           _ b: UnsafePointer<Float>, _ ldb: Int,
-           _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                beta, c, Int32(ldc))
+func sgemm(
+    _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
+    cblas_sgemm(
+        CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+        beta, c, Int32(ldc))
 }
 
 /// The big GEMMs, split into `Parallel.threads` blocks of C (by rows, or by columns when C
@@ -18,10 +21,12 @@ func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
 /// workers spin in `sched_yield` while our element-wise loops run between GEMMs (~10% of a
 /// step in `perf`), and a libdispatch hand-off blocks instead. Each C element is computed by
 /// one call, so results do not depend on timing.
-func parallelSgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
-                   _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-                   _ b: UnsafePointer<Float>, _ ldb: Int,
-                   _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+func parallelSgemm(
+    _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
     let t = Parallel.threads
     if t <= 1 || Double(m) * Double(n) * Double(k) < 4_000_000 {
         sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -61,12 +66,17 @@ public enum BLASThreads {
     public static func ensureTunedKernel() {
         guard getenv("OPENBLAS_CORETYPE") == nil, coreName == "Prescott" || coreName == "Generic" else { return }
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return }
+            let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return }
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
         let core: String
-        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { core = "SkylakeX" }
-        else if flags.contains("avx2") && flags.contains("fma") { core = "Haswell" }
-        else { return }
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) {
+            core = "SkylakeX"
+        } else if flags.contains("avx2") && flags.contains("fma") {
+            core = "Haswell"
+        } else {
+            return
+        }
         setenv("OPENBLAS_CORETYPE", core, 1)
         let args = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
@@ -83,11 +93,13 @@ public enum BLASThreads {
 /// Pᵀ·dC. The NT products (Q·Kᵀ, dC·Vᵀ) got slower split (114 → 98), so they stay whole.
 /// Each C row is still computed by one call, in the same order on every step.
 @inline(__always)
-func attentionSgemm(_ ta: Bool, _ m: Int, _ n: Int, _ k: Int,
-                    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-                    _ b: UnsafePointer<Float>, _ ldb: Int,
-                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                    splitting: Bool = BLASThreads.hasSmallMatrixKernel) {
+func attentionSgemm(
+    _ ta: Bool, _ m: Int, _ n: Int, _ k: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    splitting: Bool = BLASThreads.hasSmallMatrixKernel
+) {
     let mnk = m * n * k, half = m / 2
     if splitting && m % 2 == 0 && mnk > 1_000_000 && half * n * k <= 1_000_000 {
         sgemm(ta, false, half, n, k, alpha, a, lda, b, ldb, 0, c, ldc)
@@ -109,11 +121,13 @@ extension BLASThreads {
 /// each packs half of it (one-thread-pair C benchmark, median of 7 interleaved with a
 /// reference GEMM: 55 → 43 ms). Always two halves, summed in the same order, so the bits do
 /// not depend on the thread count or timing. `scratch` holds m·n floats.
-func kHalvesSgemm(_ m: Int, _ n: Int, _ k: Int,
-                  _ a: UnsafePointer<Float>, _ lda: Int,
-                  _ b: UnsafePointer<Float>, _ ldb: Int,
-                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                  scratch: UnsafeMutablePointer<Float>) {
+func kHalvesSgemm(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    scratch: UnsafeMutablePointer<Float>
+) {
     let k0 = (k / 2 + 15) / 16 * 16
     guard k > 64, k0 < k else {
         sgemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)

@@ -3,13 +3,17 @@ import Foundation
 /// LayerNorm over the last dimension (HF BERT: eps 1e-12, biased variance).
 /// The forward keeps mean and 1/σ per row so the backward needs only the input.
 enum LayerNorm {
-    static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                        rows n: Int, columns c: Int, eps: Float) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        rows n: Int, columns c: Int, eps: Float
+    ) {
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
-                normalize(row: row, out: out, mean: mean, rstd: rstd, inp: inp, gamma: gamma, beta: beta, columns: c, eps: eps)
+                normalize(
+                    row: row, out: out, mean: mean, rstd: rstd, inp: inp, gamma: gamma, beta: beta, columns: c, eps: eps
+                )
             }
         }
     }
@@ -18,38 +22,50 @@ enum LayerNorm {
     /// `sum` holds the branch output and becomes dropout(branch) + `residual` (kept for the
     /// backward), then `out` = LayerNorm(`sum`) while the row is in cache. The same bits as
     /// `Dropout.applyAdding` then `forward`, which read `sum` twice.
-    static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                        rstd: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
-                        adding residual: UnsafePointer<Float>, dropout p: Float, key: UInt64,
-                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                        rows n: Int, columns c: Int, eps: Float) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+        rstd: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+        adding residual: UnsafePointer<Float>, dropout p: Float, key: UInt64,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        rows n: Int, columns c: Int, eps: Float
+    ) {
         let t = Dropout.threshold(p), scale = 1 / (1 - p)
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
                 let y = sum + row * c, z = residual + row * c
                 if p > 0 {
-                    Dropout.forEachLanes(key: key, first: row * c, count: c, threshold: t, { i, keep in
-                        let v = FastMath.load(y + i, 8) * scale
-                        FastMath.store(v.replacing(with: 0, where: .!keep) + FastMath.load(z + i, 8), y + i, 8)
-                    }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
+                    Dropout.forEachLanes(
+                        key: key, first: row * c, count: c, threshold: t,
+                        { i, keep in
+                            let v = FastMath.load(y + i, 8) * scale
+                            FastMath.store(v.replacing(with: 0, where: .!keep) + FastMath.load(z + i, 8), y + i, 8)
+                        }, { i, keep in y[i] = (keep ? y[i] * scale : 0) + z[i] })
                 } else {
                     for i in 0..<c { y[i] += z[i] }
                 }
-                normalize(row: row, out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, columns: c, eps: eps)
+                normalize(
+                    row: row, out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, columns: c, eps: eps
+                )
             }
         }
     }
 
     @inline(__always)
-    static func normalize(row: Int, out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                          rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, columns c: Int, eps: Float) {
+    static func normalize(
+        row: Int, out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, columns c: Int, eps: Float
+    ) {
         let x = inp + row * c, y = out + row * c
         let m = FastMath.sum(x, c) / Float(c)
         var acc = FastMath.V(), j = 0
         while j < c {
             let d = FastMath.load(x + j, c - j) - m
-            acc += (j + 8 <= c) ? d * d : (d * d).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
+            acc +=
+                (j + 8 <= c)
+                ? d * d
+                : (d * d).replacing(
+                    with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(c - j)))
             j += 8
         }
         let v = acc.sum()
@@ -60,9 +76,11 @@ enum LayerNorm {
 
     /// One row of ∂L/∂inp (overwritten): rs·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)), x̂ = (x − m)·rs.
     @inline(__always)
-    static func inputGradient(row: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                              inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                              gamma: UnsafePointer<Float>, columns c: Int) {
+    static func inputGradient(
+        row: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, columns c: Int
+    ) {
         let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
         let m = mean[row], rs = rstd[row]
         // Σ dy·γ and Σ dy·γ·x̂, in SIMD lanes; padding lanes load 0 for dy.
@@ -82,13 +100,16 @@ enum LayerNorm {
     }
 
     /// dinp = ∂L/∂inp (overwritten); dgamma, dbeta accumulate.
-    static func backward(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
-                         dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                         inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                         gamma: UnsafePointer<Float>, rows n: Int, columns c: Int) {
+    static func backward(
+        dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+        dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, rows n: Int, columns c: Int
+    ) {
         Parallel.chunks(n, minimumPerThread: 16) { _, r in
             for row in r {
-                inputGradient(row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
+                inputGradient(
+                    row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
             }
         }
         // Parameter gradients over column blocks: deterministic and race-free.
@@ -113,12 +134,14 @@ enum LayerNorm {
     /// so the bits depend on neither thread count nor timing. Before, the same work took three
     /// passes (rows, then γ/β over column blocks, then the dropout over column blocks), each
     /// reading the [rows, columns] gradient again.
-    static func backwardThroughDropout(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
-                                       dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                                       inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                                       gamma: UnsafePointer<Float>, rows n: Int, columns c: Int,
-                                       branch: UnsafeMutablePointer<Float>, p: Float, key: UInt64,
-                                       biasGradient: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>) {
+    static func backwardThroughDropout(
+        dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+        dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, rows n: Int, columns c: Int,
+        branch: UnsafeMutablePointer<Float>, p: Float, key: UInt64,
+        biasGradient: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>
+    ) {
         precondition(p > 0)
         let t = Dropout.threshold(p), scale = 1 / (1 - p)
         typealias V = FastMath.V
@@ -129,7 +152,8 @@ enum LayerNorm {
                 for row in (n * group / 2)..<(n * (group + 1) / 2) {
                     let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c, br = branch + row * c
                     let m = mean[row], rs = rstd[row]
-                    inputGradient(row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
+                    inputGradient(
+                        row: row, dinp: dinp, dout: dout, inp: inp, mean: mean, rstd: rstd, gamma: gamma, columns: c)
                     Dropout.dropRow(into: br, from: dx, count: c, first: row * c, key: key, threshold: t, scale: scale)
                     let mv = V(repeating: m), rv = V(repeating: rs)
                     var j = 0

@@ -2,9 +2,11 @@
 /// forward is an NT GEMM, the weight gradient a TN GEMM (llm.c's `matmul_forward/backward`).
 enum Linear {
     /// out[n, o] = Σ_i inp[n, i] · w[o, i] + b[o]
-    static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        rows n: Int, inputs i: Int, outputs o: Int) {
+    static func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        rows n: Int, inputs i: Int, outputs o: Int
+    ) {
         if let bias {
             // Seed C with the bias so the GEMM adds it (beta = 1) instead of a separate pass.
             Parallel.chunks(n, minimumPerThread: 64) { _, r in
@@ -18,10 +20,12 @@ enum Linear {
 
     /// dinp = dout · w (overwritten, or added when `accumulateInput`);
     /// dweight += doutᵀ · inp; dbias += Σ_rows dout.
-    static func backward(dinp: UnsafeMutablePointer<Float>?, accumulateInput: Bool = false,
-                         dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
-                         dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         rows n: Int, inputs i: Int, outputs o: Int) {
+    static func backward(
+        dinp: UnsafeMutablePointer<Float>?, accumulateInput: Bool = false,
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
+        dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rows n: Int, inputs i: Int, outputs o: Int
+    ) {
         if let dinp {
             parallelSgemm(false, false, n, i, o, 1, dout, o, weight, i, accumulateInput ? 1 : 0, dinp, i)
         }
@@ -33,8 +37,10 @@ enum Linear {
 /// Column sums of a row-major matrix, split over column blocks so the result does not
 /// depend on the thread count (no cross-thread reduction).
 enum ColumnSum {
-    static func accumulate(into acc: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                           rows n: Int, columns c: Int) {
+    static func accumulate(
+        into acc: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+        rows n: Int, columns c: Int
+    ) {
         Parallel.chunks(c, minimumPerThread: 16) { _, cols in
             let lo = cols.lowerBound, w = cols.count
             for row in 0..<n {

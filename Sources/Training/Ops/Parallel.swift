@@ -13,8 +13,10 @@ public enum Parallel {
     /// Calls `body(thread, range)` for `threads` contiguous chunks of `0..<count`;
     /// runs inline when the work is too small to be worth a hand-off.
     @inline(__always)
-    static func chunks(_ count: Int, minimumPerThread: Int = 1,
-                              _ body: (_ thread: Int, _ range: Range<Int>) -> Void) {
+    static func chunks(
+        _ count: Int, minimumPerThread: Int = 1,
+        _ body: (_ thread: Int, _ range: Range<Int>) -> Void
+    ) {
         let t = Swift.min(threads, Swift.max(1, count / Swift.max(1, minimumPerThread)))
         if t <= 1 {
             body(0, 0..<count)

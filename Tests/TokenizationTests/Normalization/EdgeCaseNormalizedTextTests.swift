@@ -36,7 +36,9 @@ final class EdgeCaseNormalizedTextTests: XCTestCase {
                 let ours = splitter.reference.normalize(scalars).map(\.value)
                 XCTAssertEqual(ours, normalized.unicodeScalars.map(\.value), "\(row.id) lowercase=\(row.lowercase)")
                 let want = ReferenceCodePointTests.words(of: normalized.unicodeScalars.map(\.value), fixture: fixture)
-                XCTAssertEqual(splitter.words(text).map { Scalars($0.text) }, want.map { Scalars($0) }, "\(row.id) lowercase=\(row.lowercase)")
+                XCTAssertEqual(
+                    splitter.words(text).map { Scalars($0.text) }, want.map { Scalars($0) },
+                    "\(row.id) lowercase=\(row.lowercase)")
                 checked += 1
             }
         }

@@ -32,13 +32,13 @@ final class FastPathAgreementTests: XCTestCase {
             switch rng.below(10) {
             case 0...3: cp = corners[rng.below(corners.count)]
             case 4...5: cp = UInt32(0x20 + rng.below(0x5F))
-            case 6: cp = UInt32(0x80 + rng.below(0x780))                     // Latin, Greek, Cyrillic, marks
-            case 7: cp = UInt32(rng.below(0x10000))                           // BMP
-            default: cp = UInt32(rng.below(0x110000))                         // any plane
+            case 6: cp = UInt32(0x80 + rng.below(0x780))  // Latin, Greek, Cyrillic, marks
+            case 7: cp = UInt32(rng.below(0x10000))  // BMP
+            default: cp = UInt32(rng.below(0x110000))  // any plane
             }
             if (0xD800...0xDFFF).contains(cp) { continue }
             out += UTF8Decoding.encode(cp)
-            if rng.below(60) == 0 { out.append(0x80 | UInt8(rng.below(0x7F))) }   // a stray invalid byte
+            if rng.below(60) == 0 { out.append(0x80 | UInt8(rng.below(0x7F))) }  // a stray invalid byte
         }
         return out
     }
@@ -47,9 +47,11 @@ final class FastPathAgreementTests: XCTestCase {
         var sets: [NormalizerOptions] = []
         for unicode in NormalizerOptions.UnicodeBehaviour.allCases {
             for pre in NormalizerOptions.PreNormalization.allCases {
-                for (clean, chinese, lower, strip) in [(true, true, true, nil), (true, true, false, nil),
-                                                       (true, true, true, false), (true, true, false, true),
-                                                       (false, false, false, nil), (false, true, true, true)] as [(Bool, Bool, Bool, Bool?)] {
+                for (clean, chinese, lower, strip) in [
+                    (true, true, true, nil), (true, true, false, nil),
+                    (true, true, true, false), (true, true, false, true),
+                    (false, false, false, nil), (false, true, true, true),
+                ] as [(Bool, Bool, Bool, Bool?)] {
                     var o = NormalizerOptions()
                     o.unicode = unicode; o.preNormalization = pre
                     o.cleanText = clean; o.handleChineseChars = chinese; o.lowercase = lower; o.stripAccents = strip
@@ -62,7 +64,7 @@ final class FastPathAgreementTests: XCTestCase {
 
     func testFastPathEqualsReadablePath() throws {
         var rng = Random(state: 2026_11_21)
-        var appendedTo = PreTokenizedText()   // one long-lived output: appending must not disturb earlier words
+        var appendedTo = PreTokenizedText()  // one long-lived output: appending must not disturb earlier words
         for options in Self.optionSets {
             let splitter = try BertTextSplitter(options: options)
             for round in 0..<100 {

@@ -15,13 +15,13 @@ final class NormalizerEdgeCaseTests: XCTestCase {
 
     func testGreekCapitalSigmaHasNoFinalForm() throws {
         XCTAssertEqual(try words("ΟΔΟΣ"), ["οδοσ"])
-        XCTAssertEqual(try words("ΟΔΟΣ") { $0.unicode = .current }, ["οδοσ"])   // per scalar in both modes
+        XCTAssertEqual(try words("ΟΔΟΣ") { $0.unicode = .current }, ["οδοσ"])  // per scalar in both modes
     }
 
     func testDottedCapitalI() throws {
-        XCTAssertEqual(try words("İ"), ["i"])                                    // NFD, then U+0307 dropped
-        XCTAssertEqual(try words("İ") { $0.stripAccents = false }, ["i\u{307}"])   // full lowercase mapping
-        XCTAssertEqual(try words("İ") { $0.lowercase = false }, ["İ"])           // nothing NFD-ed
+        XCTAssertEqual(try words("İ"), ["i"])  // NFD, then U+0307 dropped
+        XCTAssertEqual(try words("İ") { $0.stripAccents = false }, ["i\u{307}"])  // full lowercase mapping
+        XCTAssertEqual(try words("İ") { $0.lowercase = false }, ["İ"])  // nothing NFD-ed
     }
 
     func testVerticalTabFormFeedAndNextLineAreDeletedNotSpaces() throws {
@@ -31,8 +31,9 @@ final class NormalizerEdgeCaseTests: XCTestCase {
     }
 
     func testChineseRangesSkipTheExtensionEGap() throws {
-        XCTAssertEqual(try words("x\u{2B81F}\u{2B820}\u{2B91F}\u{2B920}y"),
-                       ["x", "\u{2B81F}", "\u{2B820}\u{2B91F}", "\u{2B920}", "y"])
+        XCTAssertEqual(
+            try words("x\u{2B81F}\u{2B820}\u{2B91F}\u{2B920}y"),
+            ["x", "\u{2B81F}", "\u{2B820}\u{2B91F}", "\u{2B920}", "y"])
         XCTAssertEqual(try words("x\u{2B820}y") { $0.unicode = .current }, ["x", "\u{2B820}", "y"])
         // Extension G (Unicode 13) is outside the reference's ranges, inside ICU's blocks.
         XCTAssertEqual(try words("x\u{30000}y"), ["x\u{30000}y"])
@@ -42,7 +43,7 @@ final class NormalizerEdgeCaseTests: XCTestCase {
     func testPunctuationIsASCIIRangesPlusCategoryP() throws {
         XCTAssertEqual(try words("a$b+c^d`e|f~g"), ["a", "$", "b", "+", "c", "^", "d", "`", "e", "|", "f", "~", "g"])
         XCTAssertEqual(try words("¿qué?"), ["¿", "que", "?"])
-        XCTAssertEqual(try words("a€b"), ["a€b"])                                  // Sc outside ASCII: not split
+        XCTAssertEqual(try words("a€b"), ["a€b"])  // Sc outside ASCII: not split
     }
 
     func testUnassignedCodePointsAreKept() throws {
@@ -60,10 +61,13 @@ final class NormalizerEdgeCaseTests: XCTestCase {
 
     func testLigaturesAndWidthUnderNFKC() throws {
         XCTAssertEqual(try words("ﬁnd ｆｕｌｌ ①"), ["ﬁnd", "ｆｕｌｌ", "①"])
-        let splitter = try BertTextSplitter(options: { var o = NormalizerOptions(); o.preNormalization = .nfkc; return o }())
+        let splitter = try BertTextSplitter(
+            options: {
+                var o = NormalizerOptions(); o.preNormalization = .nfkc; return o
+            }())
         let result = splitter.words("ﬁnd ｆｕｌｌ ①")
         XCTAssertEqual(result.map { Scalars($0.text) }, ["find", "full", "1"])
-        XCTAssertEqual(result[0].ranges, [[0, 3], [0, 3], [3, 4], [4, 5]])         // f and i both point at ﬁ
+        XCTAssertEqual(result[0].ranges, [[0, 3], [0, 3], [3, 4], [4, 5]])  // f and i both point at ﬁ
         XCTAssertEqual(result[1].ranges, [[6, 9], [9, 12], [12, 15], [15, 18]])
     }
 
@@ -72,7 +76,7 @@ final class NormalizerEdgeCaseTests: XCTestCase {
         options.lowercase = false; options.preNormalization = .nfc
         let result = try BertTextSplitter(options: options).words("Cafe\u{301}!")
         XCTAssertEqual(result.map { Scalars($0.text) }, ["Caf\u{E9}", "!"])
-        XCTAssertEqual(result[0].ranges.last, [3, 6])                                // é covers e + U+0301
+        XCTAssertEqual(result[0].ranges.last, [3, 6])  // é covers e + U+0301
     }
 
     func testReorderingKeepsReferenceOffsets() throws {
@@ -80,15 +84,16 @@ final class NormalizerEdgeCaseTests: XCTestCase {
         var options = NormalizerOptions()
         options.lowercase = false; options.stripAccents = true
         let result = try BertTextSplitter(options: options).words("x\u{1D16D}\u{301}\u{1D165}y")
-        XCTAssertEqual(result, [SplitWord(text: "x\u{1D165}\u{1D16D}y", ranges: [[0, 1], [1, 5], [5, 7], [11, 12]])])
+        XCTAssertEqual(
+            result, [SplitWord(text: "x\u{1D165}\u{1D16D}y", ranges: [[0, 1], [1, 5], [5, 7], [11, 12]])])
     }
 
     func testInvalidUTF8BecomesReplacementCharacter() throws {
         let splitter = try BertTextSplitter(options: NormalizerOptions())
         var out = PreTokenizedText()
-        let bytes: [UInt8] = [0x61, 0xFF, 0x62, 0xE4, 0xB8]   // a, invalid, b, truncated 中
+        let bytes: [UInt8] = [0x61, 0xFF, 0x62, 0xE4, 0xB8]  // a, invalid, b, truncated 中
         bytes.withUnsafeBufferPointer { splitter.split($0, into: &out) }
-        XCTAssertEqual(SplitWord.words(of: out).map { Scalars($0.text) }, ["ab"])          // U+FFFD is deleted by clean_text
+        XCTAssertEqual(SplitWord.words(of: out).map { Scalars($0.text) }, ["ab"])  // U+FFFD is deleted by clean_text
         var kept = NormalizerOptions(); kept.cleanText = false
         var out2 = PreTokenizedText()
         bytes.withUnsafeBufferPointer { try! BertTextSplitter(options: kept).split($0, into: &out2) }

@@ -15,7 +15,11 @@ final class ReferenceAlignmentTests: XCTestCase {
             case flag(Bool?), name(String)
             init(from decoder: Decoder) throws {
                 let c = try decoder.singleValueContainer()
-                if c.decodeNil() { self = .flag(nil) } else if let b = try? c.decode(Bool.self) { self = .flag(b) } else {
+                if c.decodeNil() {
+                    self = .flag(nil)
+                } else if let b = try? c.decode(Bool.self) {
+                    self = .flag(b)
+                } else {
                     self = .name(try c.decode(String.self))
                 }
             }
@@ -50,16 +54,21 @@ final class ReferenceAlignmentTests: XCTestCase {
             let splitter = try BertTextSplitter(options: options)
             if let wordsOnly = c.words_only {
                 let want = wordsOnly.map { Scalars($0) }
-                XCTAssertEqual(splitter.words(c.text).map { Scalars($0.text) }, want, "fast path: \(c.text.debugDescription) \(options)")
-                XCTAssertEqual(splitter.words(c.text, reference: true).map { Scalars($0.text) }, want,
-                               "readable path: \(c.text.debugDescription) \(options)")
+                XCTAssertEqual(
+                    splitter.words(c.text).map { Scalars($0.text) }, want,
+                    "fast path: \(c.text.debugDescription) \(options)")
+                XCTAssertEqual(
+                    splitter.words(c.text, reference: true).map { Scalars($0.text) }, want,
+                    "readable path: \(c.text.debugDescription) \(options)")
                 preNormalized += 1
                 continue
             }
             let want = (c.words ?? []).map { SplitWord(text: $0.text, ranges: $0.ranges) }
             XCTAssertEqual(splitter.words(c.text), want, "fast path: \(c.text.debugDescription) \(c.options)")
             XCTAssertEqual(splitter.words(c.text, reference: true), want, "readable path: \(c.text.debugDescription)")
-            if c.text.unicodeScalars.contains(where: { [0x1D165, 0x1D16D, 0x1D167].contains($0.value) }) { reorderingCases += 1 }
+            if c.text.unicodeScalars.contains(where: { [0x1D165, 0x1D16D, 0x1D167].contains($0.value) }) {
+                reorderingCases += 1
+            }
             checked += 1
         }
         XCTAssertGreaterThan(checked, 1500)

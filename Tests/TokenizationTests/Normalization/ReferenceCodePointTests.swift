@@ -19,13 +19,13 @@ final class ReferenceCodePointTests: XCTestCase {
     /// builds); FastPathAgreementTests ties it to the fast path for all of them.
     private func check(section: String, readablePath: Bool = false) throws {
         let fixture = NormalizationFixtures.perCodePoint
-        let expected = fixture.outputs[section] ?? [:]   // "nothing": every code point unchanged
+        let expected = fixture.outputs[section] ?? [:]  // "nothing": every code point unchanged
         let options = NormalizationFixtures.options(forSection: section)
         let splitter = try BertTextSplitter(options: options)
         let scalars = NormalizationFixtures.scalars
 
         var input: [UInt8] = [], sourced: [SourcedScalar] = []
-        var wantValues: [UInt32] = [], wantStarts: [Int32] = []                 // readable path
+        var wantValues: [UInt32] = [], wantStarts: [Int32] = []  // readable path
         var wantBytes: [UInt8] = [], wantByteStarts: [Int32] = [], wantWords: [PreTokenizedText.Word] = []
         input.reserveCapacity(5 * scalars.count)
         var wordStart = -1, wordScalars: Int32 = 0
@@ -68,7 +68,9 @@ final class ReferenceCodePointTests: XCTestCase {
             let gotValues = text.map(\.value), gotStarts = text.map(\.start)
             if gotValues != wantValues || gotStarts != wantStarts {
                 let k = min(firstMismatch(gotValues, wantValues), firstMismatch(gotStarts, wantStarts))
-                XCTFail("[\(section)] readable path differs from the reference near \(describe(k, gotStarts, wantStarts, input))")
+                XCTFail(
+                    "[\(section)] readable path differs from the reference near \(describe(k, gotStarts, wantStarts, input))"
+                )
             }
         }
 
@@ -77,12 +79,16 @@ final class ReferenceCodePointTests: XCTestCase {
         input.withUnsafeBufferPointer { splitter.split($0, into: &out) }
         if out.bytes != wantBytes || out.sourceStart != wantByteStarts {
             let k = min(firstMismatch(out.bytes, wantBytes), firstMismatch(out.sourceStart, wantByteStarts))
-            XCTFail("[\(section)] fast path bytes differ from the reference near \(describe(k, out.sourceStart, wantByteStarts, input))")
+            XCTFail(
+                "[\(section)] fast path bytes differ from the reference near \(describe(k, out.sourceStart, wantByteStarts, input))"
+            )
         }
         if out.words != wantWords {
             let k = firstMismatch(out.words, wantWords)
             let at = k < wantWords.count ? Int(wantWords[k].start) : wantBytes.count - 1
-            XCTFail("[\(section)] fast path words differ from the reference near \(describe(at, wantByteStarts, wantByteStarts, input))")
+            XCTFail(
+                "[\(section)] fast path words differ from the reference near \(describe(at, wantByteStarts, wantByteStarts, input))"
+            )
         }
     }
 
@@ -119,7 +125,10 @@ final class ReferenceCodePointTests: XCTestCase {
         var differing: [UInt32] = []
         for cp in NormalizationFixtures.scalars {
             if properties.isSplitWhitespace(cp) != fixture.splitWhitespace.contains(cp)
-                || properties.isPunctuation(cp) != fixture.splitPunctuation.contains(cp) { differing.append(cp) }
+                || properties.isPunctuation(cp) != fixture.splitPunctuation.contains(cp)
+            {
+                differing.append(cp)
+            }
         }
         XCTAssertEqual(differing.map(hex), [])
     }
@@ -136,7 +145,8 @@ func appendUTF8(_ cp: UInt32, to out: inout [UInt8]) {
     if cp < 0x80 { out.append(UInt8(cp)); return }
     if cp < 0x800 { out.append(UInt8(0xC0 | cp >> 6)); out.append(UInt8(0x80 | cp & 0x3F)); return }
     if cp < 0x10000 {
-        out.append(UInt8(0xE0 | cp >> 12)); out.append(UInt8(0x80 | cp >> 6 & 0x3F)); out.append(UInt8(0x80 | cp & 0x3F))
+        out.append(UInt8(0xE0 | cp >> 12)); out.append(UInt8(0x80 | cp >> 6 & 0x3F));
+        out.append(UInt8(0x80 | cp & 0x3F))
         return
     }
     out.append(UInt8(0xF0 | cp >> 18)); out.append(UInt8(0x80 | cp >> 12 & 0x3F))
