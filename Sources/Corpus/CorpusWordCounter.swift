@@ -34,23 +34,8 @@ struct CorpusWordCounter {
         var cutLines = 0
     }
 
-    /// Total size of the inputs; throws `TokenizationError.input` naming a missing one.
-    static func totalSize(of inputs: [String]) throws -> Int {
-        var total = 0
-        for input in inputs {
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: input) else {
-                throw TokenizationError.input(
-                    path: input,
-                    detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found"
-                )
-            }
-            total += (attributes[.size] as? Int) ?? 0
-        }
-        return total
-    }
-
     func run() throws -> Result {
-        let totalBytes = try Self.totalSize(of: inputs)
+        let totalBytes = try InputFiles.totalSize(of: inputs)
         let splitter = try BertTextSplitter(options: normalizer)
         let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes, onInvalid: onInvalid)
         let workers = WorkerList()

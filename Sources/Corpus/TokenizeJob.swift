@@ -61,16 +61,7 @@ public struct TokenizeJob {
         if let w = vocabulary.duplicateWarning { summary.warnings.append(w) }
         let options = normalizer.apply(to: vocabulary)
         let tokenizer = BertTokenizer(vocabulary: vocabulary, normalizer: options)
-        var totalBytes = 0
-        for input in inputs {
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: input) else {
-                throw TokenizationError.input(
-                    path: input,
-                    detail: FileManager.default.fileExists(atPath: input) ? "cannot read input" : "input file not found"
-                )
-            }
-            totalBytes += (attributes[.size] as? Int) ?? 0
-        }
+        let totalBytes = try InputFiles.totalSize(of: inputs)
 
         // Everything that determines the output bytes; never the thread count.
         let config: [String: String] = [

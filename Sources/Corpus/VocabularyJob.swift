@@ -48,7 +48,7 @@ public struct VocabularyJob {
                 path: "--special-tokens", detail: "must include \(Vocabulary.unknownToken), the WordPiece unknown token"
             )
         }
-        _ = try CorpusWordCounter.totalSize(of: inputs)
+        _ = try InputFiles.totalSize(of: inputs)
         var choices = HashOrderChoices()
         if let path = replayedVocabularyPath {
             choices = HashOrderChoices(replaying: try Vocabulary(path: path).tokens, options: training)

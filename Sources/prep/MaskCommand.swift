@@ -93,10 +93,7 @@ struct MaskCommand: ParsableCommand {
             let summary = try MaskingJob.run(job)
             progress.finish()
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                try printJSONSummary(summary)
             } else {
                 print(summary.line)
             }

@@ -51,12 +51,7 @@ struct TokenizeCommand: ParsableCommand {
                     s.megabytesPerSecond)
                 FileHandle.standardError.write(Data(line.utf8))
             } else {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                var data = try encoder.encode(s)
-                data.append(10)
-                FileHandle.standardOutput.write(data)
+                try printJSONSummary(s)
             }
         }
     }

@@ -77,12 +77,7 @@ struct VocabCommand: ParsableCommand {
             display.finish()
             for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                var data = try encoder.encode(s)
-                data.append(10)
-                FileHandle.standardOutput.write(data)
+                try printJSONSummary(s)
             } else {
                 let line = String(
                     format:

@@ -6,6 +6,21 @@ enum Fixtures {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A fresh directory under the system's temporary one, unique to this process and call.
+    static func makeTemporaryDirectory(prefix: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes `bytes` to `name` inside `directory` and returns the file's path.
+    static func write(_ bytes: [UInt8], named name: String, in directory: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     static func vocabPath(_ name: String) -> String {
         packageRoot.appendingPathComponent("Vocab/\(name)/vocab.txt").path
     }

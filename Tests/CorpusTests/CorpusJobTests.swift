@@ -8,18 +8,11 @@ import Tokenization
 final class CorpusJobTests: XCTestCase {
     private var dir: String!
 
-    override func setUpWithError() throws {
-        dir =
-            FileManager.default.temporaryDirectory.appendingPathComponent("corpus-job-\(getpid())-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { dir = try Fixtures.makeTemporaryDirectory(prefix: "corpus-job") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     private func file(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let path = (dir as NSString).appendingPathComponent(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
+        try Fixtures.write(bytes, named: name, in: dir)
     }
     private var vocab: String { Fixtures.vocabPath("bert-base-uncased") }
 

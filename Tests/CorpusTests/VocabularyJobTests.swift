@@ -8,18 +8,11 @@ import XCTest
 final class VocabularyJobTests: XCTestCase {
     private var dir: String!
 
-    override func setUpWithError() throws {
-        dir =
-            FileManager.default.temporaryDirectory.appendingPathComponent("vocab-job-\(getpid())-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { dir = try Fixtures.makeTemporaryDirectory(prefix: "vocab-job") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     private func file(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let path = (dir as NSString).appendingPathComponent(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
+        try Fixtures.write(bytes, named: name, in: dir)
     }
     private var corpus: String { Fixtures.packageRoot.appendingPathComponent("Corpora/en/kjv-sample.txt").path }
 

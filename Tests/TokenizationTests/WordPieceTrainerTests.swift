@@ -120,7 +120,7 @@ final class WordPieceTrainerTests: XCTestCase {
     /// The result does not depend on the order the words were counted in (the tables of a
     /// parallel count are merged in any order).
     func testIndependentOfCountingOrder() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = FastPathAgreementTests.Random(state: 7)
         var counts: [String: UInt64] = [:]
         let letters = Array("abcdeéfghij")
         for _ in 0..<3000 {
@@ -147,18 +147,5 @@ final class WordPieceTrainerTests: XCTestCase {
             replaying: ["[UNK]", "[PAD]", "a", "b", "é", "##b", "##é", "##a", "ab", "##ba"], options: o)
         XCTAssertEqual(choices.alphabet, [0x61, 0x62, 0xE9])
         XCTAssertEqual(choices.continuationOrder, [0x62, 0xE9, 0x61])
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
