@@ -79,7 +79,7 @@ public struct DatasetInspector {
     }
 
     func token(_ id: UInt32) -> String {
-        Int(id) < vocabulary.count ? vocabulary.token(for: Int32(id)) : "<\(id)?>"
+        Int(id) < vocabulary.count ? vocabulary.token(for: id) : "<\(id)?>"
     }
 
     func readable(_ n: Int, _ file: String, _ i: Int, _ fields: [String], _ record: ShardRecord) -> String {

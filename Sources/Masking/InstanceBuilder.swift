@@ -40,7 +40,7 @@ public struct InstanceBuilder {
         self.options = options
         self.masker = Masker(options: masking, vocabulary: vocabulary)
         self.seed = seed
-        classifierID = UInt32(cls); separatorID = UInt32(sep)
+        classifierID = cls; separatorID = sep
     }
 
     /// Appends the instances of copy `copy` of document `index` (of `documentCount`) to `batch`.

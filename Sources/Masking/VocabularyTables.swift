@@ -22,10 +22,10 @@ final class VocabularyTables: @unchecked Sendable {
         var pool: [UInt32] = []
         pool.reserveCapacity(vocabulary.count)
         for id in 0..<vocabulary.count {
-            if vocabulary.isSpecial(Int32(id)) {
+            if vocabulary.isSpecial(UInt32(id)) {
                 kind[id] = Self.special
             } else {
-                if vocabulary.isContinuation(Int32(id)) { kind[id] = Self.continuation }
+                if vocabulary.isContinuation(UInt32(id)) { kind[id] = Self.continuation }
                 pool.append(UInt32(id))
             }
         }
@@ -36,6 +36,6 @@ final class VocabularyTables: @unchecked Sendable {
         guard let mask = vocabulary.special.mask else {
             preconditionFailure("\(vocabulary.path): vocabulary has no [MASK] token")
         }
-        self.maskID = UInt32(mask)
+        self.maskID = mask
     }
 }

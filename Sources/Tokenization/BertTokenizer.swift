@@ -72,7 +72,7 @@ public final class BertEncoder {
             guard let s = special.separator else {
                 throw TokenizationError.missingToken(path: tokenizer.vocabulary.path, token: "[SEP]")
             }
-            cls = c; sep = s
+            cls = Int32(c); sep = Int32(s)
             output.append(cls, type: 0, start: 0, end: 0)
         }
         let firstStart = output.count

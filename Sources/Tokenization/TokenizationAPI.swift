@@ -1,6 +1,7 @@
 // Tokenization's face: BERT WordPiece with the ids of HF `tokenizers` 0.23.3, and the BERT
 // normalizer and pre-tokenizer in front of it. Everything else in the module is internal, so
-// this list is all that Corpus, Masking, Loading and `prep` can reach:
+// this list is all that Corpus, Masking, Loading and `prep` can reach. Token ids are `UInt32`
+// on every entry point (ids, special ids, lookups), the type they keep up to the trainer.
 //
 // - `Vocabulary(path:)`, or `Vocabulary.readFile(_:)` then `Vocabulary(fileBytes:path:)`: load vocab.txt or tokenizer.json.
 // - `Vocabulary.count`, `tokens`, `token(for:)`, `path`: ids to text (inspect, encode --tokens, messages).

@@ -89,7 +89,7 @@ final class InstanceBuilderTests: XCTestCase {
         XCTAssertEqual(stats.sentencesSplit, 1)
         XCTAssertGreaterThan(batches[0].count, 3)
         for i in 0..<batches[0].count {
-            XCTAssertFalse(vocab.isContinuation(Int32(unmasked(batches[0], i)[1])))
+            XCTAssertFalse(vocab.isContinuation(UInt32(unmasked(batches[0], i)[1])))
         }
     }
 
@@ -111,8 +111,10 @@ final class InstanceBuilderTests: XCTestCase {
                 XCTAssert(label == 0 || label == 1)
                 total += 1; random += Int(label)
                 // A always from this document; B from this document when label 0, another when 1.
-                for id in ids[1..<firstSep] where !vocab.isContinuation(Int32(id)) { XCTAssertEqual(owner[Int(id)], d) }
-                for id in ids[(firstSep + 1)..<(ids.count - 1)] where !vocab.isContinuation(Int32(id)) {
+                for id in ids[1..<firstSep] where !vocab.isContinuation(UInt32(id)) {
+                    XCTAssertEqual(owner[Int(id)], d)
+                }
+                for id in ids[(firstSep + 1)..<(ids.count - 1)] where !vocab.isContinuation(UInt32(id)) {
                     if label == 0 { XCTAssertEqual(owner[Int(id)], d) } else { XCTAssertNotEqual(owner[Int(id)], d) }
                 }
             }
@@ -131,7 +133,7 @@ final class InstanceBuilderTests: XCTestCase {
             var inOrder: [UInt32] = []
             for i in 0..<b.count {
                 let ids = unmasked(b, i)
-                for id in ids where id != cls && id != sep && !vocab.isContinuation(Int32(id)) {
+                for id in ids where id != cls && id != sep && !vocab.isContinuation(UInt32(id)) {
                     XCTAssertEqual(owner[Int(id)], d)
                 }
                 total += 1; swapped += Int(b.nextSentenceLabels[i])

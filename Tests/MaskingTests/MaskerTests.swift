@@ -46,12 +46,12 @@ final class MaskerTests: XCTestCase {
                 XCTAssertLessThanOrEqual(positions.count, masker.predictionBudget(sequenceLength: original.count))
                 for (p, l) in zip(positions, labels) {
                     XCTAssertEqual(l, original[Int(p)])
-                    XCTAssertFalse(vocab.isSpecial(Int32(l)), "\(strategy) masked a special token")
+                    XCTAssertFalse(vocab.isSpecial(UInt32(l)), "\(strategy) masked a special token")
                 }
                 let chosen = Set(positions.map(Int.init))
                 for i in original.indices where !chosen.contains(i) { XCTAssertEqual(masked[i], original[i]) }
                 for p in positions {
-                    XCTAssertFalse(vocab.isSpecial(Int32(masked[Int(p)])) && masked[Int(p)] != maskID)
+                    XCTAssertFalse(vocab.isSpecial(UInt32(masked[Int(p)])) && masked[Int(p)] != maskID)
                 }
             }
         }

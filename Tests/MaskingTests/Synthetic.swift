@@ -12,10 +12,10 @@ enum Synthetic {
     }()
 
     static let wordIDs: [UInt32] = (0..<vocabulary.count).compactMap {
-        vocabulary.isSpecial(Int32($0)) || vocabulary.isContinuation(Int32($0)) ? nil : UInt32($0)
+        vocabulary.isSpecial(UInt32($0)) || vocabulary.isContinuation(UInt32($0)) ? nil : UInt32($0)
     }
     static let pieceIDs: [UInt32] = (0..<vocabulary.count).compactMap {
-        vocabulary.isContinuation(Int32($0)) ? UInt32($0) : nil
+        vocabulary.isContinuation(UInt32($0)) ? UInt32($0) : nil
     }
 
     /// A word: one start piece and 0-2 `##` pieces (about one word in three has pieces).
@@ -44,8 +44,8 @@ enum Synthetic {
         var out: [Range<Int>] = []
         var previousIsWord = false
         for (i, id) in ids.enumerated() {
-            if vocabulary.isSpecial(Int32(id)) { previousIsWord = false; continue }
-            if vocabulary.isContinuation(Int32(id)) && previousIsWord {
+            if vocabulary.isSpecial(UInt32(id)) { previousIsWord = false; continue }
+            if vocabulary.isContinuation(UInt32(id)) && previousIsWord {
                 out[out.count - 1] = out[out.count - 1].lowerBound..<(i + 1)
             } else {
                 out.append(i..<(i + 1))

@@ -62,6 +62,6 @@ enum Fixtures {
     }
 }
 
-extension Array where Element == Int32 {
+extension Array where Element == UInt32 {
     var asInts: [Int] { map(Int.init) }
 }

@@ -16,7 +16,7 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(v.count, 30_522)
         XCTAssertEqual(v.special, SpecialTokenIDs(unknown: 100, classifier: 101, separator: 102, padding: 0, mask: 103))
         XCTAssertEqual(v.id(for: "hello"), 7592)
-        XCTAssertTrue(v.isContinuation(v.id(for: "##s")!))
+        XCTAssertTrue(v.isContinuation(UInt32(v.id(for: "##s")!)))
         XCTAssertFalse(v.isContinuation(7592))
         XCTAssertTrue(v.isSpecial(103) && v.isSpecial(1) && !v.isSpecial(7592))
         XCTAssertNil(v.duplicateWarning)

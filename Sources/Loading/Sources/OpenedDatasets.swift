@@ -41,7 +41,7 @@ struct OpenedDatasets {
             options: options, manifest: first, directory: directories[0],
             required: options.masking != nil)
         if let vocabulary {
-            padID = vocabulary.special.padding.map { UInt32($0) } ?? 0
+            padID = vocabulary.special.padding ?? 0
             if let masking = options.masking { masker = Masker(options: masking, vocabulary: vocabulary) }
         }
         for (dir, m) in zip(directories, manifests) {

@@ -11,7 +11,7 @@ struct ReferenceWordPiece {
     /// Pieces of one (already normalized, pre-tokenized) word: ids and scalar ranges.
     func tokenize(_ word: String) -> [(id: Int32, scalars: Range<Int>)] {
         let chars = Array(word.unicodeScalars)
-        let unk = vocabulary.special.unknown
+        let unk = Int32(vocabulary.special.unknown)
         if chars.count > vocabulary.wordPiece.maxInputCharsPerWord { return [(unk, 0..<chars.count)] }
         var pieces: [(id: Int32, scalars: Range<Int>)] = []
         var start = 0

@@ -42,7 +42,7 @@ final class WordPieceModel: @unchecked Sendable {
 
     init(vocabulary: Vocabulary) {
         let settings = vocabulary.wordPiece
-        unknownID = vocabulary.special.unknown
+        unknownID = Int32(vocabulary.special.unknown)
         maxInputCharsPerWord = settings.maxInputCharsPerWord
 
         // Build with a dictionary, then freeze into flat buffers.

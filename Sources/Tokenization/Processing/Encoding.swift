@@ -2,7 +2,7 @@
 /// reference's `Encoding` (without overflow, attention mask or padding).
 /// Reused across calls: `removeAll()` keeps capacity.
 public struct Encoding: Sendable, Equatable {
-    public var ids: [Int32] = []
+    public var ids: [UInt32] = []
     /// 0 for the first sequence (and its [CLS]/[SEP]), 1 for the pair and its final [SEP].
     var typeIDs: [UInt8] = []
     /// Byte range of each token in its own sequence's input (the pair's offsets are
@@ -21,7 +21,7 @@ public struct Encoding: Sendable, Equatable {
     }
 
     @inline(__always) mutating func append(_ id: Int32, type: UInt8, start: Int32, end: Int32) {
-        ids.append(id); typeIDs.append(type); byteStarts.append(start); byteEnds.append(end)
+        ids.append(UInt32(bitPattern: id)); typeIDs.append(type); byteStarts.append(start); byteEnds.append(end)
     }
 
     mutating func removeLast(_ k: Int) {

@@ -3,12 +3,12 @@ import Foundation
 
 /// Ids of the special tokens BERT needs; `nil` where the vocabulary lacks one.
 public struct SpecialTokenIDs: Sendable, Equatable {
-    var unknown: Int32
-    public var classifier: Int32?
-    public var separator: Int32?
-    public var padding: Int32?
-    public var mask: Int32?
-    init(unknown: Int32, classifier: Int32?, separator: Int32?, padding: Int32?, mask: Int32?) {
+    var unknown: UInt32
+    public var classifier: UInt32?
+    public var separator: UInt32?
+    public var padding: UInt32?
+    public var mask: UInt32?
+    init(unknown: UInt32, classifier: UInt32?, separator: UInt32?, padding: UInt32?, mask: UInt32?) {
         self.unknown = unknown; self.classifier = classifier; self.separator = separator
         self.padding = padding; self.mask = mask
     }
@@ -113,9 +113,12 @@ public final class Vocabulary: @unchecked Sendable {
             throw TokenizationError.vocabulary(
                 path: path, detail: "vocabulary has no unknown token \(wordPiece.unknownToken)")
         }
+        // Ids are never negative; the model keeps Int32 internally (-1 marks "no id") and the
+        // public face speaks UInt32, the one token-id type from the tokenizer to the trainer.
+        let id = { (token: String) in index[token].map { UInt32($0) } }
         special = SpecialTokenIDs(
-            unknown: unk, classifier: index["[CLS]"], separator: index["[SEP]"],
-            padding: index["[PAD]"], mask: index["[MASK]"])
+            unknown: UInt32(unk), classifier: id("[CLS]"), separator: id("[SEP]"),
+            padding: id("[PAD]"), mask: id("[MASK]"))
         // BertWordPieceTokenizer adds each of these as a special token iff the vocabulary has it.
         let added =
             addedTokens
@@ -132,12 +135,12 @@ public final class Vocabulary: @unchecked Sendable {
 
     public var count: Int { tokens.count }
     func id(for token: String) -> Int32? { index[token] }
-    public func token(for id: Int32) -> String { tokens[Int(id)] }
+    public func token(for id: UInt32) -> String { tokens[Int(id)] }
     /// True for `##` continuation pieces (they join the previous word in whole-word masking).
-    public func isContinuation(_ id: Int32) -> Bool { continuationFlags[Int(id)] }
+    public func isContinuation(_ id: UInt32) -> Bool { continuationFlags[Int(id)] }
     /// True for the special tokens ([CLS], [SEP], [PAD], [UNK], [MASK]) and `[unusedN]`-style
     /// bracketed tokens, which random replacement must never produce.
-    public func isSpecial(_ id: Int32) -> Bool { specialFlags[Int(id)] }
+    public func isSpecial(_ id: UInt32) -> Bool { specialFlags[Int(id)] }
 
     /// One warning line for duplicate tokens, or `nil` when there are none.
     public var duplicateWarning: String? {
