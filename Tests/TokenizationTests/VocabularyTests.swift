@@ -73,6 +73,25 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(e.ids, [2, 7, 6, 8, 3])
     }
 
+    /// A precomposed "é" (U+00E9) and a decomposed "e" + U+0301 are two tokens, as in the
+    /// reference: tokenizers 0.23.3 BertWordPieceTokenizer(this file, lowercase=False,
+    /// strip_accents=False).encode("\u00e9 e\u0301").ids == [2, 5, 6, 3]. Swift's `String`
+    /// equality would make them one.
+    func testCanonicallyEquivalentTokensStayDistinct() throws {
+        let path = try temp("eq.txt", Array("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n\u{E9}\ne\u{301}\n".utf8))
+        let v = try Vocabulary(path: path)
+        XCTAssertNil(v.duplicateWarning)
+        XCTAssertEqual(v.id(for: "\u{E9}"), 5)
+        XCTAssertEqual(v.id(for: "e\u{301}"), 6)
+        var o = NormalizerOptions()
+        o.lowercase = false
+        o.stripAccents = false
+        let encoder = try BertTokenizer(vocabulary: v, normalizer: o).makeEncoder()
+        var e = Encoding()
+        try Array("\u{E9} e\u{301}".utf8).withUnsafeBufferPointer { try encoder.encode($0, into: &e) }
+        XCTAssertEqual(e.ids, [2, 5, 6, 3])
+    }
+
     /// The reference reads vocab.txt with `lines()` + `trim_end()`: "\r", trailing spaces and
     /// tabs go, leading spaces stay, empty lines are tokens (checked with tokenizers 0.23.3).
     func testLinesAreTrimmedAtTheEndOnly() throws {

@@ -51,7 +51,10 @@ public final class Vocabulary: @unchecked Sendable {
     public let normalizer: NormalizerOptions?
     /// Tokens that occur more than once, with every line (0-based) they occur on.
     let duplicates: [(token: String, lines: [Int])]
-    private let index: [String: Int32]
+    /// Ids by the token's UTF-8 bytes, not by `String`: Swift compares strings by canonical
+    /// equivalence, so a precomposed and a decomposed "é" would be one key, while the reference
+    /// (and any cased vocabulary trained on such text) keeps them as two tokens.
+    private let index: [[UInt8]: Int32]
     private let continuationFlags: [Bool]
     private let specialFlags: [Bool]
 
@@ -96,26 +99,32 @@ public final class Vocabulary: @unchecked Sendable {
         self.path = path
         self.wordPiece = wordPiece
         self.normalizer = normalizer
-        var index: [String: Int32] = [:]
+        var index: [[UInt8]: Int32] = [:]
         index.reserveCapacity(tokens.count)
-        var lines: [String: [Int]] = [:]
+        var firstLine: [[UInt8]: Int] = [:]
+        var lines: [[UInt8]: [Int]] = [:]
         for (i, t) in tokens.enumerated() {
-            if index.updateValue(Int32(i), forKey: t) != nil { lines[t, default: []].append(i) }
+            let key = Array(t.utf8)
+            if index.updateValue(Int32(i), forKey: key) != nil {
+                lines[key, default: []].append(i)
+            } else {
+                firstLine[key] = i
+            }
         }
         var dups: [(String, [Int])] = []
-        for (t, later) in lines {
-            let first = tokens.firstIndex(of: t)!
-            dups.append((t, [first] + later))
+        for (key, later) in lines {
+            let first = firstLine[key]!
+            dups.append((tokens[first], [first] + later))
         }
         duplicates = dups.sorted { $0.1[0] < $1.1[0] }
         self.index = index
-        guard let unk = index[wordPiece.unknownToken] else {
+        guard let unk = index[Array(wordPiece.unknownToken.utf8)] else {
             throw TokenizationError.vocabulary(
                 path: path, detail: "vocabulary has no unknown token \(wordPiece.unknownToken)")
         }
         // Ids are never negative; the model keeps Int32 internally (-1 marks "no id") and the
         // public face speaks UInt32, the one token-id type from the tokenizer to the trainer.
-        let id = { (token: String) in index[token].map { UInt32($0) } }
+        let id = { (token: String) in index[Array(token.utf8)].map { UInt32($0) } }
         special = SpecialTokenIDs(
             unknown: UInt32(unk), classifier: id("[CLS]"), separator: id("[SEP]"),
             padding: id("[PAD]"), mask: id("[MASK]"))
@@ -123,7 +132,7 @@ public final class Vocabulary: @unchecked Sendable {
         let added =
             addedTokens
             ?? ["[SEP]", "[CLS]", "[PAD]", "[MASK]", "[UNK]"].compactMap { t in
-                index[t].map { AddedToken(content: t, id: $0, special: true) }
+                index[Array(t.utf8)].map { AddedToken(content: t, id: $0, special: true) }
             }
         self.addedTokens = added.sorted { $0.content.utf8.count > $1.content.utf8.count }
         let prefix = wordPiece.continuationPrefix
@@ -134,7 +143,7 @@ public final class Vocabulary: @unchecked Sendable {
     }
 
     public var count: Int { tokens.count }
-    func id(for token: String) -> Int32? { index[token] }
+    func id(for token: String) -> Int32? { index[Array(token.utf8)] }
     public func token(for id: UInt32) -> String { tokens[Int(id)] }
     /// True for `##` continuation pieces (they join the previous word in whole-word masking).
     public func isContinuation(_ id: UInt32) -> Bool { continuationFlags[Int(id)] }
