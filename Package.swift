@@ -42,13 +42,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]
         ),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The pipeline, in the order data flows through it. Each stage names exactly the
         // modules it imports (docs/architecture.md draws the graph).
         .target(name: "Tokenization", dependencies: ["CICU"], swiftSettings: fast),
         .target(name: "Shards", dependencies: ["CZstd"], swiftSettings: fast),
-        .target(name: "Corpus", dependencies: ["Tokenization", "Shards", "CZstd"], swiftSettings: fast),
+        .target(name: "Corpus", dependencies: ["Tokenization", "Shards", "CZstd", "CZlib"], swiftSettings: fast),
         .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),

@@ -1,5 +1,6 @@
 // Input streams for the corpus jobs: a file (or stdin) read in large blocks, and a
-// streaming zstd decompressor over one. Nothing is ever read whole into memory.
+// streaming zstd decompressor over one (gzip: GzipByteSource.swift). Nothing is ever read
+// whole into memory.
 import CZstd
 import Foundation
 import Tokenization
@@ -21,6 +22,8 @@ final class FileByteSource: ByteSource {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private(set) var consumedFileBytes = 0
+    /// Bytes read by `peek` and not yet handed out by `read`.
+    private var pending: [UInt8] = []
 
     /// Opens `path`; `"-"` is standard input.
     init(path: String) throws {
@@ -39,7 +42,32 @@ final class FileByteSource: ByteSource {
     }
     deinit { if ownsDescriptor { close(fd) } }
 
+    /// The first `count` bytes of the stream (fewer at its end), without consuming them:
+    /// the magic-number check reads them, then `read` hands them out again. Works on
+    /// pipes too, where nothing can be re-read.
+    func peek(_ count: Int) throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: count)
+        while pending.count < count {
+            let n = try chunk.withUnsafeMutableBytes {
+                try readFile(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(count - pending.count)]))
+            }
+            if n == 0 { break }
+            pending += chunk[0..<n]
+        }
+        return Array(pending.prefix(count))
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if !pending.isEmpty {
+            let n = min(pending.count, buffer.count)
+            pending.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            pending.removeFirst(n)
+            return n
+        }
+        return try readFile(into: buffer)
+    }
+
+    private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { consumedFileBytes += n; return n }
@@ -105,8 +133,15 @@ final class ZstdByteSource: ByteSource {
     }
 }
 
-/// Opens `path`, decompressing when it ends in `.zst`.
+/// Opens `path`, decompressing by its name (`.zst`, `.gz`), after `InputMagic` has checked
+/// that its first bytes agree with the name.
 func openByteSource(_ path: String) throws -> ByteSource {
     let file = try FileByteSource(path: path)
-    return path.hasSuffix(".zst") ? try ZstdByteSource(file) : file
+    let compression = InputCompression(name: path)
+    try InputMagic.check(head: try file.peek(InputMagic.headLength), of: path, compression: compression)
+    switch compression {
+    case .zstd: return try ZstdByteSource(file)
+    case .gzip: return try GzipByteSource(file)
+    case .none: return file
+    }
 }

@@ -8,5 +8,7 @@
 //   interrupted run; reports `ProgressEvent`s in input bytes through `progress`.
 // - `EncodeJob` (`run(output:)` → `EncodeJob.Summary`) with `OutputBuffer`: one line of ids per
 //   input line.
-// - `InputFormat`, `InvalidUTF8Policy`, `NormalizerOverrides`: the options both jobs share.
+// - `InputFormat`, `InvalidUTF8Policy`, `NormalizerOverrides`, `TextFields` (JSONL members),
+//   `InvalidUTF8Threshold` (the `--max-invalid-utf8` default): the options the jobs share.
+//   Inputs may be `.zst`/`.gz`, directories (`glob`) or `-`; binary files are refused by magic.
 // - `VocabularyFile`: a vocabulary read once, with the identity a manifest records.

@@ -16,6 +16,8 @@ struct CorpusWordCounter {
     var threads = 1
     var normalizer = NormalizerOptions()
     var onInvalid = InvalidUTF8Policy.replace
+    var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+    var textFields = TextFields.default
     /// Work unit size (bytes of text); does not change the counts. Small, since up to
     /// 2 x threads + 1 chunks are in memory at once and nothing else here needs much.
     var chunkBytes = 256 << 10
@@ -37,7 +39,9 @@ struct CorpusWordCounter {
     func run() throws -> Result {
         let totalBytes = try InputFiles.totalSize(of: inputs)
         let splitter = try BertTextSplitter(options: normalizer)
-        let chunker = DocumentChunker(inputs: inputs, format: format, chunkBytes: chunkBytes, onInvalid: onInvalid)
+        let chunker = DocumentChunker(
+            inputs: inputs, format: format, chunkBytes: chunkBytes, onInvalid: onInvalid,
+            maxInvalidFraction: maxInvalidUTF8, textFields: textFields)
         let workers = WorkerList()
         let pipeline = OrderedPipeline<DocumentChunk, Int>(threads: threads) {
             let worker = WordCountingWorker(splitter: splitter)

@@ -33,6 +33,14 @@ final class DocumentChunker {
     let chunkBytes: Int
     let maxDocumentBytes: Int
     let onInvalid: InvalidUTF8Policy
+    /// With `.replace`: a file with more invalid UTF-8 bytes than this fraction of its
+    /// (decompressed) bytes is refused, since it is binary or in another encoding, and its
+    /// "documents" would be noise.
+    let maxInvalidFraction: Double
+    let textFields: TextFields
+    private var fieldScratch: [UInt8] = []
+    private var fileInvalidBytes = 0
+    private var fileBytes = 0
     private(set) var splitDocuments = 0
     private(set) var cutLines = 0
     /// Bytes consumed from input files so far (compressed bytes for .zst).
@@ -50,8 +58,11 @@ final class DocumentChunker {
     /// `format == nil` chooses per file by its name (`InputFormat.detect`).
     init(
         inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
-        maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace
+        maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace,
+        maxInvalidFraction: Double = InvalidUTF8Threshold.defaultFraction, textFields: TextFields = .default
     ) {
+        self.textFields = textFields
+        self.maxInvalidFraction = maxInvalidFraction
         self.inputs = inputs
         formats = inputs.map { format ?? InputFormat.detect(path: $0) }
         self.chunkBytes = max(chunkBytes, 1); self.maxDocumentBytes = max(maxDocumentBytes, 1)
@@ -68,6 +79,7 @@ final class DocumentChunker {
             guard let r = try currentReader() else { break }
             guard let (line, isContinuation) = try r.nextLine() else {
                 endDocument(&chunk)
+                try checkInvalidRate(of: r.source.path)
                 finishedFilesBytes += r.source.consumedFileBytes
                 cutLines += r.cutLines
                 reader = nil
@@ -76,6 +88,10 @@ final class DocumentChunker {
             consumedFileBytes = finishedFilesBytes + r.source.consumedFileBytes
             if onInvalid == .fail, let bad = UTF8Repair.firstInvalidOffset(line) {
                 throw TokenizationError.invalidUTF8(path: r.source.path, byteOffset: r.lineOffset + bad)
+            }
+            if onInvalid == .replace && maxInvalidFraction < 1 {
+                fileBytes += line.count + 1
+                fileInvalidBytes += InvalidUTF8Threshold.invalidByteCount(line)
             }
             switch format {
             case .text:
@@ -91,7 +107,9 @@ final class DocumentChunker {
                         path: r.source.path,
                         detail: "line \(r.lineNumber): JSON line longer than \(r.maxLineBytes) bytes")
                 }
-                do { try JSONTextField.extract(from: line, into: &jsonText) } catch let f as JSONTextField.Failure {
+                do {
+                    try JSONTextField.extract(textFields, from: line, into: &jsonText, scratch: &fieldScratch)
+                } catch let f as JSONTextField.Failure {
                     throw TokenizationError.input(
                         path: r.source.path, detail: "line \(r.lineNumber): \(EncodeJob.describe(f))")
                 }
@@ -119,9 +137,18 @@ final class DocumentChunker {
             fileIndex += 1
             guard fileIndex < inputs.count else { return nil }
             reader = LineReader(try openByteSource(inputs[fileIndex]))
+            fileBytes = 0; fileInvalidBytes = 0
             format = formats[fileIndex]
         }
         return reader
+    }
+
+    private func checkInvalidRate(of path: String) throws {
+        guard Double(fileInvalidBytes) > maxInvalidFraction * Double(fileBytes) else { return }
+        throw TokenizationError.input(
+            path: path,
+            detail: InvalidUTF8Threshold.describe(
+                invalidBytes: fileInvalidBytes, of: fileBytes, allowed: maxInvalidFraction))
     }
 
     private func addSentence(_ sentence: UnsafeBufferPointer<UInt8>, to chunk: inout DocumentChunk) {

@@ -10,10 +10,10 @@ public enum InputFormat: String, Sendable, CaseIterable {
     /// One JSON object per line; its "text" string is the text.
     case jsonl
 
-    /// By file name: `.jsonl` / `.jsonl.zst` (and `.json`, `.ndjson`) are JSONL, anything else text.
+    /// By file name: `.jsonl` / `.jsonl.zst` / `.jsonl.gz` (and `.json`, `.ndjson`) are JSONL,
+    /// anything else text.
     static func detect(path: String) -> InputFormat {
-        var name = path.lowercased()
-        if name.hasSuffix(".zst") { name.removeLast(4) }
+        let name = InputCompression.strippingSuffix(path.lowercased())
         return name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") ? .jsonl : .text
     }
 }
@@ -55,6 +55,11 @@ public struct EncodeJob {
     public var addSpecialTokens = true
     public var printTokens = false
     public var onInvalid = InvalidUTF8Policy.replace
+    /// With `.replace`, input whose invalid UTF-8 bytes exceed this fraction of its bytes is
+    /// refused (checked at its end: the ids already printed are then not to be used).
+    public var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+    /// JSONL: the members the text is read from.
+    public var textFields = TextFields.default
     public init(vocabularyPath: String) { self.vocabularyPath = vocabularyPath }
 
     public struct Summary: Equatable {
@@ -74,12 +79,20 @@ public struct EncodeJob {
         let options = EncodeOptions(addSpecialTokens: addSpecialTokens)
         var encoding = Encoding()
         var text: [UInt8] = []
+        var scratch: [UInt8] = []
+        var inputBytes = 0, invalidBytes = 0
         while let (line, _) = try reader.nextLine() {
+            if onInvalid == .replace && maxInvalidUTF8 < 1 {
+                inputBytes += line.count + 1
+                invalidBytes += InvalidUTF8Threshold.invalidByteCount(line)
+            }
             // Blank JSONL lines hold no object: skipped, as JSONL readers do.
             if format == .jsonl && DocumentChunker.isBlank(line) { continue }
             summary.lines += 1
             if format == .jsonl {
-                do { try JSONTextField.extract(from: line, into: &text) } catch let f as JSONTextField.Failure {
+                do {
+                    try JSONTextField.extract(textFields, from: line, into: &text, scratch: &scratch)
+                } catch let f as JSONTextField.Failure {
                     throw TokenizationError.input(
                         path: reader.source.path, detail: "line \(reader.lineNumber): \(Self.describe(f))")
                 }
@@ -107,6 +120,12 @@ public struct EncodeJob {
             try output.flushIfNeeded()
         }
         try output.flush()
+        if Double(invalidBytes) > maxInvalidUTF8 * Double(inputBytes) {
+            throw TokenizationError.input(
+                path: reader.source.path,
+                detail: InvalidUTF8Threshold.describe(
+                    invalidBytes: invalidBytes, of: inputBytes, allowed: maxInvalidUTF8))
+        }
         summary.replacedInvalidSequences = encoder.replacedInvalidSequences
         if summary.replacedInvalidSequences > 0 {
             summary.warnings.append(
@@ -119,8 +138,9 @@ public struct EncodeJob {
     static func describe(_ f: JSONTextField.Failure) -> String {
         switch f {
         case let .malformed(offset, detail): return "malformed JSON at column \(offset + 1): \(detail)"
-        case .missingField: return "JSON object has no \"text\" member"
-        case .notAString: return "\"text\" is not a string"
+        case let .missingField(name): return "JSON object has no \"\(name)\" member"
+        case let .notAString(name): return "\"\(name)\" is not a string"
+        case let .notAnObject(name): return "\"\(name)\" is not an object"
         }
     }
 

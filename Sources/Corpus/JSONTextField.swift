@@ -1,48 +1,50 @@
 import Tokenization
 
 // JSONL corpora carry one document per line, `{"text": "...", ...}`. Decoding whole
-// objects with Foundation would dominate tokenization time, so this scans the top
-// level of the object, skips other members without building them, and unescapes
-// only the "text" string (all JSON escapes, `\uXXXX` surrogate pairs included; a
-// lone surrogate becomes U+FFFD, as it cannot be UTF-8).
+// objects with Foundation would dominate tokenization time, so this scans the object,
+// skips other members without building them, and unescapes only the chosen string
+// (`TextFields`: "text" by default, a dotted path such as "meta.body" into nested
+// objects), with all JSON escapes (`\uXXXX` surrogate pairs included; a lone surrogate
+// becomes U+FFFD, as it cannot be UTF-8).
 
 enum JSONTextField {
     enum Failure: Error, Equatable {
         case malformed(offset: Int, detail: String)
-        case missingField
-        case notAString
+        /// The member (dotted path) is absent.
+        case missingField(String)
+        case notAString(String)
+        /// A path component other than the last names something that is not an object.
+        case notAnObject(String)
     }
 
-    /// Unescapes the top-level string member `key` of the JSON object in `line` into
-    /// `output` (cleared first).
+    /// Unescapes the string member `key` (a dotted path into nested objects) of the JSON
+    /// object in `line` into `output` (cleared first).
     static func extract(
         _ key: String = "text", from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]
     ) throws {
         output.removeAll(keepingCapacity: true)
         var p = Parser(bytes: line)
-        let keyBytes = Array(key.utf8)
-        var scratch: [UInt8] = []
-        p.skipSpace()
-        try p.expect(UInt8(ascii: "{"))
-        p.skipSpace()
-        if p.peek == UInt8(ascii: "}") { throw Failure.missingField }
-        while true {
-            p.skipSpace()
+        let path = key.split(separator: ".", omittingEmptySubsequences: false).map { Array($0.utf8) }
+        try p.member(path[...], depth: 0, name: key, into: &output)
+    }
+
+    /// Every field of `fields` in order, joined by a blank line (so each starts a new
+    /// sentence and none runs into the next); each must be present.
+    static func extract(
+        _ fields: TextFields, from line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8],
+        scratch: inout [UInt8]
+    ) throws {
+        output.removeAll(keepingCapacity: true)
+        if fields.paths.count == 1 {
+            var p = Parser(bytes: line)
+            return try p.member(fields.components[0][...], depth: 0, name: fields.paths[0], into: &output)
+        }
+        for k in fields.paths.indices {
             scratch.removeAll(keepingCapacity: true)
-            try p.string(into: &scratch)
-            p.skipSpace()
-            try p.expect(UInt8(ascii: ":"))
-            p.skipSpace()
-            if scratch == keyBytes {
-                guard p.peek == UInt8(ascii: "\"") else { throw Failure.notAString }
-                try p.string(into: &output)
-                return
-            }
-            try p.skipValue()
-            p.skipSpace()
-            if p.peek == UInt8(ascii: ",") { p.i += 1; continue }
-            try p.expect(UInt8(ascii: "}"))
-            throw Failure.missingField
+            var p = Parser(bytes: line)
+            try p.member(fields.components[k][...], depth: 0, name: fields.paths[k], into: &scratch)
+            if k > 0 { output.append(10); output.append(10) }
+            output.append(contentsOf: scratch)
         }
     }
 
@@ -52,6 +54,43 @@ enum JSONTextField {
         var peek: UInt8 { i < bytes.count ? bytes[i] : 0 }
 
         func fail(_ detail: String) -> Failure { .malformed(offset: i, detail: detail) }
+
+        /// Finds `path` in the object starting at `i` and unescapes the string there.
+        mutating func member(
+            _ path: ArraySlice<[UInt8]>, depth: Int, name: String, into output: inout [UInt8]
+        ) throws {
+            let shown = { (n: Int) in
+                name.split(separator: ".", omittingEmptySubsequences: false).prefix(n).joined(separator: ".")
+            }
+            var key: [UInt8] = []
+            skipSpace()
+            try expect(UInt8(ascii: "{"))
+            skipSpace()
+            if peek == UInt8(ascii: "}") { throw Failure.missingField(shown(depth + 1)) }
+            while true {
+                skipSpace()
+                key.removeAll(keepingCapacity: true)
+                try string(into: &key)
+                skipSpace()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                if key == path.first! {
+                    if path.count == 1 {
+                        guard peek == UInt8(ascii: "\"") else { throw Failure.notAString(name) }
+                        try string(into: &output)
+                    } else {
+                        guard peek == UInt8(ascii: "{") else { throw Failure.notAnObject(shown(depth + 1)) }
+                        try member(path.dropFirst(), depth: depth + 1, name: name, into: &output)
+                    }
+                    return
+                }
+                try skipValue()
+                skipSpace()
+                if peek == UInt8(ascii: ",") { i += 1; continue }
+                try expect(UInt8(ascii: "}"))
+                throw Failure.missingField(shown(depth + 1))
+            }
+        }
 
         mutating func skipSpace() {
             while i < bytes.count, bytes[i] == 32 || bytes[i] == 9 || bytes[i] == 10 || bytes[i] == 13 { i += 1 }

@@ -12,6 +12,12 @@ public struct TokenizeJob {
     public var threads = 1
     public var normalizer = NormalizerOverrides()
     public var onInvalid = InvalidUTF8Policy.replace
+    /// Chooses the files of directory inputs by name (fnmatch); `nil`: text and JSONL extensions.
+    public var glob: String? = nil
+    /// With `.replace`, a file whose invalid UTF-8 bytes exceed this fraction of its bytes is refused.
+    public var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+    /// JSONL: the members a document's text is read from.
+    public var textFields = TextFields.default
     /// Tokens per shard before a new one starts.
     public var shardTokens = 128 << 20
     /// Work unit size (bytes of text); does not change the output.
@@ -61,10 +67,12 @@ public struct TokenizeJob {
         if let w = vocabulary.duplicateWarning { summary.warnings.append(w) }
         let options = normalizer.apply(to: vocabulary)
         let tokenizer = BertTokenizer(vocabulary: vocabulary, normalizer: options)
+        // A directory stands for its files, so it gives what listing them would.
+        let inputs = try InputFiles.expand(self.inputs, glob: glob)
         let totalBytes = try InputFiles.totalSize(of: inputs)
 
         // Everything that determines the output bytes; never the thread count.
-        let config: [String: String] = [
+        var config: [String: String] = [
             "command": "tokenize",
             "inputs": inputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ","),
             "format": format?.rawValue ?? "auto",
@@ -77,6 +85,8 @@ public struct TokenizeJob {
             "max_document_bytes": String(maxDocumentBytes),
             "reference": "tokenizers 0.23.3 BertWordPieceTokenizer",
         ]
+        // Recorded only when chosen, so the default's manifests and config hashes stay as they were.
+        if textFields != .default { config["text_fields"] = textFields.description }
         // Output bytes depend on these and on the input files, never on the thread count.
         var settings = config
         settings["vocab_sha256"] = vocabularyFile.identity.sha256
@@ -111,7 +121,8 @@ public struct TokenizeJob {
             counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens))
         let chunker = DocumentChunker(
             inputs: inputs, format: format, chunkBytes: chunkBytes,
-            maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid)
+            maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid,
+            maxInvalidFraction: maxInvalidUTF8, textFields: textFields)
         let started = DispatchTime.now()
         let encoders = EncoderPool()
         let pipeline = OrderedPipeline<DocumentChunk, TokenizedChunk>(threads: threads) {
@@ -187,6 +198,8 @@ public struct TokenizeJob {
     /// An input file's identity for the config hash: path, size and modification time, so
     /// that a re-run over an edited input does not keep shards made from the old one.
     static func identity(of input: String) -> String {
+        // Standard input cannot be compared with an earlier run's, so its shards are never reused.
+        if input == "-" { return "<stdin> \(UUID().uuidString)" }
         let attributes = try? FileManager.default.attributesOfItem(atPath: input)
         let size = (attributes?[.size] as? Int) ?? -1
         let mtime = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1

@@ -11,6 +11,12 @@ public struct VocabularyJob {
     public var threads = 1
     public var normalizer = NormalizerOptions()
     public var onInvalid = InvalidUTF8Policy.replace
+    /// Chooses the files of directory inputs by name (fnmatch); `nil`: text and JSONL extensions.
+    public var glob: String? = nil
+    /// With `.replace`, a file whose invalid UTF-8 bytes exceed this fraction of its bytes is refused.
+    public var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+    /// JSONL: the members a document's text is read from.
+    public var textFields = TextFields.default
     public var training = WordPieceTrainingOptions()
     /// A vocab.txt that HF trained on the same inputs with the same options: its run's
     /// hash-order choices are replayed (`HashOrderChoices`), so the result is the same file.
@@ -48,6 +54,7 @@ public struct VocabularyJob {
                 path: "--special-tokens", detail: "must include \(Vocabulary.unknownToken), the WordPiece unknown token"
             )
         }
+        let inputs = try InputFiles.expand(self.inputs, glob: glob)
         _ = try InputFiles.totalSize(of: inputs)
         var choices = HashOrderChoices()
         if let path = replayedVocabularyPath {
@@ -60,6 +67,8 @@ public struct VocabularyJob {
         counter.threads = threads
         counter.normalizer = normalizer
         counter.onInvalid = onInvalid
+        counter.maxInvalidUTF8 = maxInvalidUTF8
+        counter.textFields = textFields
         counter.progress = progress
         let counted = try counter.run()
         var summary = Summary()

@@ -14,7 +14,7 @@ struct EncodeCommand: ParsableCommand {
     )
 
     @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
-    @Option(help: "Input file, or - for standard input (.zst is decompressed).") var input = "-"
+    @Option(help: "Input file, or - for standard input (.zst and .gz are decompressed).") var input = "-"
     @Option(help: "text (one text per line) or jsonl (the \"text\" member of one object per line).") var format = "text"
     @Flag(help: "Do not add [CLS] … [SEP].") var noSpecialTokens = false
     @Flag(help: "Print token strings instead of ids.") var tokens = false
@@ -32,6 +32,8 @@ struct EncodeCommand: ParsableCommand {
         job.addSpecialTokens = !noSpecialTokens
         job.printTokens = tokens
         job.onInvalid = text.invalidUTF8
+        job.maxInvalidUTF8 = text.maxInvalidUTF8
+        job.textFields = text.validatedTextFields
         try reportingErrors {
             let summary = try job.run(output: OutputBuffer(fd: 1))
             for w in summary.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }

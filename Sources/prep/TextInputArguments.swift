@@ -12,7 +12,28 @@ struct TextInputArguments: ParsableArguments {
         guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
             throw ValidationError("--on-invalid must be replace or fail")
         }
+        do { _ = try textFields() } catch { throw ValidationError("\(error)") }
+        guard (0...1).contains(maxInvalidUTF8) else {
+            throw ValidationError("--max-invalid-utf8 must be between 0 and 1")
+        }
     }
+
+    @Option(
+        name: .customLong("max-invalid-utf8"),
+        help: "With replace: refuse a file whose invalid UTF-8 bytes exceed this fraction of its bytes (1 = never).")
+    var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+
+    @Option(
+        name: .customLong("text-field"),
+        help:
+            "JSONL: the member holding the text (dotted path for nested objects: meta.body); repeat to join several into one document, separated by a blank line. Default: text."
+    )
+    var textField: [String] = []
+
+    /// The `--text-field` keys, `text` when none is given.
+    func textFields() throws -> TextFields { textField.isEmpty ? .default : try TextFields(textField) }
+    /// Valid once `validate()` has run.
+    var validatedTextFields: TextFields { (try? textFields()) ?? .default }
 
     var invalidUTF8: InvalidUTF8Policy { InvalidUTF8Policy(rawValue: onInvalid)! }
 }

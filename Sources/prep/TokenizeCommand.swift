@@ -9,12 +9,22 @@ struct TokenizeCommand: ParsableCommand {
         discussion: """
             Text input: one sentence per line, a blank line between documents (Google BERT's format).
             JSONL input: one document per line, its "text" split into sentences at \\n.
-            Files ending in .zst are decompressed on the fly. The output bytes do not depend on --threads.
+            Files ending in .zst or .gz are decompressed on the fly; a compressed or binary file not
+            named as such (gzip, zstd, Parquet, zip, xz by their first bytes) is refused. The output bytes do not depend on --threads.
             """
     )
 
     @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
-    @Option(parsing: .upToNextOption, help: "Input files (text, JSONL, or .zst of either).") var input: [String]
+    @Option(
+        parsing: .upToNextOption,
+        help:
+            "Input files (text, JSONL, or .zst/.gz of either), directories (their files, recursively, sorted), or - for standard input."
+    ) var input: [String]
+    @Option(
+        help:
+            "With directory inputs: the file names to take (fnmatch, e.g. '*.jsonl.gz'); default: .txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst."
+    )
+    var glob: String?
     @Option(help: "Output dataset directory.") var output: String
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "Tokenizer threads.") var threads = 1
@@ -34,8 +44,11 @@ struct TokenizeCommand: ParsableCommand {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
         job.threads = threads
+        job.glob = glob
         job.normalizer = text.normalizer.overrides
         job.onInvalid = text.invalidUTF8
+        job.maxInvalidUTF8 = text.maxInvalidUTF8
+        job.textFields = text.validatedTextFields
         job.shardTokens = shardTokens
         let progress = ProgressDisplay(label: "tokenize")
         job.progress = { progress.update($0) }

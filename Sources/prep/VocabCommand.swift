@@ -11,13 +11,22 @@ struct VocabCommand: ParsableCommand {
         discussion: """
             The algorithm and defaults of HF tokenizers 0.23.3 BertWordPieceTokenizer.train: the same
             normalizer and pre-tokenizer as prep tokenize, then WordPiece merges. Inputs are read as
-            prep tokenize reads them (text, JSONL, .zst). HF breaks some ties by hash order, differently
+            prep tokenize reads them (text, JSONL, .zst, .gz, directories, - for stdin). HF breaks some ties by hash order, differently
             in every run; prep vocab breaks them the same way every time, or as the vocab.txt of an HF
             run given to --replay did (then the output is that file, line for line). docs/vocab.md.
             """
     )
 
-    @Option(parsing: .upToNextOption, help: "Input files (text, JSONL, or .zst of either).") var input: [String]
+    @Option(
+        parsing: .upToNextOption,
+        help:
+            "Input files (text, JSONL, or .zst/.gz of either), directories (their files, recursively, sorted), or - for standard input."
+    ) var input: [String]
+    @Option(
+        help:
+            "With directory inputs: the file names to take (fnmatch, e.g. '*.jsonl.gz'); default: .txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst."
+    )
+    var glob: String?
     @Option(help: "Output directory (vocab.txt, tokenizer.json).") var output: String
     @Option(help: "Tokens wanted; training also stops when no pair is frequent enough.") var vocabSize: Int
     @Option(help: "A pair seen fewer times ends training.") var minFrequency: UInt64 = 2
@@ -31,6 +40,16 @@ struct VocabCommand: ParsableCommand {
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
+    @Option(
+        name: .customLong("max-invalid-utf8"),
+        help: "With replace: refuse a file whose invalid UTF-8 bytes exceed this fraction of its bytes (1 = never).")
+    var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
+    @Option(
+        name: .customLong("text-field"),
+        help:
+            "JSONL: the member holding the text (dotted path for nested objects: meta.body); repeat to join several into one document, separated by a blank line. Default: text."
+    )
+    var textField: [String] = []
     @Option(help: "Counting threads.") var threads = 1
     @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay:
         String?
@@ -47,6 +66,12 @@ struct VocabCommand: ParsableCommand {
         guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
             throw ValidationError("--on-invalid must be replace or fail")
         }
+        if !textField.isEmpty {
+            do { _ = try TextFields(textField) } catch { throw ValidationError("\(error)") }
+        }
+        guard (0...1).contains(maxInvalidUTF8) else {
+            throw ValidationError("--max-invalid-utf8 must be between 0 and 1")
+        }
         guard specialTokens.contains("[UNK]") else {
             throw ValidationError("--special-tokens must include [UNK], the WordPiece unknown token")
         }
@@ -59,7 +84,10 @@ struct VocabCommand: ParsableCommand {
         var job = VocabularyJob(inputs: input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
         job.threads = threads
+        job.glob = glob
         job.onInvalid = InvalidUTF8Policy(rawValue: onInvalid)!
+        job.maxInvalidUTF8 = maxInvalidUTF8
+        if !textField.isEmpty, let fields = try? TextFields(textField) { job.textFields = fields }
         job.normalizer.lowercase = !noLowercase
         job.normalizer.stripAccents = noStripAccents ? false : nil
         job.normalizer.handleChineseChars = !noChineseChars

@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 import Tokenization
 
 /// Paths and a cached tokenizer for the corpus job tests.
@@ -19,6 +20,38 @@ enum Fixtures {
         let path = (directory as NSString).appendingPathComponent(name)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
+    }
+
+    /// All records of a document dataset directory: (token ids, sentence lengths).
+    static func documentRecords(in out: String) throws -> [([UInt32], [UInt32])] {
+        let manifest = try Dataset.readManifest(in: out)
+        var result: [([UInt32], [UInt32])] = []
+        for shard in manifest.shards {
+            let reader = try ShardReader(path: (out as NSString).appendingPathComponent(shard.file))
+            var r = ShardRecord(columnCount: 2)
+            for i in 0..<reader.recordCount {
+                try reader.read(i, into: &r)
+                result.append((r.columns[0], r.columns[1]))
+            }
+        }
+        return result
+    }
+
+    /// Runs a command-line tool (a set-up dependency such as gzip or zstd) and waits for it.
+    static func runTool(_ arguments: [String], stdout: String? = nil) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = arguments
+        if let stdout {
+            FileManager.default.createFile(atPath: stdout, contents: nil)
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        }
+        try p.run(); p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw NSError(
+                domain: "runTool", code: Int(p.terminationStatus),
+                userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
+        }
     }
 
     static func vocabPath(_ name: String) -> String {

@@ -24,19 +24,7 @@ final class CorpusJobTests: XCTestCase {
     }
 
     /// All records of a dataset directory: (token ids, sentence lengths).
-    private func records(_ out: String) throws -> [([UInt32], [UInt32])] {
-        let manifest = try Dataset.readManifest(in: out)
-        var result: [([UInt32], [UInt32])] = []
-        for shard in manifest.shards {
-            let reader = try ShardReader(path: (out as NSString).appendingPathComponent(shard.file))
-            var r = ShardRecord(columnCount: 2)
-            for i in 0..<reader.recordCount {
-                try reader.read(i, into: &r)
-                result.append((r.columns[0], r.columns[1]))
-            }
-        }
-        return result
-    }
+    private func records(_ out: String) throws -> [([UInt32], [UInt32])] { try Fixtures.documentRecords(in: out) }
 
     func testDocumentsSentencesAndIDs() throws {
         let input = try file(
@@ -123,6 +111,8 @@ final class CorpusJobTests: XCTestCase {
         let input = try file(
             "bad.txt", Array("ok line\n".utf8) + [0x61, 0xFF, 0x62, 0xE2, 0x82, 0x20] + Array(" z\n".utf8))
         var job = TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/r")
+        // 4 bad bytes in 20 is far above the default rate; allowed here to test the repair.
+        job.maxInvalidUTF8 = 1
         let s = try job.run()
         XCTAssertEqual(s.replacedInvalidUTF8, 2)
         XCTAssertEqual(s.warnings.count, 1)

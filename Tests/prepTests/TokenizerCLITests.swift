@@ -52,7 +52,8 @@ final class TokenizerCLITests: XCTestCase {
 
     func testInvalidUTF8WarnsOnceOrFails() throws {
         let bytes: [UInt8] = Array("ok\n".utf8) + [0x61, 0xFF, 0x62, 0x0A, 0xC3, 0x0A]
-        let r = try run(["encode", "--vocab", vocab], stdin: bytes)
+        // 3 bad bytes in 10 is far above the default rate; allowed here to test the repair.
+        let r = try run(["encode", "--vocab", vocab, "--max-invalid-utf8", "1"], stdin: bytes)
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.out.split(separator: "\n").count, 3)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1)
@@ -100,6 +101,74 @@ final class TokenizerCLITests: XCTestCase {
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/o1/shard-00000.drbs")))
         }
         XCTAssertEqual(manifests[0], manifests[1])
+    }
+
+    /// `--input -` reads standard input: the same documents as the file, and a gzip stream
+    /// on stdin (which has no name to say so) is refused rather than tokenized.
+    func testTokenizeFromStdinAndRefusesUnnamedGzip() throws {
+        let text = try String(
+            contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
+        let input = try write("in.txt", String(text.prefix(50_000)))
+        let file = try run(["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/file"])
+        XCTAssertEqual(file.status, 0, file.err)
+        let stdin = try run(
+            ["tokenize", "--vocab", vocab, "--input", "-", "--output", dir + "/stdin"],
+            stdin: Array(text.prefix(50_000).utf8))
+        XCTAssertEqual(stdin.status, 0, stdin.err)
+        for summary in [file, stdin] {
+            let s = try JSONSerialization.jsonObject(with: Data(summary.out.utf8)) as! [String: Any]
+            XCTAssertEqual(
+                s["tokens"] as? Int,
+                (try JSONSerialization.jsonObject(with: Data(file.out.utf8)) as! [String: Any])["tokens"] as? Int)
+            XCTAssertGreaterThan(s["documents"] as! Int, 0)
+        }
+        let gzip = try run(
+            ["tokenize", "--vocab", vocab, "--input", "-", "--output", dir + "/gz"],
+            stdin: [0x1F, 0x8B, 8, 0, 0, 0, 0, 0])
+        XCTAssertEqual(gzip.status, 2)
+        XCTAssertEqual(
+            gzip.err,
+            "error: <stdin>: is gzip-compressed but not named .gz; decompress it first (zcat FILE | prep ... --input -)\n"
+        )
+        let vocabRun = try run(
+            ["vocab", "--input", "-", "--output", dir + "/v", "--vocab-size", "200", "--json"],
+            stdin: Array(text.prefix(50_000).utf8))
+        XCTAssertEqual(vocabRun.status, 0, vocabRun.err)
+    }
+
+    /// A directory with --glob, and --text-field with a missing key: exit 2 naming file and line.
+    func testTokenizeADirectoryWithGlobAndTextField() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/in/sub", withIntermediateDirectories: true)
+        let body = try write("in/sub/b.jsonl", #"{"meta": {"body": "hello world"}}"# + "\n")
+        _ = try write("in/a.txt", "not chosen by the glob\n")
+        let r = try run([
+            "tokenize", "--vocab", vocab, "--input", dir + "/in", "--glob", "*.jsonl", "--text-field", "meta.body",
+            "--output", dir + "/o",
+        ])
+        XCTAssertEqual(r.status, 0, r.err)
+        let s = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        XCTAssertEqual(s["documents"] as? Int, 1)
+        XCTAssertEqual(s["tokens"] as? Int, 2)
+        let missing = try run([
+            "tokenize", "--vocab", vocab, "--input", dir + "/in", "--glob", "*.jsonl", "--text-field", "meta.title",
+            "--output", dir + "/m",
+        ])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.err, "error: \(body): line 1: JSON object has no \"meta.title\" member\n")
+    }
+
+    /// A mostly-invalid text file is refused with one line and exit 2, not repaired into noise.
+    func testTokenizeRefusesAFileOfMostlyInvalidUTF8() throws {
+        let path = (dir as NSString).appendingPathComponent("latin1.txt")
+        try Data(Array(repeating: [0x63, 0x61, 0x66, 0xE9, 0x0A], count: 50).flatMap { $0 }).write(
+            to: URL(fileURLWithPath: path))
+        let r = try run(["tokenize", "--vocab", vocab, "--input", path, "--output", dir + "/o"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.err.filter { $0 == "\n" }.count, 1, r.err)
+        XCTAssertTrue(r.err.hasPrefix("error: \(path): 50 of 250 bytes are not valid UTF-8"), r.err)
+        let allowed = try run(
+            ["tokenize", "--vocab", vocab, "--input", path, "--output", dir + "/o", "--max-invalid-utf8", "1"])
+        XCTAssertEqual(allowed.status, 0, allowed.err)
     }
 
     /// Argument errors come from swift-argument-parser's validate(): non-zero with a message.
