@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// The vocabulary travels with the data: `prep tokenize` keeps the file it used in its output,
+/// so the README's pipeline runs with `--vocab` given once, and a different `--vocab` is refused.
+final class VocabularyTravelsTests: XCTestCase {
+    let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
+    let corpus = PrepProcess.root.appendingPathComponent("Corpora/en/kjv-sample.txt").path
+
+    private func ok(_ arguments: [String]) throws -> (out: String, err: String) {
+        let r = try PrepProcess.run(arguments)
+        XCTAssertEqual(r.status, 0, "\(arguments.first ?? ""): \(r.err)")
+        return (r.out, r.err)
+    }
+
+    func testReadmePipelineNeedsNoFurtherVocab() throws {
+        let dir = try makeTemporaryDirectory("vocab-travels")
+        try ok(["tokenize", "--vocab", vocab, "--input", corpus, "--output", dir + "/docs"])
+        let stored = try Data(contentsOf: URL(fileURLWithPath: dir + "/docs/vocab.txt"))
+        XCTAssertEqual(stored, try Data(contentsOf: URL(fileURLWithPath: vocab)))
+        try ok(["mask", "--whole-word", "--input", dir + "/docs", "--output", dir + "/ww"])
+        try ok(["inspect", dir + "/ww", "--limit", "1"])
+        try ok(["stream", dir + "/docs", "--batch-size", "2", "--mask", "whole-word", "--stop-after-batches", "1"])
+        try ok([
+            "train", "--data", dir + "/ww", "--model", "tiny", "--steps", "2", "--batch-size", "2", "--threads", "1",
+            "--out", dir + "/run",
+        ])
+        try ok(["export", dir + "/run", "--output", dir + "/export"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/export/vocab.txt")), stored)
+    }
+
+    func testADifferentVocabIsRefusedByDigest() throws {
+        let dir = try makeTemporaryDirectory("vocab-digest")
+        try ok(["tokenize", "--vocab", vocab, "--input", corpus, "--output", dir + "/docs"])
+        // Same size, other bytes: only the digest tells them apart.
+        var lines = try String(contentsOfFile: vocab, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        lines.swapAt(1000, 1001)
+        let other = dir + "/other.txt"
+        try lines.joined(separator: "\n").write(toFile: other, atomically: true, encoding: .utf8)
+        for command in [
+            ["mask", "--input", dir + "/docs", "--output", dir + "/m", "--vocab", other],
+            ["stream", dir + "/docs", "--batch-size", "2", "--mask", "token", "--vocab", other, "--stop-after-batches", "1"],
+        ] {
+            let r = try PrepProcess.run(command)
+            XCTAssertEqual(r.status, 2, "\(command[0]): \(r.err)")
+            XCTAssertTrue(r.err.hasPrefix("error: ") && r.err.contains("SHA-256"), r.err)
+            XCTAssertTrue(r.err.contains(other), r.err)
+            XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m/manifest.json"))
+    }
+}
