@@ -33,7 +33,7 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
-        job.threads = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 256)
+        job.threads = threads ?? DefaultThreads.allCores
         job.normalizer = text.normalizer.overrides
         job.onInvalid = text.invalidUTF8
         job.shardTokens = shardTokens

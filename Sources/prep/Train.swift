@@ -92,8 +92,8 @@ struct Train: ParsableCommand {
     var vocab: String?
     @Option(name: .customLong("masked-lm-prob"), help: "Masked-LM probability for --mask.")
     var maskedLmProb: Double = 0.15
-    @Option(help: "Threads for GEMMs and parallel loops.")
-    var threads: Int = 2
+    @Option(help: "Threads for GEMMs and parallel loops (default: all cores).")
+    var threads: Int = DefaultThreads.allCores
     @Option(
         name: .customLong("synthetic-vocab"),
         help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")

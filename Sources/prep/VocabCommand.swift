@@ -31,7 +31,7 @@ struct VocabCommand: ParsableCommand {
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
-    @Option(help: "Counting threads.") var threads = 1
+    @Option(help: "Counting threads (default: all cores).") var threads = DefaultThreads.allCores
     @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay:
         String?
     @Flag(help: "Print the report as JSON on standard output.") var json = false
