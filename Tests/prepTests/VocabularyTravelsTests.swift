@@ -49,4 +49,20 @@ final class VocabularyTravelsTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m/manifest.json"))
     }
+
+    func testATokenizerJSONTravelsUnderItsName() throws {
+        let dir = try makeTemporaryDirectory("vocab-tokenizer-json")
+        let tokenizer = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/tokenizer.json").path
+        try ok(["tokenize", "--vocab", tokenizer, "--input", corpus, "--output", dir + "/docs"])
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/docs/tokenizer.json")),
+            try Data(contentsOf: URL(fileURLWithPath: tokenizer)))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/docs/vocab.txt"))
+        try ok(["mask", "--input", dir + "/docs", "--output", dir + "/m", "--documents-per-shard", "50"])
+        // The vocabulary the dataset already holds is not copied onto itself.
+        try ok(["tokenize", "--vocab", dir + "/docs/tokenizer.json", "--input", corpus, "--output", dir + "/docs"])
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/docs/tokenizer.json")),
+            try Data(contentsOf: URL(fileURLWithPath: tokenizer)))
+    }
 }
