@@ -56,7 +56,9 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
             case .rebuild:
                 try Self.removeManifest(manifestPath)
             case let .rebuildSame(key):
-                guard Self.madeWith(configHash, key: key, directory: directory) else { throw Self.otherSettings(directory) }
+                guard Self.madeWith(configHash, key: key, directory: directory) else {
+                    throw Self.otherSettings(directory)
+                }
                 try Self.removeManifest(manifestPath)
             case let .keep(configKey):
                 guard let existing = try? Dataset.readManifest(in: directory), existing.config[configKey] == configHash

@@ -25,7 +25,13 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let vocabulary = try vocab ?? RunVocabulary.locate(run: runDirectory)
+            let vocabulary: String
+            if let vocab {
+                try RunVocabulary.check(vocab, run: runDirectory)
+                vocabulary = vocab
+            } else {
+                vocabulary = try RunVocabulary.locate(run: runDirectory)
+            }
             let s = try BertExport.export(run: runDirectory, output: output, vocabulary: vocabulary, lowercase: !cased)
             print(
                 "exported \(s.exported.count) tensors (\(s.bytes) bytes) from \(s.checkpoint) to \(output); dropped \(s.dropped.count) decoder/head tensors"

@@ -26,7 +26,9 @@ struct TokenizeCommand: ParsableCommand {
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
         }
-        guard threads.map({ (1...256).contains($0) }) ?? true else { throw ValidationError("--threads must be between 1 and 256") }
+        guard threads.map({ (1...256).contains($0) }) ?? true else {
+            throw ValidationError("--threads must be between 1 and 256")
+        }
         guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
     }
 

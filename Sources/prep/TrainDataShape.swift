@@ -13,8 +13,8 @@ struct TrainDataShape {
     static let defaultMaxLength = 128
     static let defaultMaxPredictions = 20
 
-    var maxLength: Int?
-    var maxPredictions: Int?
+    var neededLength: Int?
+    var neededPredictions: Int?
     /// The dataset that asks for each, to name it in a refusal.
     var lengthSource = ""
     var predictionsSource = ""
@@ -25,33 +25,33 @@ struct TrainDataShape {
     init(directories: [String], dynamicMasking: Bool) {
         for dir in directories {
             guard let m = try? Dataset.readManifest(in: dir), m.kind == "instances" else { continue }
-            if let n = m.config["instances.max_seq_length"].flatMap(Int.init), n > (maxLength ?? 0) {
-                maxLength = n; lengthSource = dir
+            if let n = m.config["instances.max_seq_length"].flatMap(Int.init), n > (neededLength ?? 0) {
+                neededLength = n; lengthSource = dir
             }
             if !dynamicMasking, let n = m.config["masking.max_predictions"].flatMap(Int.init),
-                n > (maxPredictions ?? 0)
+                n > (neededPredictions ?? 0)
             {
-                maxPredictions = n; predictionsSource = dir
+                neededPredictions = n; predictionsSource = dir
             }
         }
     }
 
     /// The settings given, or the data's, or the defaults; every one given too small for the
     /// data is refused in one message.
-    func resolve(maxLength given: Int?, maxPredictions givenPredictions: Int?) throws -> (length: Int, predictions: Int) {
+    func resolve(maxLength: Int?, maxPredictions: Int?) throws -> (length: Int, predictions: Int) {
         var problems: [String] = []
-        if let given, let need = maxLength, given < need {
-            problems.append("--max-length \(given) is shorter than the instances of \(lengthSource) (\(need))")
+        if let maxLength, let need = neededLength, maxLength < need {
+            problems.append("--max-length \(maxLength) is shorter than the instances of \(lengthSource) (\(need))")
         }
-        if let givenPredictions, let need = maxPredictions, givenPredictions < need {
+        if let maxPredictions, let need = neededPredictions, maxPredictions < need {
             problems.append(
-                "--max-predictions \(givenPredictions) is fewer than the masked positions per instance of \(predictionsSource) (up to \(need))"
+                "--max-predictions \(maxPredictions) is fewer than the masked positions per instance of \(predictionsSource) (up to \(need))"
             )
         }
         guard problems.isEmpty else { throw TrainSettingsError(problems: problems) }
         return (
-            given ?? maxLength ?? Self.defaultMaxLength,
-            givenPredictions ?? maxPredictions ?? Self.defaultMaxPredictions
+            maxLength ?? neededLength ?? Self.defaultMaxLength,
+            maxPredictions ?? neededPredictions ?? Self.defaultMaxPredictions
         )
     }
 }

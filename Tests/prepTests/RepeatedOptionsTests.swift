@@ -15,7 +15,8 @@ final class RepeatedOptionsTests: XCTestCase {
         XCTAssertEqual(
             refusal(["train", "--eval-data", "A", "--steps", "1", "--eval-data", "B"]),
             "--eval-data given twice (A, B); give it once")
-        XCTAssertEqual(refusal(["stream", "D", "--batch-size=2", "--batch-size", "3"])?.hasPrefix("--batch-size"), true)
+        XCTAssertEqual(
+            refusal(["stream", "D", "--batch-size=2", "--batch-size", "3"])?.hasPrefix("--batch-size"), true)
         XCTAssertEqual(refusal(["mask", "--zstd-level=-4", "--zstd-level=3"])?.hasPrefix("--zstd-level"), true)
         // Collecting options, a repeated flag, values after `--` and distinct options pass.
         XCTAssertNil(refusal(["train", "--data", "A", "--data", "B", "--steps", "1", "--out", "R"]))
@@ -29,7 +30,10 @@ final class RepeatedOptionsTests: XCTestCase {
         for (arguments, option) in [
             (["mask", "--input", "A", "--input", "B", "--output", "M"], "--input"),
             (["eval", "run", "--data", "A", "--data", "B"], "--data"),
-            (["train", "--data", "D", "--steps", "1", "--out", "R", "--eval-data", "A", "--eval-data", "B"], "--eval-data"),
+            (
+                ["train", "--data", "D", "--steps", "1", "--out", "R", "--eval-data", "A", "--eval-data", "B"],
+                "--eval-data"
+            ),
             (["tokenize", "--vocab", "V", "--input", "A", "--output", "D", "--output", "E"], "--output"),
             (["inspect", "D", "--limit", "1", "--limit", "2"], "--limit"),
         ] {

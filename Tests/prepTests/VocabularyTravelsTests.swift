@@ -13,6 +13,15 @@ final class VocabularyTravelsTests: XCTestCase {
         return (r.out, r.err)
     }
 
+    /// The vocabulary with two tokens swapped: the same size, other bytes, so only the digest
+    /// tells them apart.
+    private func otherVocabulary(at path: String) throws {
+        var lines = try String(contentsOfFile: vocab, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        lines.swapAt(1000, 1001)
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     func testReadmePipelineNeedsNoFurtherVocab() throws {
         let dir = try makeTemporaryDirectory("vocab-travels")
         try ok(["tokenize", "--vocab", vocab, "--input", corpus, "--output", dir + "/docs"])
@@ -27,19 +36,32 @@ final class VocabularyTravelsTests: XCTestCase {
         ])
         try ok(["export", dir + "/run", "--output", dir + "/export"])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/export/vocab.txt")), stored)
+        // The same vocabulary given again is fine; another one is refused by digest.
+        try ok(["export", dir + "/run", "--output", dir + "/export2", "--vocab", vocab])
+        try otherVocabulary(at: dir + "/other.txt")
+        let r = try PrepProcess.run([
+            "export", dir + "/run", "--output", dir + "/export3", "--vocab", dir + "/other.txt",
+        ])
+        XCTAssertEqual(r.status, 2, r.err)
+        XCTAssertTrue(r.err.hasPrefix("error: \(dir)/other.txt: ") && r.err.contains("SHA-256"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/export3"))
     }
 
     func testADifferentVocabIsRefusedByDigest() throws {
         let dir = try makeTemporaryDirectory("vocab-digest")
         try ok(["tokenize", "--vocab", vocab, "--input", corpus, "--output", dir + "/docs"])
-        // Same size, other bytes: only the digest tells them apart.
-        var lines = try String(contentsOfFile: vocab, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        lines.swapAt(1000, 1001)
         let other = dir + "/other.txt"
-        try lines.joined(separator: "\n").write(toFile: other, atomically: true, encoding: .utf8)
+        try otherVocabulary(at: other)
         for command in [
             ["mask", "--input", dir + "/docs", "--output", dir + "/m", "--vocab", other],
-            ["stream", dir + "/docs", "--batch-size", "2", "--mask", "token", "--vocab", other, "--stop-after-batches", "1"],
+            [
+                "stream", dir + "/docs", "--batch-size", "2", "--mask", "token", "--vocab", other,
+                "--stop-after-batches", "1",
+            ],
+            [
+                "train", "--data", dir + "/docs", "--mask", "token", "--vocab", other, "--steps", "1", "--out",
+                dir + "/run",
+            ],
         ] {
             let r = try PrepProcess.run(command)
             XCTAssertEqual(r.status, 2, "\(command[0]): \(r.err)")
@@ -48,6 +70,7 @@ final class VocabularyTravelsTests: XCTestCase {
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m/manifest.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run"))
     }
 
     func testATokenizerJSONTravelsUnderItsName() throws {
