@@ -60,6 +60,10 @@ public struct TokenizeJob {
         var tokens = 0
     }
 
+    /// Each shard's metadata key of the config hash; a finished dataset of other settings is
+    /// recognised by it and refused (the manifest does not record the hash).
+    static let configHashKey = "config_sha256"
+
     public func run() throws -> Summary {
         let vocabularyFile = try VocabularyFile(path: vocabularyPath)
         let vocabulary = vocabularyFile.vocabulary
@@ -98,12 +102,13 @@ public struct TokenizeJob {
         let output: ResumableShardedOutput<ResumePoint>
         do {
             output = try ResumableShardedOutput(
-                directory: outputDirectory, configHash: configHash, ifFinished: .rebuild)
+                directory: outputDirectory, configHash: configHash,
+                ifFinished: .rebuildSame(shardMetadataKey: Self.configHashKey))
         } catch let ShardError.io(path, detail) {
             throw TokenizationError.output(path: path, detail: detail)
         }
         let metadata = [
-            "kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, "config_sha256": configHash,
+            "kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, Self.configHashKey: configHash,
         ]
         let schema = DocumentSchema.make(vocabularySize: vocabulary.count)
 
@@ -160,6 +165,9 @@ public struct TokenizeJob {
                 })
             let shards = try sink.finish()
             summary.shards = shards.count
+            // The vocabulary travels with the data, under the name the manifest records, so
+            // later commands need no --vocab; written before the manifest like every shard.
+            try Self.storeVocabulary(vocabularyPath, bytesOf: vocabularyFile, in: output)
             try output.finish(
                 DatasetManifest(
                     formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
@@ -193,6 +201,21 @@ public struct TokenizeJob {
             )
         }
         return summary
+    }
+
+    /// Copies the vocabulary file into the dataset directory (atomically) unless it is that
+    /// very file; the bytes copied are checked against the digest the manifest records.
+    static func storeVocabulary(
+        _ path: String, bytesOf file: VocabularyFile, in output: ResumableShardedOutput<some Codable & Sendable>
+    ) throws {
+        let destination = (output.directory as NSString).appendingPathComponent(file.identity.file)
+        guard (path as NSString).standardizingPath != (destination as NSString).standardizingPath else { return }
+        guard let data = FileManager.default.contents(atPath: path),
+            SHA256Hasher.hex(of: [UInt8](data)) == file.identity.sha256
+        else {
+            throw TokenizationError.output(path: path, detail: "cannot read the vocabulary again to store it")
+        }
+        try output.writeFile(named: file.identity.file, contents: data)
     }
 
     /// An input file's identity for the config hash: path, size and modification time, so

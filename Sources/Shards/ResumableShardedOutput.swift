@@ -27,6 +27,10 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
         /// nothing to do: see `finishedManifest`), else refuse the directory. `finish` records
         /// the hash under that key.
         case keep(configKey: String)
+        /// Rebuild it if it was made with this config: its first shard carries the hash under
+        /// `shardMetadataKey` (a dataset without shards has nothing to lose); else refuse the
+        /// directory. For jobs whose manifest does not record the hash, so its bytes stay put.
+        case rebuildSame(shardMetadataKey: String)
     }
 
     public let directory: String
@@ -50,18 +54,15 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
         if FileManager.default.fileExists(atPath: manifestPath) {
             switch policy {
             case .rebuild:
-                if unlink(manifestPath) != 0 {
-                    throw ShardError.io(path: manifestPath, detail: "cannot remove old manifest")
+                try Self.removeManifest(manifestPath)
+            case let .rebuildSame(key):
+                guard Self.madeWith(configHash, key: key, directory: directory) else {
+                    throw Self.otherSettings(directory)
                 }
+                try Self.removeManifest(manifestPath)
             case let .keep(configKey):
                 guard let existing = try? Dataset.readManifest(in: directory), existing.config[configKey] == configHash
-                else {
-                    throw ShardError.invalidDataset(
-                        path: directory,
-                        detail:
-                            "already holds a finished dataset made with other settings; remove it or choose another --output"
-                    )
-                }
+                else { throw Self.otherSettings(directory) }
                 finishedManifest = existing
                 journal = nil
                 return
@@ -70,6 +71,25 @@ public final class ResumableShardedOutput<State: Codable & Sendable>: @unchecked
         finishedManifest = nil
         Dataset.removeTemporaries(in: directory)
         journal = try ShardJournal(directory: directory, configHash: configHash)
+    }
+
+    private static func removeManifest(_ path: String) throws {
+        if unlink(path) != 0 { throw ShardError.io(path: path, detail: "cannot remove old manifest") }
+    }
+
+    private static func otherSettings(_ directory: String) -> ShardError {
+        .invalidDataset(
+            path: directory,
+            detail: "already holds a finished dataset made with other settings; remove it or choose another --output")
+    }
+
+    /// Whether the finished dataset in `directory` was made with `configHash`, by its shards.
+    private static func madeWith(_ configHash: String, key: String, directory: String) -> Bool {
+        guard let manifest = try? Dataset.readManifest(in: directory) else { return false }
+        guard let first = manifest.shards.first else { return true }
+        let path = (directory as NSString).appendingPathComponent(first.file)
+        guard let reader = try? ShardReader(path: path, cacheBlocks: 1) else { return false }
+        return reader.metadata[key] == configHash
     }
 
     public func shardPath(_ index: Int) -> String { Dataset.shardPath(in: directory, index: index) }

@@ -27,8 +27,8 @@ struct Compare: ParsableCommand {
     var svg: String?
     @Option(help: "Title of the picture.")
     var title: String = "MLM loss"
-    @Option(help: "Threads.")
-    var threads: Int = 2
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int = DefaultThreads.allCores
     @Flag(help: "Print the summaries as JSON lines instead of a Markdown table.")
     var json = false
 

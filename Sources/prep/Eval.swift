@@ -13,8 +13,8 @@ struct Eval: ParsableCommand {
     var data: String
     @Option(name: .customLong("batch-size"), help: "Sequences per batch (default: the run's).")
     var batchSize: Int?
-    @Option(help: "Threads.")
-    var threads: Int = 2
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int = DefaultThreads.allCores
     @Flag(help: "Print the result as JSON.")
     var json = false
 

@@ -16,14 +16,23 @@ struct Export: ParsableCommand {
     @Option(help: "Output directory (must not exist or be empty).")
     var output: String
     @Option(
-        help: "vocab.txt the training data was tokenized with (one token per line, as many as the model's vocab_size).")
-    var vocab: String
+        help:
+            "vocab.txt the training data was tokenized with (one token per line, as many as the model's vocab_size; default: the copy in the run's dataset directory)."
+    )
+    var vocab: String?
     @Flag(name: .customLong("cased"), help: "The vocabulary is cased: write do_lower_case false.")
     var cased = false
 
     func run() throws {
         try reportingErrors {
-            let s = try BertExport.export(run: runDirectory, output: output, vocabulary: vocab, lowercase: !cased)
+            let vocabulary: String
+            if let vocab {
+                try RunVocabulary.check(vocab, run: runDirectory)
+                vocabulary = vocab
+            } else {
+                vocabulary = try RunVocabulary.locate(run: runDirectory)
+            }
+            let s = try BertExport.export(run: runDirectory, output: output, vocabulary: vocabulary, lowercase: !cased)
             print(
                 "exported \(s.exported.count) tensors (\(s.bytes) bytes) from \(s.checkpoint) to \(output); dropped \(s.dropped.count) decoder/head tensors"
             )

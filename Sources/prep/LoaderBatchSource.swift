@@ -38,7 +38,15 @@ final class LoaderBatchSource: BatchSource {
     }
 
     func checkpointState() throws -> Data {
-        try JSONEncoder().encode(SavedLoader(state: loader.state, options: options))
+        // Absolute, so `prep export` finds the data from any working directory.
+        let absolute = directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return try JSONEncoder().encode(SavedLoader(state: loader.state, options: options, directories: absolute))
+    }
+
+    /// The dataset directories saved in a checkpoint's source state (`prep export` finds the
+    /// data's vocabulary there), if it has them.
+    static func savedDirectories(_ sourceState: Data) -> [String]? {
+        (try? JSONDecoder().decode(SavedLoader.self, from: sourceState))?.directories
     }
 
     /// The loader options saved in a checkpoint's source state, if it has them.
@@ -51,25 +59,31 @@ extension LoaderBatchSource: EpochSource {
     func nextInEpoch() throws -> Batch? { try loader.next() }
 }
 
-/// A `LoaderState`'s keys with `loaderOptions` added, so a state saved here still reads as
-/// a plain `LoaderState`.
+/// A `LoaderState`'s keys with `loaderOptions` and `directories` added, so a state saved here
+/// still reads as a plain `LoaderState`.
 private struct SavedLoader: Codable {
     var state: LoaderState
     var options: LoaderOptions?
+    var directories: [String]?
 
-    private enum Keys: String, CodingKey { case loaderOptions }
+    private enum Keys: String, CodingKey { case loaderOptions, directories }
 
-    init(state: LoaderState, options: LoaderOptions?) { self.state = state; self.options = options }
+    init(state: LoaderState, options: LoaderOptions?, directories: [String]?) {
+        self.state = state; self.options = options; self.directories = directories
+    }
 
     init(from decoder: Decoder) throws {
         state = try LoaderState(from: decoder)
-        options = try decoder.container(keyedBy: Keys.self).decodeIfPresent(LoaderOptions.self, forKey: .loaderOptions)
+        let c = try decoder.container(keyedBy: Keys.self)
+        options = try c.decodeIfPresent(LoaderOptions.self, forKey: .loaderOptions)
+        directories = try c.decodeIfPresent([String].self, forKey: .directories)
     }
 
     func encode(to encoder: Encoder) throws {
         try state.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encodeIfPresent(options, forKey: .loaderOptions)
+        try c.encodeIfPresent(directories, forKey: .directories)
     }
 }
 

@@ -26,6 +26,15 @@ struct Prep: ParsableCommand {
     /// The project's exit codes are 2 for bad input or usage and 1 for a failure while
     /// running; swift-argument-parser would answer usage errors with 64 (EX_USAGE).
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let json = PrepVersion.requested(arguments) {
+            print(PrepVersion.line(json: json))
+            return
+        }
+        if let refusal = RepeatedOptions.refusal(arguments, root: Prep.self) {
+            FileHandle.standardError.write(Data("error: \(refusal)\n".utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             // Data preparation does no BLAS work: stop OpenBLAS's idle pool thread (it would spin

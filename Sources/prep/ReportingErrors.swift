@@ -31,6 +31,7 @@ struct ErrorReport: Equatable {
         case let e as MaskingStrategyError: self.init(message: e.description, exitCode: 2)
         case let e as LoaderError: self.init(message: e.description, exitCode: e.exitCode)
         case let e as TrainingError: self.init(message: e.description, exitCode: e.exitCode)
+        case let e as TrainSettingsError: self.init(message: e.description, exitCode: 2)
         // Foundation's own errors escape only where a library did not wrap them; they keep
         // the status ArgumentParser gave them, 1.
         case let e as DecodingError: self.init(message: Self.describe(e), exitCode: 1)

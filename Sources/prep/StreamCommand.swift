@@ -26,8 +26,11 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "This rank, in 0..<world size.") var rank = 0
     @Option(help: "Pad every batch to this length (default: the batch's longest sample).") var padTo: Int?
     @Option(help: "Masked slots per sample (default: the batch's most).") var maxPredictions: Int?
-    @Option(help: "Worker threads for decompression and batch assembly (0: none; the output does not depend on it).")
-    var threads = 2
+    @Option(
+        help:
+            "Worker threads for decompression and batch assembly (0: none; default: all cores; the output does not depend on it)."
+    )
+    var threads = DefaultThreads.allCores
     @Option(help: "Batches prepared ahead of the consumer.") var prefetch = 4
     @Option(help: "Shuffle window, in blocks.") var windowBlocks = 8
     @Option(

@@ -27,7 +27,7 @@ struct TokenizeCommand: ParsableCommand {
     var glob: String?
     @Option(help: "Output dataset directory.") var output: String
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
-    @Option(help: "Tokenizer threads.") var threads = 1
+    @Option(help: "Tokenizer threads (default: all cores); output does not depend on it.") var threads: Int?
     @OptionGroup var text: TextInputArguments
     @Option(help: "Tokens per shard before a new shard starts.") var shardTokens = 128 << 20
 
@@ -36,14 +36,16 @@ struct TokenizeCommand: ParsableCommand {
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
         }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard threads.map({ (1...256).contains($0) }) ?? true else {
+            throw ValidationError("--threads must be between 1 and 256")
+        }
         guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
     }
 
     func run() throws {
         var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
-        job.threads = threads
+        job.threads = threads ?? DefaultThreads.allCores
         job.glob = glob
         job.normalizer = text.normalizer.overrides
         job.onInvalid = text.invalidUTF8

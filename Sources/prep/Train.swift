@@ -59,10 +59,16 @@ struct Train: ParsableCommand {
     var gradAccum: Int = 1
     @Option(help: "Seed for initialisation, data order and dropout.")
     var seed: UInt64 = 0
-    @Option(name: .customLong("max-length"), help: "Longest sequence a batch may have (buffers are sized for it).")
-    var maxLength: Int = 128
-    @Option(name: .customLong("max-predictions"), help: "Most masked positions per sequence.")
-    var maxPredictions: Int = 20
+    @Option(
+        name: .customLong("max-length"),
+        help:
+            "Longest sequence a batch may have (buffers are sized for it; default: the longest of the instance datasets' manifests, else 128)."
+    )
+    var maxLength: Int?
+    @Option(
+        name: .customLong("max-predictions"),
+        help: "Most masked positions per sequence (default: the most of the instance datasets' manifests, else 20).")
+    var maxPredictions: Int?
     @Option(help: "Run directory for metrics and checkpoints.")
     var out: String
     @Flag(help: "Continue from the newest checkpoint in --out.")
@@ -86,33 +92,35 @@ struct Train: ParsableCommand {
     var vocab: String?
     @Option(name: .customLong("masked-lm-prob"), help: "Masked-LM probability for --mask.")
     var maskedLmProb: Double = 0.15
-    @Option(help: "Threads for GEMMs and parallel loops.")
-    var threads: Int = 2
+    @Option(help: "Threads for GEMMs and parallel loops (default: all cores).")
+    var threads: Int = DefaultThreads.allCores
     @Option(
         name: .customLong("synthetic-vocab"),
         help: "Train on random synthetic batches with this vocabulary (benchmarks, smoke tests) instead of --data.")
     var syntheticVocab: Int?
 
+    /// Every bad setting at once, so a user fixes them in one go.
     func validate() throws {
-        guard steps > 0 else { throw ValidationError("--steps must be positive") }
-        guard batchSize > 0, gradAccum > 0, threads > 0 else {
-            throw ValidationError("--batch-size, --grad-accum and --threads must be positive")
+        var problems: [String] = []
+        if steps <= 0 { problems.append("--steps must be positive") }
+        if batchSize <= 0 || gradAccum <= 0 || threads <= 0 {
+            problems.append("--batch-size, --grad-accum and --threads must be positive")
         }
-        guard DecoderOptions.Kind(rawValue: decoder) != nil else {
-            throw ValidationError("--decoder must be mlm, emd or bpdec, got \(decoder)")
+        if DecoderOptions.Kind(rawValue: decoder) == nil {
+            problems.append("--decoder must be mlm, emd or bpdec, got \(decoder)")
+        } else {
+            do { try decoderOptions.validate() } catch { problems.append("\(error)") }
         }
-        guard EncoderAttention(rawValue: attention) != nil else {
-            throw ValidationError("--attention must be absolute or disentangled, got \(attention)")
+        if EncoderAttention(rawValue: attention) == nil {
+            problems.append("--attention must be absolute or disentangled, got \(attention)")
         }
-        do { try decoderOptions.validate() } catch { throw ValidationError("\(error)") }
-        guard LearningRateDecay(rawValue: decay) != nil else {
-            throw ValidationError("--decay must be linear, cosine or constant")
+        if LearningRateDecay(rawValue: decay) == nil { problems.append("--decay must be linear, cosine or constant") }
+        if data.isEmpty && syntheticVocab == nil { problems.append("--data DIR is required") }
+        if evalEvery != 0 && evalData == nil { problems.append("--eval-every needs --eval-data") }
+        if (maxLength.map { $0 <= 1 } ?? false) || (maxPredictions.map { $0 <= 0 } ?? false) {
+            problems.append("--max-length and --max-predictions must be positive")
         }
-        guard !data.isEmpty || syntheticVocab != nil else { throw ValidationError("--data DIR is required") }
-        guard evalEvery == 0 || evalData != nil else { throw ValidationError("--eval-every needs --eval-data") }
-        guard maxLength > 1, maxPredictions > 0 else {
-            throw ValidationError("--max-length and --max-predictions must be positive")
-        }
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
     var decoderOptions: DecoderOptions {
@@ -128,11 +136,15 @@ struct Train: ParsableCommand {
         o.model = ModelSource(model); o.decoder = decoderOptions; o.attention = EncoderAttention(rawValue: attention)!
         o.steps = steps; o.batchSize = batchSize; o.learningRate = lr
         o.warmupSteps = warmup; o.decay = LearningRateDecay(rawValue: decay)!; o.weightDecay = weightDecay
-        o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed; o.maxLength = maxLength
-        o.maxPredictions = maxPredictions; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
+        o.maxGradNorm = maxGradNorm; o.gradientAccumulation = gradAccum; o.seed = seed
+        o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
         let reading = DataReading(masking: mask, maskedLMProbability: maskedLmProb, vocabularyPath: vocab)
         try reportingErrors {
+            let needed = TrainDataShape(
+                directories: syntheticVocab == nil ? data + (evalData.map { [$0] } ?? []) : [],
+                dynamicMasking: mask != nil)
+            (o.maxLength, o.maxPredictions) = try needed.resolve(maxLength: maxLength, maxPredictions: maxPredictions)
             try TrainCommand.run(
                 options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
                 run: out, resume: resume)

@@ -50,7 +50,7 @@ struct VocabCommand: ParsableCommand {
             "JSONL: the member holding the text (dotted path for nested objects: meta.body); repeat to join several into one document, separated by a blank line. Default: text."
     )
     var textField: [String] = []
-    @Option(help: "Counting threads.") var threads = 1
+    @Option(help: "Counting threads (default: all cores).") var threads = DefaultThreads.allCores
     @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay:
         String?
     @Flag(help: "Print the report as JSON on standard output.") var json = false

@@ -216,13 +216,26 @@ final class CorpusJobTests: XCTestCase {
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/full/" + name)),
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/resumed/" + name)), name)
         }
-        // A different setting does not reuse the shards.
+        // A finished dataset is rebuilt by the same settings (the same bytes again) and
+        // refused by other ones, as `prep mask` refuses it.
+        XCTAssertEqual(try job("resumed").run().documents, full.documents)
         var other = job("resumed")
-        other.interruptAfterChunks = 1
-        XCTAssertThrowsError(try other.run())
-        other.interruptAfterChunks = nil
         other.normalizer.lowercase = false
-        XCTAssertEqual(try other.run().resumedShards, 0)
+        XCTAssertThrowsError(try other.run()) { error in
+            guard case ShardError.invalidDataset(let path, let detail) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(path, self.dir + "/resumed")
+            XCTAssertTrue(detail.contains("other settings"), detail)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/resumed/manifest.json"))
+        // An interrupted run's shards are not reused by other settings.
+        var partial = job("partial")
+        partial.interruptAfterChunks = 1
+        XCTAssertThrowsError(try partial.run())
+        var changed = job("partial")
+        changed.normalizer.lowercase = false
+        XCTAssertEqual(try changed.run().resumedShards, 0)
     }
 
     /// Progress is reported as values (the job draws nothing): input bytes, in order, up to the total.

@@ -129,4 +129,25 @@ final class ResumableShardedOutputTests: XCTestCase {
             FileManager.default.fileExists(atPath: dir + "/" + Dataset.manifestName),
             "a directory being rewritten must not look complete")
     }
+
+    /// `.rebuildSame` knows a dataset's config by its shards' metadata (the manifest does not
+    /// record it): the same config rebuilds it, another is refused, an empty one is rebuilt.
+    func testRebuildSameReadsTheConfigFromTheShards() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let s0 = try writeShard(
+            Dataset.shardPath(in: dir, index: 0), randomRecords(10, seed: 4), metadata: ["config_sha256": "h1"])
+        try Dataset.writeManifest(manifest([s0], config: ["seed": "1"]), to: dir)
+        let policy = ResumableShardedOutput<Counts>.FinishedDataset.rebuildSame(shardMetadataKey: "config_sha256")
+        XCTAssertThrowsShardError(
+            try ResumableShardedOutput<Counts>(directory: dir, configHash: "h2", ifFinished: policy),
+            containing: [dir, "other settings"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + Dataset.manifestName), "refused: left alone")
+        let same = try ResumableShardedOutput<Counts>(directory: dir, configHash: "h1", ifFinished: policy)
+        XCTAssertNil(same.finishedManifest)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + Dataset.manifestName))
+
+        let empty = try makeTemporaryDirectory(self)
+        try Dataset.writeManifest(manifest([], config: [:]), to: empty)
+        XCTAssertNoThrow(try ResumableShardedOutput<Counts>(directory: empty, configHash: "h3", ifFinished: policy))
+    }
 }

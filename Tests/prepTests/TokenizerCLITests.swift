@@ -87,10 +87,11 @@ final class TokenizerCLITests: XCTestCase {
             contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
         let input = try write("in.txt", String(text.prefix(200_000)))
         var manifests: [Data] = []
-        for t in ["1", "2"] {
-            let r = try run([
-                "tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)", "--threads", t,
-            ])
+        // No --threads: all cores, the same bytes.
+        for t in ["1", "2", "default"] {
+            let r = try run(
+                ["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)"]
+                    + (t == "default" ? [] : ["--threads", t]))
             XCTAssertEqual(r.status, 0, r.err)
             let summary = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
             XCTAssertGreaterThan(summary["documents"] as! Int, 0)
@@ -169,6 +170,28 @@ final class TokenizerCLITests: XCTestCase {
         let allowed = try run(
             ["tokenize", "--vocab", vocab, "--input", path, "--output", dir + "/o", "--max-invalid-utf8", "1"])
         XCTAssertEqual(allowed.status, 0, allowed.err)
+    }
+
+    /// Tokenize refuses a finished dataset of other input or settings (exit 2, one line),
+    /// as mask does; the same invocation again rebuilds it, byte for byte.
+    func testTokenizeRefusesADatasetOfOtherSettings() throws {
+        let input = try write("in.txt", "One sentence.\nAnother one.\n\nA second document.\n")
+        let other = try write("other.txt", "Different text.\n")
+        let arguments = ["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o"]
+        XCTAssertEqual(try run(arguments).status, 0)
+        let shard = try Data(contentsOf: URL(fileURLWithPath: dir + "/o/shard-00000.drbs"))
+        XCTAssertEqual(try run(arguments).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/o/shard-00000.drbs")), shard)
+        for changed in [
+            ["tokenize", "--vocab", vocab, "--input", other, "--output", dir + "/o"],
+            arguments + ["--no-lowercase"],
+        ] {
+            let r = try run(changed)
+            XCTAssertEqual(r.status, 2, r.err)
+            XCTAssertTrue(r.err.hasPrefix("error: ") && r.err.contains("other settings"), r.err)
+            XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/o/shard-00000.drbs")), shard)
     }
 
     /// Argument errors come from swift-argument-parser's validate(): non-zero with a message.
