@@ -184,8 +184,11 @@ enum AtomicFile {
     }
 
     static func syncDirectory(of path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY)
+        // The parent by hand: Foundation's `deletingLastPathComponent` traps on a one-character
+        // path such as `--output E` (swift-corelibs-foundation, Swift 6.3).
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        let dir = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) } ?? ""
+        let fd = open(dir.isEmpty ? (trimmed.hasPrefix("/") ? "/" : ".") : dir, O_RDONLY)
         if fd >= 0 { fsync(fd); close(fd) }
     }
 }
