@@ -2,38 +2,14 @@ import ArgumentParser
 import Corpus
 
 /// How `prep encode` and `prep tokenize` turn input text into tokenizer input: the
-/// normalizer flags plus what to do with bytes that are not UTF-8. (`prep normalize` has
-/// the normalizer flags only: its splitter marks bad bytes itself.)
+/// normalizer flags plus how records are read (bad UTF-8, JSONL text fields). (`prep
+/// normalize` has the normalizer flags only: its splitter marks bad bytes itself; `prep vocab`
+/// has its own normalizer flags, those of the reference trainer.)
 struct TextInputArguments: ParsableArguments {
     @OptionGroup var normalizer: NormalizerArguments
-    @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
+    @OptionGroup var records: RecordReadingArguments
 
-    func validate() throws {
-        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
-            throw ValidationError("--on-invalid must be replace or fail")
-        }
-        do { _ = try textFields() } catch { throw ValidationError("\(error)") }
-        guard (0...1).contains(maxInvalidUTF8) else {
-            throw ValidationError("--max-invalid-utf8 must be between 0 and 1")
-        }
-    }
-
-    @Option(
-        name: .customLong("max-invalid-utf8"),
-        help: "With replace: refuse a file whose invalid UTF-8 bytes exceed this fraction of its bytes (1 = never).")
-    var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
-
-    @Option(
-        name: .customLong("text-field"),
-        help:
-            "JSONL: the member holding the text (dotted path for nested objects: meta.body); repeat to join several into one document, separated by a blank line. Default: text."
-    )
-    var textField: [String] = []
-
-    /// The `--text-field` keys, `text` when none is given.
-    func textFields() throws -> TextFields { textField.isEmpty ? .default : try TextFields(textField) }
-    /// Valid once `validate()` has run.
-    var validatedTextFields: TextFields { (try? textFields()) ?? .default }
-
-    var invalidUTF8: InvalidUTF8Policy { InvalidUTF8Policy(rawValue: onInvalid)! }
+    var invalidUTF8: InvalidUTF8Policy { records.invalidUTF8 }
+    var maxInvalidUTF8: Double { records.maxInvalidUTF8 }
+    var validatedTextFields: TextFields { records.validatedTextFields }
 }

@@ -15,16 +15,7 @@ struct TokenizeCommand: ParsableCommand {
     )
 
     @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
-    @Option(
-        parsing: .upToNextOption,
-        help:
-            "Input files (text, JSONL, or .zst/.gz of either), directories (their files, recursively, sorted), or - for standard input."
-    ) var input: [String]
-    @Option(
-        help:
-            "With directory inputs: the file names to take (fnmatch, e.g. '*.jsonl.gz'); default: .txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst."
-    )
-    var glob: String?
+    @OptionGroup var files: InputFilesArguments
     @Option(help: "Output dataset directory.") var output: String
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "Tokenizer threads (default: all cores); output does not depend on it.") var threads: Int?
@@ -32,7 +23,6 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Tokens per shard before a new shard starts.") var shardTokens = 128 << 20
 
     func validate() throws {
-        guard !input.isEmpty else { throw ValidationError("give at least one --input") }
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
         }
@@ -43,10 +33,10 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var job = TokenizeJob(vocabularyPath: vocab, inputs: input, outputDirectory: output)
+        var job = TokenizeJob(vocabularyPath: vocab, inputs: files.input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
         job.threads = threads ?? DefaultThreads.allCores
-        job.glob = glob
+        job.glob = files.glob
         job.normalizer = text.normalizer.overrides
         job.onInvalid = text.invalidUTF8
         job.maxInvalidUTF8 = text.maxInvalidUTF8

@@ -17,16 +17,7 @@ struct VocabCommand: ParsableCommand {
             """
     )
 
-    @Option(
-        parsing: .upToNextOption,
-        help:
-            "Input files (text, JSONL, or .zst/.gz of either), directories (their files, recursively, sorted), or - for standard input."
-    ) var input: [String]
-    @Option(
-        help:
-            "With directory inputs: the file names to take (fnmatch, e.g. '*.jsonl.gz'); default: .txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst."
-    )
-    var glob: String?
+    @OptionGroup var files: InputFilesArguments
     @Option(help: "Output directory (vocab.txt, tokenizer.json).") var output: String
     @Option(help: "Tokens wanted; training also stops when no pair is frequent enough.") var vocabSize: Int
     @Option(help: "A pair seen fewer times ends training.") var minFrequency: UInt64 = 2
@@ -39,38 +30,18 @@ struct VocabCommand: ParsableCommand {
     @Flag(help: "Keep accents (strip_accents=False).") var noStripAccents = false
     @Flag(help: "Do not isolate CJK ideographs (handle_chinese_chars=False).") var noChineseChars = false
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
-    @Option(help: "replace (U+FFFD, one warning) or fail (stop at the first bad byte).") var onInvalid = "replace"
-    @Option(
-        name: .customLong("max-invalid-utf8"),
-        help: "With replace: refuse a file whose invalid UTF-8 bytes exceed this fraction of its bytes (1 = never).")
-    var maxInvalidUTF8 = InvalidUTF8Threshold.defaultFraction
-    @Option(
-        name: .customLong("text-field"),
-        help:
-            "JSONL: the member holding the text (dotted path for nested objects: meta.body); repeat to join several into one document, separated by a blank line. Default: text."
-    )
-    var textField: [String] = []
+    @OptionGroup var records: RecordReadingArguments
     @Option(help: "Counting threads (default: all cores).") var threads = DefaultThreads.allCores
     @Option(help: "vocab.txt of an HF run on the same input and options: make its hash-order choices.") var replay:
         String?
     @Flag(help: "Print the report as JSON on standard output.") var json = false
 
     func validate() throws {
-        guard !input.isEmpty else { throw ValidationError("give at least one --input") }
         guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive") }
         guard limitAlphabet >= 0 else { throw ValidationError("--limit-alphabet must not be negative") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
-        }
-        guard InvalidUTF8Policy(rawValue: onInvalid) != nil else {
-            throw ValidationError("--on-invalid must be replace or fail")
-        }
-        if !textField.isEmpty {
-            do { _ = try TextFields(textField) } catch { throw ValidationError("\(error)") }
-        }
-        guard (0...1).contains(maxInvalidUTF8) else {
-            throw ValidationError("--max-invalid-utf8 must be between 0 and 1")
         }
         guard specialTokens.contains("[UNK]") else {
             throw ValidationError("--special-tokens must include [UNK], the WordPiece unknown token")
@@ -81,13 +52,13 @@ struct VocabCommand: ParsableCommand {
     }
 
     func run() throws {
-        var job = VocabularyJob(inputs: input, outputDirectory: output)
+        var job = VocabularyJob(inputs: files.input, outputDirectory: output)
         job.format = InputFormat(rawValue: format)
         job.threads = threads
-        job.glob = glob
-        job.onInvalid = InvalidUTF8Policy(rawValue: onInvalid)!
-        job.maxInvalidUTF8 = maxInvalidUTF8
-        if !textField.isEmpty, let fields = try? TextFields(textField) { job.textFields = fields }
+        job.glob = files.glob
+        job.onInvalid = records.invalidUTF8
+        job.maxInvalidUTF8 = records.maxInvalidUTF8
+        job.textFields = records.validatedTextFields
         job.normalizer.lowercase = !noLowercase
         job.normalizer.stripAccents = noStripAccents ? false : nil
         job.normalizer.handleChineseChars = !noChineseChars
