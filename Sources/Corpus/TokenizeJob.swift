@@ -167,7 +167,7 @@ public struct TokenizeJob {
             summary.shards = shards.count
             // The vocabulary travels with the data, under the name the manifest records, so
             // later commands need no --vocab; written before the manifest like every shard.
-            try Self.storeVocabulary(vocabularyPath, bytesOf: vocabularyFile, in: output)
+            try vocabularyFile.store(readFrom: vocabularyPath, as: vocabularyFile.identity.file, in: output)
             try output.finish(
                 DatasetManifest(
                     formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",
@@ -201,21 +201,6 @@ public struct TokenizeJob {
             )
         }
         return summary
-    }
-
-    /// Copies the vocabulary file into the dataset directory (atomically) unless it is that
-    /// very file; the bytes copied are checked against the digest the manifest records.
-    static func storeVocabulary(
-        _ path: String, bytesOf file: VocabularyFile, in output: ResumableShardedOutput<some Codable & Sendable>
-    ) throws {
-        let destination = (output.directory as NSString).appendingPathComponent(file.identity.file)
-        guard (path as NSString).standardizingPath != (destination as NSString).standardizingPath else { return }
-        guard let data = FileManager.default.contents(atPath: path),
-            SHA256Hasher.hex(of: [UInt8](data)) == file.identity.sha256
-        else {
-            throw TokenizationError.output(path: path, detail: "cannot read the vocabulary again to store it")
-        }
-        try output.writeFile(named: file.identity.file, contents: data)
     }
 
     /// An input file's identity for the config hash: path, size and modification time, so

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Shards
 import Tokenization
@@ -16,8 +17,9 @@ struct MaskingInput {
     let manifest: DatasetManifest
     let tokenColumn: Int
     let sentenceColumn: Int
-    let vocabulary: Vocabulary
+    let vocabularyFile: VocabularyFile
     let vocabularyPath: String
+    var vocabulary: Vocabulary { vocabularyFile.vocabulary }
     let units: [Unit]
     let documentCount: Int
 
@@ -42,12 +44,13 @@ struct MaskingInput {
             )
         }
         (tokenColumn, sentenceColumn) = (tokens, sentences)
-        (vocabulary, vocabularyPath) = try VocabularyLocator.load(
+        (vocabularyFile, vocabularyPath) = try VocabularyLocator.locate(
             explicit: config.vocabulary, dataset: config.input,
             identity: manifest.vocab)
+        let special = vocabularyFile.vocabulary.special
         for (name, id) in [
-            ("[MASK]", vocabulary.special.mask), ("[CLS]", vocabulary.special.classifier),
-            ("[SEP]", vocabulary.special.separator),
+            ("[MASK]", special.mask), ("[CLS]", special.classifier),
+            ("[SEP]", special.separator),
         ] where id == nil {
             throw MaskingError.badInput(path: vocabularyPath, detail: "vocabulary has no \(name) token")
         }

@@ -57,7 +57,10 @@ public enum MaskingJob {
             .run()
         let summaries = ledger.summaries.map { $0! }
 
-        let vocabulary = try VocabularyLocator.copy(input.vocabularyPath, into: output, identity: input.manifest.vocab)
+        let vocabulary = input.manifest.vocab
+        do {
+            try input.vocabularyFile.store(readFrom: input.vocabularyPath, as: vocabulary.file, in: output)
+        } catch { throw MaskingJob.wrap(error) }
         settings.merge(ledger.statistics.manifestSettings) { _, new in new }
         let manifest = DatasetManifest(
             formatVersion: DatasetManifest.currentFormatVersion, kind: "instances",

@@ -12,6 +12,14 @@ public enum VocabularyLocator {
     ) throws
         -> (Vocabulary, String)
     {
+        let (file, path) = try locate(explicit: explicit, dataset: dataset, identity: identity)
+        return (file.vocabulary, path)
+    }
+
+    /// As `load`, with the file read (for a job that stores it beside its output).
+    static func locate(
+        explicit: String?, dataset: String, identity: VocabularyIdentity
+    ) throws -> (VocabularyFile, String) {
         let path: String
         if let explicit {
             path = explicit
@@ -43,21 +51,6 @@ public enum VocabularyLocator {
                     "vocabulary SHA-256 \(file.identity.sha256.prefix(16))… differs from the one \(dataset) was made with (\(identity.sha256.prefix(16))…)"
             )
         }
-        return (vocabulary, path)
-    }
-
-    /// Copies the vocabulary into the output directory under the manifest's file name.
-    static func copy(
-        _ path: String, into output: ResumableShardedOutput<some Codable & Sendable>,
-        identity: VocabularyIdentity
-    ) throws -> VocabularyIdentity {
-        let destination = (output.directory as NSString).appendingPathComponent(identity.file)
-        if (path as NSString).standardizingPath != (destination as NSString).standardizingPath {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw MaskingError.io(path: path, detail: "cannot read vocabulary to copy it")
-            }
-            do { try output.writeFile(named: identity.file, contents: data) } catch { throw MaskingJob.wrap(error) }
-        }
-        return identity
+        return (file, path)
     }
 }
