@@ -92,11 +92,7 @@ struct MaskCommand: ParsableCommand {
         try reportingErrors {
             let summary = try MaskingJob.run(job)
             progress.finish()
-            if json {
-                try printJSONSummary(summary)
-            } else {
-                print(summary.line)
-            }
+            try printSummary(summary, json: json) { summary.line }
         }
     }
 }

@@ -17,6 +17,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "vocab.txt or tokenizer.json.") var vocab: String
     @OptionGroup var files: InputFilesArguments
     @Option(help: "Output dataset directory.") var output: String
+    @Flag(help: "Print the run summary as one JSON object instead of a sentence.") var json = false
     @Option(help: "text, jsonl, or auto (by file name: .jsonl[.zst] is JSONL, anything else text).") var format = "auto"
     @Option(help: "Tokenizer threads (default: all cores); output does not depend on it.") var threads: Int?
     @OptionGroup var text: TextInputArguments
@@ -49,14 +50,11 @@ struct TokenizeCommand: ParsableCommand {
             let s = try job.run()
             progress.finish()
             for w in s.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) }
-            if isatty(2) == 1 {
-                let line = String(
-                    format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)\n",
+            try printSummary(s, json: json) {
+                String(
+                    format: "%@: %d documents, %d sentences, %d tokens in %d shard(s); %.1f MB in %.1fs (%.1f MB/s)",
                     s.output, s.documents, s.sentences, s.tokens, s.shards, Double(s.inputBytes) / 1e6, s.seconds,
                     s.megabytesPerSecond)
-                FileHandle.standardError.write(Data(line.utf8))
-            } else {
-                try printJSONSummary(s)
             }
         }
     }

@@ -90,7 +90,7 @@ final class TokenizerCLITests: XCTestCase {
         // No --threads: all cores, the same bytes.
         for t in ["1", "2", "default"] {
             let r = try run(
-                ["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)"]
+                ["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/o\(t)", "--json"]
                     + (t == "default" ? [] : ["--threads", t]))
             XCTAssertEqual(r.status, 0, r.err)
             let summary = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
@@ -110,10 +110,10 @@ final class TokenizerCLITests: XCTestCase {
         let text = try String(
             contentsOf: Self.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
         let input = try write("in.txt", String(text.prefix(50_000)))
-        let file = try run(["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/file"])
+        let file = try run(["tokenize", "--vocab", vocab, "--input", input, "--output", dir + "/file", "--json"])
         XCTAssertEqual(file.status, 0, file.err)
         let stdin = try run(
-            ["tokenize", "--vocab", vocab, "--input", "-", "--output", dir + "/stdin"],
+            ["tokenize", "--vocab", vocab, "--input", "-", "--output", dir + "/stdin", "--json"],
             stdin: Array(text.prefix(50_000).utf8))
         XCTAssertEqual(stdin.status, 0, stdin.err)
         for summary in [file, stdin] {
@@ -144,12 +144,19 @@ final class TokenizerCLITests: XCTestCase {
         _ = try write("in/a.txt", "not chosen by the glob\n")
         let r = try run([
             "tokenize", "--vocab", vocab, "--input", dir + "/in", "--glob", "*.jsonl", "--text-field", "meta.body",
-            "--output", dir + "/o",
+            "--output", dir + "/o", "--json",
         ])
         XCTAssertEqual(r.status, 0, r.err)
         let s = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         XCTAssertEqual(s["documents"] as? Int, 1)
         XCTAssertEqual(s["tokens"] as? Int, 2)
+        // Without --json the same summary is one sentence, also when piped (one convention).
+        let sentence = try run([
+            "tokenize", "--vocab", vocab, "--input", dir + "/in", "--glob", "*.jsonl", "--text-field", "meta.body",
+            "--output", dir + "/s",
+        ])
+        XCTAssertEqual(sentence.status, 0, sentence.err)
+        XCTAssertTrue(sentence.out.hasPrefix(dir + "/s: 1 documents, 1 sentences, 2 tokens"), sentence.out)
         let missing = try run([
             "tokenize", "--vocab", vocab, "--input", dir + "/in", "--glob", "*.jsonl", "--text-field", "meta.title",
             "--output", dir + "/m",
