@@ -43,13 +43,17 @@ let package = Package(
         ),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The pipeline, in the order data flows through it. Each stage names exactly the
         // modules it imports (docs/architecture.md draws the graph).
         .target(name: "Tokenization", dependencies: ["CICU"], swiftSettings: fast),
         .target(name: "Shards", dependencies: ["CZstd"], swiftSettings: fast),
-        .target(name: "Corpus", dependencies: ["Tokenization", "Shards", "CZstd", "CZlib"], swiftSettings: fast),
+        .target(
+            name: "Corpus", dependencies: ["Tokenization", "Shards", "CZstd", "CZlib", "CLzma", "CBzip2"],
+            swiftSettings: fast),
         .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),

@@ -1,5 +1,5 @@
 // Input streams for the corpus jobs: a file (or stdin) read in large blocks, and a
-// streaming zstd decompressor over one (gzip: GzipByteSource.swift). Nothing is ever read
+// streaming zstd decompressor over one (gzip, xz, bzip2: DecompressingByteSource.swift). Nothing is ever read
 // whole into memory.
 import CZstd
 import Foundation
@@ -133,7 +133,7 @@ final class ZstdByteSource: ByteSource {
     }
 }
 
-/// Opens `path`, decompressing by its name (`.zst`, `.gz`), after `InputMagic` has checked
+/// Opens `path`, decompressing by its name (`.zst`, `.gz`, `.xz`, `.bz2`), after `InputMagic` has checked
 /// that its first bytes agree with the name.
 func openByteSource(_ path: String) throws -> ByteSource {
     let file = try FileByteSource(path: path)
@@ -141,7 +141,16 @@ func openByteSource(_ path: String) throws -> ByteSource {
     try InputMagic.check(head: try file.peek(InputMagic.headLength), of: path, compression: compression)
     switch compression {
     case .zstd: return try ZstdByteSource(file)
-    case .gzip: return try GzipByteSource(file)
+    case .gzip: return DecompressingByteSource(file, codec: try codec(GzipCodec.init, for: path))
+    case .xz: return DecompressingByteSource(file, codec: try codec(XzCodec.init, for: path))
+    case .bzip2: return DecompressingByteSource(file, codec: try codec(Bzip2Codec.init, for: path))
     case .none: return file
+    }
+}
+
+/// A codec, its set-up failure named after the file.
+private func codec(_ make: () throws -> StreamCodec, for path: String) throws -> StreamCodec {
+    do { return try make() } catch let failure as StreamCodecFailure {
+        throw TokenizationError.input(path: path, detail: failure.detail)
     }
 }

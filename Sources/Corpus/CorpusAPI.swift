@@ -10,6 +10,6 @@
 //   input line.
 // - `InputFormat`, `InvalidUTF8Policy`, `NormalizerOverrides`, `TextFields` (JSONL members),
 //   `InvalidUTF8Threshold` (the `--max-invalid-utf8` default): the options the jobs share.
-//   Inputs may be `.zst`/`.gz`, directories (`glob`) or `-`; binary files are refused by magic.
+//   Inputs may be `.zst`/`.gz`/`.xz`/`.bz2`, directories (`glob`) or `-`; binary files are refused by magic.
 // - `VocabularyFile`: a vocabulary read once, with the identity a manifest records; `store(readFrom:as:in:)`
 //   puts those very bytes in a dataset being written (tokenize and mask keep the vocabulary with the data).

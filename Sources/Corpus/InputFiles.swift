@@ -14,7 +14,7 @@ enum InputFiles {
     /// `inputs` with each directory replaced by the regular files under it (recursively),
     /// sorted by path bytes so the order, and so the output, never depends on the file
     /// system. `glob` (fnmatch on the file name) chooses them; without it, names with a
-    /// known text or JSONL extension, optionally `.gz`/`.zst`. Hidden files and folders are
+    /// known text or JSONL extension, optionally `.gz`/`.zst`/`.xz`/`.bz2`. Hidden files and folders are
     /// skipped. Files and `-` are kept as given.
     static func expand(_ inputs: [String], glob: String? = nil) throws -> [String] {
         var result: [String] = []
@@ -32,7 +32,7 @@ enum InputFiles {
                     path: input,
                     detail: "directory has no input files"
                         + (glob.map { " matching --glob \($0)" }
-                            ?? " (.txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst)"))
+                            ?? " (.txt, .text, .jsonl, .ndjson, .json, plain or .gz/.zst/.xz/.bz2)"))
             }
             result += files
         }

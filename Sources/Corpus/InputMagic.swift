@@ -1,25 +1,33 @@
 // A binary file read as text tokenizes into garbage and still "succeeds". So before an
 // input is read, its first bytes are compared with what its name promises: compressed
-// data must be named as such, and formats we cannot read (Parquet, zip, xz) are refused
+// data must be named as such, and formats we cannot read (Parquet, Arrow, zip) are refused
 // with a hint instead of being tokenized.
 import Tokenization
 
-/// The compression an input's name declares (`.zst`, `.gz`); standard input declares none.
-enum InputCompression {
-    case none, zstd, gzip
+/// The compression an input's name declares (`.zst`, `.gz`, `.xz`, `.bz2`); standard input
+/// declares none.
+enum InputCompression: CaseIterable {
+    case none, zstd, gzip, xz, bzip2
+
+    /// The file-name suffix that declares it.
+    var suffix: String {
+        switch self {
+        case .none: return ""
+        case .zstd: return ".zst"
+        case .gzip: return ".gz"
+        case .xz: return ".xz"
+        case .bzip2: return ".bz2"
+        }
+    }
 
     init(name: String) {
         let lower = name.lowercased()
-        self = lower.hasSuffix(".zst") ? .zstd : lower.hasSuffix(".gz") ? .gzip : .none
+        self = Self.allCases.first { $0 != .none && lower.hasSuffix($0.suffix) } ?? .none
     }
 
     /// The name without its compression suffix (for the format rule).
     static func strippingSuffix(_ name: String) -> String {
-        switch InputCompression(name: name) {
-        case .zstd: return String(name.dropLast(4))
-        case .gzip: return String(name.dropLast(3))
-        case .none: return name
-        }
+        String(name.dropLast(InputCompression(name: name).suffix.count))
     }
 }
 
@@ -32,6 +40,7 @@ enum InputMagic {
     private static let parquet = Array("PAR1".utf8)
     private static let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
     private static let xz: [UInt8] = [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]
+    private static let bzip2 = Array("BZh".utf8)
 
     private static let parquetHint =
         "Parquet is not read directly; convert it to JSONL first (one {\"text\": ...} object per line)"
@@ -56,7 +65,6 @@ enum InputMagic {
         if head.starts(with: zip) {
             throw refuse("is a zip archive, which is not read; extract it and give the files inside")
         }
-        if head.starts(with: xz) { throw refuse("is xz-compressed, which is not read; decompress it first (unxz)") }
         let renameHint = { (suffix: String, tool: String) in
             path == "-" ? "decompress it first (\(tool) | prep ... --input -)" : "rename it to end in \(suffix)"
         }
@@ -68,11 +76,26 @@ enum InputMagic {
             if head.starts(with: zstd) {
                 throw refuse("is zstd-compressed but not named .zst; \(renameHint(".zst", "zstdcat FILE"))")
             }
+            if head.starts(with: xz) {
+                throw refuse("is xz-compressed but not named .xz; \(renameHint(".xz", "xzcat FILE"))")
+            }
+            if head.count >= 4 && head.starts(with: bzip2) && (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(head[3])
+            {
+                throw refuse("is bzip2-compressed but not named .bz2; \(renameHint(".bz2", "bzcat FILE"))")
+            }
         case .gzip:
             if !head.isEmpty && !head.starts(with: gzip) { throw refuse("is named .gz but is not gzip data") }
         case .zstd:
             if !head.isEmpty && !head.starts(with: zstd) && !isSkippableZstdFrame(head) {
                 throw refuse("is named .zst but is not zstd data")
+            }
+        case .xz:
+            if !head.starts(with: xz) {
+                throw refuse(head.isEmpty ? "is empty, not xz data" : "is named .xz but is not xz data")
+            }
+        case .bzip2:
+            if !head.starts(with: bzip2) {
+                throw refuse(head.isEmpty ? "is empty, not bzip2 data" : "is named .bz2 but is not bzip2 data")
             }
         }
     }

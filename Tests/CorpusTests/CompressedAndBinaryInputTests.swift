@@ -50,11 +50,85 @@ final class CompressedAndBinaryInputTests: XCTestCase {
         }
     }
 
+    /// `source` compressed by `tool` (xz, bzip2) in two streams back to back, as
+    /// `cat a.xz b.xz` or pbzip2 make.
+    private func twoStreamFile(of source: String, tool: String, suffix: String, named name: String) throws -> String {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        let half = bytes.count / 2
+        let a = try Fixtures.write(Array(bytes[..<half]), named: "a-\(tool).part", in: dir)
+        let b = try Fixtures.write(Array(bytes[half...]), named: "b-\(tool).part", in: dir)
+        try Fixtures.runTool([tool, "-f", a, b])
+        let joined =
+            try Data(contentsOf: URL(fileURLWithPath: a + suffix)) + Data(contentsOf: URL(fileURLWithPath: b + suffix))
+        let path = (dir as NSString).appendingPathComponent(name)
+        try joined.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// xz and bzip2 read like gzip: the same documents as the plain file, several streams as
+    /// one, a cut file refused naming it, and such data under another name refused by magic.
+    func testXzAndBzip2GiveTheSameDocumentsAndRefuseTruncation() throws {
+        let plain = corpus("jsonl/wiki-style.jsonl")
+        let expected = try tokenize([plain], "plain")
+        XCTAssertGreaterThan(expected.count, 1)
+        for (tool, suffix, format) in [("xz", ".xz", "xz"), ("bzip2", ".bz2", "bzip2")] {
+            let packed = try twoStreamFile(of: plain, tool: tool, suffix: suffix, named: "w.jsonl" + suffix)
+            let got = try tokenize([packed], "got-" + tool)
+            XCTAssertEqual(got.map(\.0), expected.map(\.0), tool)
+            XCTAssertEqual(got.map(\.1), expected.map(\.1), tool)
+
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: packed)))
+            let cut = try Fixtures.write(Array(bytes[..<(bytes.count - 30)]), named: "cut.jsonl" + suffix, in: dir)
+            XCTAssertThrowsError(try tokenize([cut], "cut-" + tool)) { e in
+                let error = e as! TokenizationError
+                XCTAssertTrue(
+                    error.description.hasPrefix("\(cut): truncated \(format) stream")
+                        || error.description.hasPrefix("\(cut): \(format): "), error.description)
+                XCTAssertEqual(error.exitCode, 2)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cut-\(tool)/manifest.json"))
+
+            let unnamed = try Fixtures.write(bytes, named: "unnamed-\(tool).jsonl", in: dir)
+            XCTAssertThrowsError(try tokenize([unnamed], "unnamed-" + tool)) { e in
+                XCTAssertEqual(
+                    (e as! TokenizationError).description,
+                    "\(unnamed): is \(format)-compressed but not named \(suffix); rename it to end in \(suffix)")
+            }
+            let misnamed = try Fixtures.write(Array("plain text\n".utf8), named: "text" + suffix, in: dir)
+            XCTAssertThrowsError(try tokenize([misnamed], "misnamed-" + tool)) { e in
+                XCTAssertEqual(
+                    (e as! TokenizationError).description, "\(misnamed): is named \(suffix) but is not \(format) data")
+            }
+        }
+    }
+
+    /// Output that does not fit the reader's buffer is still handed out in full (the codec
+    /// is asked again with no new input), for every codec.
+    func testSmallOutputReadsDrainEveryCodec() throws {
+        let text = Array(String(repeating: "a line of text\n", count: 5000).utf8)
+        for (tool, suffix, makeCodec) in [
+            ("gzip", ".gz", { try GzipCodec() as StreamCodec }), ("xz", ".xz", { try XzCodec() }),
+            ("bzip2", ".bz2", { try Bzip2Codec() }),
+        ] as [(String, String, () throws -> StreamCodec)] {
+            let path = try Fixtures.write(text, named: "small-\(tool).txt", in: dir)
+            try Fixtures.runTool([tool, "-f", path])
+            let source = DecompressingByteSource(
+                try FileByteSource(path: path + suffix), codec: try makeCodec(), inputBufferSize: 1 << 16)
+            var out: [UInt8] = []
+            var piece = [UInt8](repeating: 0, count: 7)
+            while case let n = try piece.withUnsafeMutableBytes({ try source.read(into: $0) }), n > 0 {
+                out += piece[..<n]
+            }
+            XCTAssertEqual(out, text, tool)
+        }
+    }
+
     func testGzipSourceStreamsInSmallReads() throws {
         let text = Array(String(repeating: "a line of text\n", count: 5000).utf8)
         let path = try Fixtures.write(text, named: "t.txt", in: dir)
         try Fixtures.runTool(["gzip", "-f", path])
-        let source = try GzipByteSource(try FileByteSource(path: path + ".gz"), inputBufferSize: 64)
+        let source = DecompressingByteSource(
+            try FileByteSource(path: path + ".gz"), codec: try GzipCodec(), inputBufferSize: 64)
         var out: [UInt8] = []
         var piece = [UInt8](repeating: 0, count: 100)
         while case let n = try piece.withUnsafeMutableBytes({ try source.read(into: $0) }), n > 0 {
