@@ -28,7 +28,18 @@ public enum MaskingJob {
         }
         let input = try MaskingInput(config)
         var settings = config.settings()
-        let configHash = ConfigurationHash.sha256(settings: settings, identities: input.identities)
+        // The shards' hash leaves the partition out (a part's shards are the single run's); the
+        // output directory's hash has it, so a directory of part 0 is not taken for part 1.
+        let shardConfigHash = ConfigurationHash.sha256(settings: settings, identities: input.identities)
+        var configHash = shardConfigHash
+        let units = config.partition?.units(of: input.units.count) ?? 0..<input.units.count
+        if let partition = config.partition {
+            settings[PartitionedRun.partitionKey] = partition.description
+            configHash = ConfigurationHash.sha256(settings: settings, identities: input.identities)
+            settings[PartitionedRun.unitsKey] = "\(units.lowerBound)..<\(units.upperBound)"
+            settings[PartitionedRun.totalUnitsKey] = "\(input.units.count)"
+            settings[PartitionedRun.shardConfigHashKey] = shardConfigHash
+        }
         settings["input"] = (config.input as NSString).standardizingPath
 
         let output: ResumableShardedOutput<InstanceStatistics>
@@ -52,10 +63,11 @@ public enum MaskingJob {
             vocabularySize: input.vocabulary.count, maxSequenceLength: config.instances.maxSequenceLength,
             pairs: config.instances.pairing != .none)
         let plan = MaskingPlan(
-            input: input, output: output, schema: schema, documentsPerBatch: config.documentsPerBatch)
+            input: input, output: output, schema: schema, documentsPerBatch: config.documentsPerBatch,
+            units: units, shardConfigHash: shardConfigHash)
         let ledger = try MaskingProduction(config: config, input: input, schema: schema, plan: plan, output: output)
             .run()
-        let summaries = ledger.summaries.map { $0! }
+        let summaries = units.map { ledger.summaries[$0]! }
 
         let vocabulary = input.manifest.vocab
         do {

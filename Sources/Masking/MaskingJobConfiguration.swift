@@ -14,6 +14,9 @@ public struct MaskingJobConfiguration: Sendable {
     /// Output shard boundaries: each input shard's documents in runs of this many. Fixed by
     /// the config (not by threads) so a re-run finds the same shards to keep.
     public var documentsPerShard = 8192
+    /// `--partition I/N`: write only part I's share of the output shards (the same files the
+    /// single run writes for them); `prep merge` joins the parts. Nil: the whole dataset.
+    public var partition: Partition? = nil
     /// zstd level of the output blocks, with Huffman-coded literals at every level (zstd's own
     /// negative levels leave literals raw). Masked instances are near-random token streams, so
     /// zstd's negative levels gain little from matches, while entropy-coding the literals (the high

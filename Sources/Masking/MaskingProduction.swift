@@ -67,9 +67,10 @@ final class MaskingProduction {
             pipeline.stop()
             finisher.sync {}
         }
-        var progress = Progress(documentCount: input.documentCount)
+        var progress = Progress(documentCount: plan.units.reduce(0) { $0 + input.units[$1].documents.count })
         var nextTask = 0
-        for (k, unit) in input.units.enumerated() {
+        for k in plan.units {
+            let unit = input.units[k]
             if let shard = plan.kept[k] {
                 finisher.async { [ledger] in ledger.record(k, shard.summary, shard.statistics, kept: true) }
                 progress.documentsDone += unit.documents.count
@@ -108,6 +109,7 @@ final class MaskingProduction {
         documentStore.release()
         if k % 8 == 0 { randomStore.release() }
         var statistics = InstanceStatistics()
+        let doneBefore = progress.documentsDone
         do {
             while nextTask < plan.tasks.count && plan.tasks[nextTask].unit == k {
                 let slot = pipeline.take(nextTask)
@@ -126,7 +128,7 @@ final class MaskingProduction {
             writer.abandon()
             throw MaskingJob.wrap(error)
         }
-        progress.documentsDone = unit.documents.upperBound
+        progress.documentsDone = doneBefore + unit.documents.count
         progress.shardsWritten += 1
         finisher.async { [ledger, statistics] in
             guard ledger.failure == nil else { writer.abandon(); return }

@@ -12,6 +12,7 @@
 // - `ResumableShardedOutput`: the output directory of a resumable job (config hash, journal of
 //   finished shards, keep/refuse/rebuild a finished dataset, manifest last); `ConfigurationHash`:
 //   the SHA-256 of a job's canonical settings text.
+// - `Partition`: `--partition I/N`, one contiguous share of a job's units (`prep merge` joins them).
 // Records
 // - `ShardSchema`, `ShardField`, `ShardElementType`, `ShardRecord`: columns and records.
 // - `DocumentSchema`, `InstanceSchema` (with their `Column` names): the two layouts the pipeline

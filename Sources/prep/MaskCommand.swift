@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Masking
+import Shards
 
 /// `prep mask`: argument handling only; the work is `MaskingJob.run`.
 struct MaskCommand: ParsableCommand {
@@ -41,12 +42,19 @@ struct MaskCommand: ParsableCommand {
         help:
             "zstd level of the output shards (-50...19, literals always Huffman-coded; write a negative level as --zstd-level=-4); -12 is fast, 1 or 3 give ~12-20% smaller shards."
     ) var zstdLevel = -12
+    @Option(
+        help:
+            "Write only part I of N (0 ≤ I < N) of the output shards, e.g. \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\"; prep merge joins the parts into the single run's dataset."
+    ) var partition: String?
     @Flag(help: "Print the run summary as one JSON object instead of a line.") var json = false
 
     func validate() throws {
         _ = try strategy()
         guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if let partition, Partition(parsing: partition) == nil {
+            throw ValidationError("--partition must be I/N with 0 ≤ I < N, not \"\(partition)\"")
+        }
     }
 
     /// The one strategy the options name, each read by `MaskingStrategy(parsing:)`; naming
@@ -86,6 +94,7 @@ struct MaskCommand: ParsableCommand {
         if let threads { job.threads = threads }
         job.vocabulary = vocab
         job.documentsPerShard = documentsPerShard
+        job.partition = partition.flatMap(Partition.init(parsing:))
         job.compressionLevel = zstdLevel
         let progress = ProgressDisplay(label: "mask")
         job.progress = { progress.update($0) }

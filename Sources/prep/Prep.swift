@@ -13,6 +13,7 @@ struct Prep: ParsableCommand {
             VocabCommand.self,
             TokenizeCommand.self,
             MaskCommand.self,
+            MergeCommand.self,
             InspectCommand.self,
             VerifyCommand.self,
             StreamCommand.self,
