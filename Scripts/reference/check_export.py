@@ -174,6 +174,9 @@ def write_fixture(path, corpus):
     import transformers
     from safetensors.torch import load_file, save_file
     from transformers import BertConfig, BertForMaskedLM, BertForPreTraining, BertModel
+    # The load reports of the expected unexpected keys are asserted below; keep the log short.
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     with tempfile.TemporaryDirectory() as work:
         vocab = build_vocab(corpus)
         vocab_path = os.path.join(work, "vocab.txt")

@@ -39,6 +39,14 @@ struct Export: ParsableCommand {
     var json = false
 
     func run() throws {
+        // An output in the way is bad usage (exit 2), refused before any work.
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: output), !contents.isEmpty {
+            ErrorReport(
+                message: "\(output): already exists and is not empty; remove it or choose another --output",
+                exitCode: 2
+            ).write()
+            throw ExitCode(2)
+        }
         try reportingErrors {
             let vocabulary: String
             if let vocab {
@@ -71,7 +79,9 @@ struct Export: ParsableCommand {
 /// own, else those the run's dataset manifest records (`prep tokenize` output), else BERT's
 /// defaults; `--cased` turns lowercasing off and is refused when the data says otherwise.
 enum ExportTokenizerFiles {
-    static func make(vocabulary path: String, run: String, cased: Bool, notes: inout [String]) throws
+    static func make(
+        vocabulary path: String, run: String, cased: Bool, notes: inout [String]
+    ) throws
         -> ExportTokenizer
     {
         let vocabulary = try Vocabulary(path: path)

@@ -21,7 +21,10 @@ public enum TokenizerJSONWriter {
         put("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": [")
         let added = vocabulary.addedTokens.sorted { $0.id < $1.id }
         for (k, a) in added.enumerated() {
-            put(k == 0 ? "\n    {\n      \"id\": \(a.id),\n      \"content\": " : ",\n    {\n      \"id\": \(a.id),\n      \"content\": ")
+            put(
+                k == 0
+                    ? "\n    {\n      \"id\": \(a.id),\n      \"content\": "
+                    : ",\n    {\n      \"id\": \(a.id),\n      \"content\": ")
             string(a.content)
             put(",\n      \"single_word\": false,\n      \"lstrip\": false,\n      \"rstrip\": false,\n")
             put("      \"normalized\": false,\n      \"special\": \(a.special)\n    }")
@@ -42,7 +45,9 @@ public enum TokenizerJSONWriter {
                 put(",\n          \"type_id\": \(type)\n        }\n      }")
             }
             func sequence(_ name: String, _ type: Int) {
-                put("      {\n        \"Sequence\": {\n          \"id\": \"\(name)\",\n          \"type_id\": \(type)\n        }\n      }")
+                put(
+                    "      {\n        \"Sequence\": {\n          \"id\": \"\(name)\",\n          \"type_id\": \(type)\n        }\n      }"
+                )
             }
             put("  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [\n")
             special(c, 0); put(",\n"); sequence("A", 0); put(",\n"); special(s, 0)
