@@ -103,6 +103,22 @@ final class TokenizerJSONWriterTests: XCTestCase {
         XCTAssertEqual(back.tokens.map { Array($0.utf8) }, tokens.map { Array($0.utf8) })
     }
 
+    /// The reader keeps keys as bytes too: `\u` escapes (surrogate pairs included, as Python's
+    /// json.dumps writes them) resolve to their UTF-8, and canonically equivalent keys stay two.
+    func testReaderResolvesEscapesAndKeepsEquivalentKeysApart() throws {
+        let json = #"""
+            {"added_tokens": [{"id": 0, "content": "[UNK]", "special": true}],
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "\ud83d\ude00": 1,
+               "caf\u00e9": 2, "cafe\u0301": 3, "q\"\\\/": 4, "x": 5}}}
+            """#
+        for prefix in [[], [0xEF, 0xBB, 0xBF] as [UInt8]] {
+            let v = try Vocabulary(fileBytes: prefix + Array(json.utf8), path: "escaped.json")
+            XCTAssertEqual(
+                v.tokens.map { Array($0.utf8) },
+                ["[UNK]", "\u{1F600}", "caf\u{E9}", "cafe\u{301}", "q\"\\/", "x"].map { Array($0.utf8) })
+        }
+    }
+
     /// Without [CLS] and [SEP] there is no template to write: post_processor null, as HF has.
     func testNoClassifierTokenMeansNoPostProcessor() throws {
         let v = try Vocabulary(tokens: ["[UNK]", "a", "##b"])
