@@ -110,4 +110,39 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/full"), ["keep"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }, [])
     }
+
+    /// Without --vocab, a run trained on a `prep tokenize` dataset exports the tokenizer
+    /// settings that dataset's manifest records (here: cased), and says where they came from.
+    func testTokenizerSettingsComeFromTheRunsDataset() throws {
+        let dir = try makeTemporaryDirectory("export-cli")
+        let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
+        let corpus = PrepProcess.root.appendingPathComponent("Corpora/en/kjv-sample.txt").path
+        for (name, extra) in [("cased", ["--no-lowercase"]), ("lower", [])] {
+            var r = try PrepProcess.run(
+                ["tokenize", "--vocab", vocab, "--input", corpus, "--output", dir + "/docs-" + name] + extra)
+            XCTAssertEqual(r.status, 0, r.err)
+            r = try PrepProcess.run([
+                "train", "--data", dir + "/docs-" + name, "--mask", "token", "--model", "tiny", "--steps", "1",
+                "--batch-size", "2", "--max-length", "32", "--max-predictions", "5", "--threads", "1", "--out",
+                dir + "/run-" + name,
+            ])
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+        var r = try PrepProcess.run(["export", dir + "/run-cased", "--output", dir + "/e", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(
+            (try summary(r.out)["notes"] as! [String]).contains {
+                $0.contains("lowercase false") && $0.contains("docs-cased/manifest.json")
+            }, r.out)
+        let tokenizer = try JSONSerialization.jsonObject(with: read(dir + "/e/tokenizer.json")) as! [String: Any]
+        let normalizer = tokenizer["normalizer"] as! [String: Any]
+        XCTAssertEqual(normalizer["lowercase"] as? Bool, false)
+        XCTAssertEqual(normalizer["strip_accents"] as? Bool, false)
+        XCTAssertEqual(try read(dir + "/e/vocab.txt"), try read(vocab))
+
+        r = try PrepProcess.run(["export", dir + "/run-lower", "--output", dir + "/e2", "--cased"])
+        XCTAssertEqual(r.status, 2, r.err)
+        XCTAssertTrue(r.err.contains("docs-lower/manifest.json") && r.err.contains("--cased contradicts"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/e2"))
+    }
 }
