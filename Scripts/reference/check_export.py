@@ -18,7 +18,7 @@ Steps:
      BertForPreTraining's masked logits must agree;
   4. AutoTokenizer.from_pretrained(export) must be fast and give, on Corpora/ lines, the ids of
      the pinned reference (tokenizers' BertWordPieceTokenizer on vocab.txt) and of `prep encode`
-     with the exported tokenizer.json; `prep export --vocab export/tokenizer.json` must write the
+     with the exported tokenizer.json, lowercasing and (an export with --cased) not; `prep export --vocab export/tokenizer.json` must write the
      same tokenizer files again;
   5. a BPDec run exports as a BertModel (loads with no missing/unexpected keys); with
      --with-decoder it keeps decoder.* / cls.* (only those are unexpected);
@@ -127,13 +127,13 @@ def hf_saved_keys(cls, config, work):
     return d, sorted(load_file(os.path.join(d, "model.safetensors")))
 
 
-def check_tokenizer(export_dir, corpus, work):
+def check_tokenizer(export_dir, corpus, work, lowercase=True):
     """AutoTokenizer (fast, from our tokenizer.json) == pinned reference == prep encode."""
     from tokenizers import BertWordPieceTokenizer
     from transformers import AutoTokenizer
     tok = AutoTokenizer.from_pretrained(export_dir)
     assert tok.is_fast, type(tok)
-    ref = BertWordPieceTokenizer(os.path.join(export_dir, "vocab.txt"), lowercase=True)
+    ref = BertWordPieceTokenizer(os.path.join(export_dir, "vocab.txt"), lowercase=lowercase)
     lines = []
     for spec in VOCAB_FILES + ["zh", "mixed"]:
         for path in corpus_files(corpus, spec):
@@ -203,6 +203,8 @@ def write_fixture(path, corpus):
         assert not loading_problems(BertForPreTraining, out)[1]
 
         tok, n_lines = check_tokenizer(out, corpus, work)
+        cased, _ = export(run, os.path.join(work, "export-cased"), vocab_path, "--cased")
+        check_tokenizer(cased, corpus, work, lowercase=False)
         again, _ = export(run, os.path.join(work, "export-again"), os.path.join(out, "tokenizer.json"))
         for name in TOKENIZER_FILES:
             with open(os.path.join(out, name), "rb") as a, open(os.path.join(again, name), "rb") as b:
@@ -248,7 +250,7 @@ def write_fixture(path, corpus):
         save_file(tensors, path, metadata=meta)
         print(f"wrote {path}: {len(weights)} tensors in the BertForPreTraining layout load as transformers' own; "
               f"{len(rows)} masked positions; AutoTokenizer ids equal the reference and prep encode on "
-              f"{n_lines} Corpora/ lines; bpdec exports as BertModel (--with-decoder: decoder.*/cls.* only extra)")
+              f"{n_lines} Corpora/ lines (lowercase and --cased); bpdec exports as BertModel (--with-decoder: decoder.*/cls.* only extra)")
 
 
 def main(argv):
