@@ -28,7 +28,9 @@ final class DecoderCommandsTests: XCTestCase {
         try train(dir + "/emd-dis", ["--decoder", "emd", "--attention", "disentangled"])
 
         let vocab = dir + "/vocab.txt"
-        try (0..<60).map { "tok\($0)" }.joined(separator: "\n").write(toFile: vocab, atomically: true, encoding: .utf8)
+        // A WordPiece vocabulary needs its unknown token (export writes a tokenizer.json).
+        try (["[UNK]"] + (1..<60).map { "tok\($0)" }).joined(separator: "\n").write(
+            toFile: vocab, atomically: true, encoding: .utf8)
         var r = try run(["export", dir + "/bpdec", "--output", dir + "/export", "--vocab", vocab])
         XCTAssertEqual(r.status, 0, r.err)
         for f in ["model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json"] {

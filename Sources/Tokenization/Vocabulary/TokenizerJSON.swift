@@ -20,7 +20,13 @@ struct TokenizerJSON {
         guard (model["type"] as? String) ?? "WordPiece" == "WordPiece" else {
             throw fail("model type \(model["type"] ?? "?") is not WordPiece")
         }
-        guard let vocab = model["vocab"] as? [String: Any] else { throw fail("model has no \"vocab\" object") }
+        // The vocab's keys are read as bytes (JSONMemberScanner): as `[String: Any]` keys,
+        // canonically equivalent tokens would merge. A key given twice keeps its last id, as serde's map does.
+        guard model["vocab"] is [String: Any],
+            let members = JSONMemberScanner.members(of: bytes, at: ["model", "vocab"])
+        else { throw fail("model has no \"vocab\" object") }
+        var last: [[UInt8]: Int] = [:]
+        for (k, m) in members.enumerated() { last[m.key] = k }
 
         var settings = WordPieceSettings()
         if let u = model["unk_token"] as? String { settings.unknownToken = u }
@@ -29,10 +35,12 @@ struct TokenizerJSON {
 
         // Ids are dense 0..<n in every real WordPiece tokenizer.json; a gap would leave an id
         // without a token, which the reference tolerates but nothing downstream can use.
-        var tokens = [String?](repeating: nil, count: vocab.count)
-        for (token, value) in vocab {
-            guard let id = (value as? NSNumber)?.intValue, id >= 0, id < vocab.count else {
-                throw fail("vocab entry \(token.debugDescription) has id \(value), outside 0..<\(vocab.count)")
+        var tokens = [String?](repeating: nil, count: last.count)
+        for (k, m) in members.enumerated() where last[m.key] == k {
+            let token = String(decoding: m.key, as: UTF8.self)
+            guard let id = m.value, id >= 0, id < last.count else {
+                let value = m.value.map(String.init) ?? "that is not an integer"
+                throw fail("vocab entry \(token.debugDescription) has id \(value), outside 0..<\(last.count)")
             }
             if let other = tokens[id] {
                 throw fail("id \(id) is given to both \(other.debugDescription) and \(token.debugDescription)")

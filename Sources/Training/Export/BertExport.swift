@@ -1,34 +1,55 @@
 import Foundation
 
-/// Writes a run's encoder as a stock Hugging Face BERT (`transformers.BertModel`):
+/// Writes a run as a stock Hugging Face BERT directory:
 ///
-///     DIR/model.safetensors        embeddings.* and encoder.layer.N.* (BertModel names, no
-///                                  `bert.` prefix) + pooler.dense.* ; F32
-///     DIR/config.json              BertConfig, architectures ["BertModel"]
+///     DIR/model.safetensors        F32 tensors in the layout `ExportLayout` describes:
+///                                  `BertForPreTraining` for an `mlm` run (loads as
+///                                  BertForMaskedLM, BertForPreTraining and BertModel),
+///                                  `BertModel` for `emd`/`bpdec` runs (decoder dropped, or
+///                                  kept under its checkpoint names with `withDecoder`)
+///     DIR/config.json              BertConfig with that architecture
 ///     DIR/vocab.txt                the vocabulary the data was tokenized with
-///     DIR/tokenizer_config.json    BertTokenizer settings
+///     DIR/tokenizer.json           when given: the fast tokenizer (`AutoTokenizer`)
+///     DIR/tokenizer_config.json    BertTokenizer settings (lowercase, accents, CJK)
+///     DIR/special_tokens_map.json  the BERT special tokens
 ///
-/// Decoder tensors (`cls.*`, BPDec's `decoder.*`) are dropped: the decoder exists only for
-/// pretraining. We pretrain without next-sentence prediction, so there is no trained pooler;
-/// `BertModel` has one by default (`add_pooling_layer=True`) and would initialise it randomly
-/// with a "newly initialized" warning, so we write one initialised exactly as HF would
-/// (weight N(0, initializer_range), bias 0; seeded) and say so in the file's metadata.
-/// Fine-tuning heads that read the pooler (`BertForSequenceClassification`) train it anyway.
+/// We pretrain without next-sentence prediction, so the pooler and the NSP head are untrained:
+/// `transformers` would initialise them randomly with a "newly initialized" warning, so we
+/// write them initialised as HF would (weights N(0, initializer_range), biases 0; seeded) and
+/// say so in the file's metadata. Fine-tuning heads that read the pooler train it anyway.
 ///
 /// The directory is built under `DIR.partial-PID` and renamed into place: a crash never
 /// leaves a directory that looks like a finished export.
 public enum BertExport {
-    public struct Summary: Sendable, Equatable {
+    public struct Options: Sendable, Equatable {
+        /// `emd`/`bpdec`: keep the decoder and its MLM head under their checkpoint names.
+        public var withDecoder = false
+        /// Seed of the untrained pooler and NSP head.
+        public var seed: UInt64 = 0
+        public init(withDecoder: Bool = false, seed: UInt64 = 0) { self.withDecoder = withDecoder; self.seed = seed }
+    }
+
+    public struct Summary: Sendable, Equatable, Codable {
         public var checkpoint: String
+        public var output: String
+        public var decoder: String
+        /// The `transformers` class of config.json's `architectures`.
+        public var architecture: String
+        /// Every tensor written, in file order.
         public var exported: [String]
+        /// Written freshly initialised (not trained): pooler, NSP head.
+        public var untrained: [String]
+        /// Checkpoint tensors not written.
         public var dropped: [String]
+        public var files: [String]
         public var bytes: Int
+        /// What a user must know about the export (dropped decoder head, untrained heads).
+        public var notes: [String]
     }
 
     /// Exports the newest checkpoint of `run` (or `run` itself when it is a checkpoint directory).
     public static func export(
-        run: String, output: String, vocabulary: String, lowercase: Bool = true,
-        poolerSeed: UInt64 = 0
+        run: String, output: String, tokenizer: ExportTokenizer, options: Options = Options()
     ) throws -> Summary {
         let path = Checkpoint.latest(run: run) ?? run
         let state = try Checkpoint.loadState(path)
@@ -40,7 +61,10 @@ public enum BertExport {
             )
         }
         let weights = try SafeTensors.File(path: path + "/model.safetensors")
-        let vocab = try readVocabulary(vocabulary, size: config.vocabSize)
+        try tokenizer.validate(size: config.vocabSize)
+        let kind = state.options.decoder.kind
+        let plan = ExportLayout.make(
+            config: config, decoder: kind, checkpoint: weights.entries, withDecoder: options.withDecoder)
         let fm = FileManager.default
         if fm.fileExists(atPath: output) {
             let contents = (try? fm.contentsOfDirectory(atPath: output)) ?? ["?"]
@@ -55,92 +79,81 @@ public enum BertExport {
             throw TrainingError.io(staging, "cannot create directory: \(error.localizedDescription)")
         }
         do {
-            // BertModel's tensors in our layout order, then the pooler.
-            var layout = ParameterLayout()
-            _ = TransformerEncoder.register(config: config, prefix: "", into: &layout)
-            _ = layout.add("pooler.dense.weight", [config.hiddenSize, config.hiddenSize])
-            _ = layout.add("pooler.dense.bias", [config.hiddenSize])
-            let arena = ParameterArena(layout: layout)
-            arena.initialize(std: config.initializerRange, seed: poolerSeed)  // only the pooler keeps these values
-            var exported: [String] = []
-            for t in layout.tensors where !t.name.hasPrefix("pooler.") {
-                try weights.read("bert." + t.name, into: arena.value(t))
-                exported.append(t.name)
+            let arena = ParameterArena(layout: plan.layout)
+            arena.initialize(std: config.initializerRange, seed: options.seed)  // only untrained tensors keep these
+            for t in plan.layout.tensors {
+                guard let source = plan.sources[t.name] else { continue }
+                try weights.read(source, into: arena.value(t))
             }
-            let kept = Set(exported.map { "bert." + $0 })
-            let dropped = weights.entries.keys.filter { !kept.contains($0) }.sorted()
-            let tensors = layout.tensors.map {
+            let used = Set(plan.sources.values)
+            let dropped = weights.entries.keys.filter { !used.contains($0) }.sorted()
+            let tensors = plan.layout.tensors.map {
                 SafeTensors.Tensor(name: $0.name, shape: $0.shape, data: UnsafeBufferPointer(arena.value($0)))
             }
-            let data = try SafeTensors.encode(
-                tensors,
-                metadata: [
-                    "format": "pt", "exported_by": "prep export", "checkpoint": path,
-                    "pooler":
-                        "untrained: initialised as HF BertModel would (normal(0, initializer_range), zero bias), seed \(poolerSeed)",
-                ])
-            try AtomicFile.write(data, to: staging + "/model.safetensors")
-            try AtomicFile.write(try hfConfig(config), to: staging + "/config.json")
-            try AtomicFile.write(Data((vocab.joined(separator: "\n") + "\n").utf8), to: staging + "/vocab.txt")
-            try AtomicFile.write(
-                try tokenizerConfig(config, lowercase: lowercase), to: staging + "/tokenizer_config.json")
+            let notes = Self.notes(kind: kind, plan: plan, dropped: dropped, options: options)
+            var metadata = [
+                "format": "pt", "exported_by": "prep export", "checkpoint": path, "decoder": kind.rawValue,
+            ]
+            for (role, _) in plan.untrained {
+                metadata[role] =
+                    "untrained: initialised as HF \(plan.architecture) would (normal(0, initializer_range), zero bias), seed \(options.seed)"
+            }
+            if kind != .mlm {
+                metadata["mlm_head"] =
+                    options.withDecoder
+                    ? "the \(kind.rawValue) decoder and its MLM head, kept under their checkpoint names (decoder.*, cls.*); transformers ignores them"
+                    : "dropped: it belongs to the \(kind.rawValue) decoder, not the encoder"
+            }
+            let data = try SafeTensors.encode(tensors, metadata: metadata)
+            var files: [(String, Data)] = [
+                ("model.safetensors", data),
+                ("config.json", try HFConfigFiles.config(config, architecture: plan.architecture)),
+                ("vocab.txt", tokenizer.vocabularyText),
+            ]
+            if let json = tokenizer.tokenizerJSON { files.append(("tokenizer.json", json)) }
+            files.append(("tokenizer_config.json", try HFConfigFiles.tokenizerConfig(config, tokenizer)))
+            files.append(("special_tokens_map.json", try HFConfigFiles.specialTokensMap(tokenizer)))
+            for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
             guard rename(staging, output) == 0 else {
                 throw TrainingError.io(output, "rename from \(staging) failed: errno \(errno)")
             }
             AtomicFile.syncDirectory(of: output)
-            return Summary(checkpoint: path, exported: layout.tensors.map(\.name), dropped: dropped, bytes: data.count)
+            return Summary(
+                checkpoint: path, output: output, decoder: kind.rawValue, architecture: plan.architecture,
+                exported: plan.layout.tensors.map(\.name), untrained: plan.untrained.values.flatMap { $0 }.sorted(),
+                dropped: dropped, files: files.map(\.0), bytes: data.count, notes: notes)
         } catch {
             try? fm.removeItem(atPath: staging)
             throw error
         }
     }
 
-    /// `vocab.txt`: one token per line, exactly `size` of them, no duplicates.
-    static func readVocabulary(_ path: String, size: Int) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw TrainingError.badConfig(path, "cannot read the vocabulary")
-        }
-        guard let text = String(data: d, encoding: .utf8) else {
-            throw TrainingError.badConfig(path, "vocabulary is not valid UTF-8")
-        }
-        var lines = text.components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        lines = lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
-        guard lines.count == size else {
-            throw TrainingError.badConfig(path, "vocabulary has \(lines.count) entries, the model \(size)")
-        }
-        var seen: [String: Int] = [:]
-        for (i, t) in lines.enumerated() {
-            if let first = seen[t] {
-                throw TrainingError.badConfig(path, "line \(i + 1): token \"\(t)\" duplicates line \(first + 1)")
+    static func notes(
+        kind: DecoderOptions.Kind, plan: ExportLayout, dropped: [String], options: Options
+    ) -> [String] {
+        var notes: [String] = []
+        switch kind {
+        case .mlm:
+            notes.append(
+                "BertForPreTraining layout: encoder and trained MLM head (loads as BertForMaskedLM, BertForPreTraining, BertModel)"
+            )
+        case .emd, .bpdec:
+            if options.withDecoder {
+                notes.append(
+                    "the MLM head belongs to the \(kind.rawValue) decoder: kept with it under its checkpoint names (decoder.*, cls.*), which transformers ignores"
+                )
+            } else {
+                notes.append(
+                    "the MLM head belongs to the \(kind.rawValue) decoder and was dropped with it (\(dropped.count) tensors; --with-decoder keeps them): BertModel layout, encoder only"
+                )
             }
-            seen[t] = i
         }
-        return lines
-    }
-
-    /// HF `BertConfig` for `BertModel`.
-    static func hfConfig(_ c: ModelConfig) throws -> Data {
-        let o: [String: Any] = [
-            "architectures": ["BertModel"], "model_type": "bert",
-            "vocab_size": c.vocabSize, "hidden_size": c.hiddenSize, "num_hidden_layers": c.numHiddenLayers,
-            "num_attention_heads": c.numAttentionHeads, "intermediate_size": c.intermediateSize,
-            "hidden_act": c.hiddenAct, "hidden_dropout_prob": Double(c.hiddenDropoutProb),
-            "attention_probs_dropout_prob": Double(c.attentionProbsDropoutProb),
-            "max_position_embeddings": c.maxPositionEmbeddings, "type_vocab_size": c.typeVocabSize,
-            "initializer_range": Double(c.initializerRange), "layer_norm_eps": Double(c.layerNormEps),
-            "pad_token_id": c.padTokenId, "position_embedding_type": "absolute", "dtype": "float32",
-        ]
-        return try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])
-    }
-
-    static func tokenizerConfig(_ c: ModelConfig, lowercase: Bool) throws -> Data {
-        let o: [String: Any] = [
-            "tokenizer_class": "BertTokenizer", "do_lower_case": lowercase, "tokenize_chinese_chars": true,
-            "model_max_length": c.maxPositionEmbeddings,
-            "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
-            "mask_token": "[MASK]",
-        ]
-        return try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])
+        let untrained = plan.untrained.keys.sorted().map { $0 == "seq_relationship" ? "NSP head" : $0 }
+        if !untrained.isEmpty {
+            notes.append(
+                "\(untrained.joined(separator: " and ")) untrained (no next-sentence prediction): initialised as HF would, seed \(options.seed)"
+            )
+        }
+        return notes
     }
 }
