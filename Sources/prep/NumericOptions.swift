@@ -18,6 +18,8 @@ struct NumericOptions {
         case belowOne
         /// ≥ the bound (integers: `--max-length` ≥ 2).
         case atLeast(Double)
+        /// In the closed range.
+        case within(Double, Double)
 
         func contains(_ v: Double) -> Bool {
             switch self {
@@ -27,6 +29,7 @@ struct NumericOptions {
             case .probability: return v >= 0 && v <= 1
             case .belowOne: return v >= 0 && v < 1
             case .atLeast(let b): return v >= b
+            case .within(let a, let b): return v >= a && v <= b
             }
         }
 
@@ -37,8 +40,13 @@ struct NumericOptions {
             case .openUnit: return "in (0, 1]"
             case .probability: return "in [0, 1]"
             case .belowOne: return "in [0, 1)"
-            case .atLeast(let b): return "≥ \(b == b.rounded() ? String(Int(b)) : String(b))"
+            case .atLeast(let b): return "≥ \(Self.spell(b))"
+            case .within(let a, let b): return "in \(Self.spell(a))...\(Self.spell(b))"
             }
+        }
+
+        private static func spell(_ b: Double) -> String {
+            b == b.rounded() && abs(b) < 1e15 ? String(Int(b)) : String(b)
         }
     }
 
