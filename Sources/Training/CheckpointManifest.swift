@@ -60,7 +60,8 @@ struct CheckpointManifest: Codable, Equatable, Sendable {
         }
         let crc = CRC32.hex(CRC32.checksum(data))
         guard crc == e.crc32 else {
-            throw TrainingError.badCheckpoint(file, "CRC-32 \(crc) differs from \(Self.fileName)'s \(e.crc32) (damaged)")
+            throw TrainingError.badCheckpoint(
+                file, "CRC-32 \(crc) differs from \(Self.fileName)'s \(e.crc32) (damaged)")
         }
     }
 

@@ -27,27 +27,35 @@ struct ErrorReport: Equatable {
     /// The report for `error`, or nil for errors that are not the libraries' (ArgumentParser's
     /// own, `ExitCode`): those pass through to ArgumentParser.
     init?(_ error: Error) {
-        switch error {
+        guard let r = Self.libraryReport(error) else { return nil }
         // An I/O failure on a path that cannot be used at all is the user's to fix, whichever
         // library met it: the same status for "output is a regular file" or "shard missing"
         // in every command.
-        case let e where Self.ioPath(of: e).map { Self.isUnusable($0, message: "\(e)") } ?? false:
-            self.init(message: "\(e)", exitCode: 2)
-        case let e as TokenizationError: self.init(message: e.description, exitCode: e.exitCode)
+        let unusable =
+            r.exitCode == 1
+            && (Self.isWrongKind(error)
+                || (Self.ioPath(of: error).map { Self.isUnusable($0, message: r.message) } ?? false))
+        self = unusable ? ErrorReport(message: r.message, exitCode: 2) : r
+    }
+
+    /// Each library's own message and status.
+    private static func libraryReport(_ error: Error) -> ErrorReport? {
+        switch error {
+        case let e as TokenizationError: return ErrorReport(message: e.description, exitCode: e.exitCode)
         // The ICU at hand cannot serve the --unicode mode asked for.
-        case let e as NormalizerError: self.init(message: e.description, exitCode: 2)
-        case let e as ShardError: self.init(message: e.description, exitCode: Self.isIO(e) ? 1 : 2)
-        case let e as MaskingError: self.init(message: e.description, exitCode: e.isBadInput ? 2 : 1)
-        case let e as MaskingStrategyError: self.init(message: e.description, exitCode: 2)
-        case let e as LoaderError: self.init(message: e.description, exitCode: e.exitCode)
-        case let e as TrainingError: self.init(message: e.description, exitCode: e.exitCode)
-        case let e as TrainSettingsError: self.init(message: e.description, exitCode: 2)
+        case let e as NormalizerError: return ErrorReport(message: e.description, exitCode: 2)
+        case let e as ShardError: return ErrorReport(message: e.description, exitCode: Self.isIO(e) ? 1 : 2)
+        case let e as MaskingError: return ErrorReport(message: e.description, exitCode: e.isBadInput ? 2 : 1)
+        case let e as MaskingStrategyError: return ErrorReport(message: e.description, exitCode: 2)
+        case let e as LoaderError: return ErrorReport(message: e.description, exitCode: e.exitCode)
+        case let e as TrainingError: return ErrorReport(message: e.description, exitCode: e.exitCode)
+        case let e as TrainSettingsError: return ErrorReport(message: e.description, exitCode: 2)
         // Foundation's own errors escape only where a library did not wrap them; they keep
-        // the status ArgumentParser gave them, 1.
-        case let e as DecodingError: self.init(message: Self.describe(e), exitCode: 1)
-        case let e as EncodingError: self.init(message: Self.describe(e), exitCode: 1)
-        case let e as POSIXError: self.init(message: String(cString: strerror(e.code.rawValue)), exitCode: 1)
-        case let e as CocoaError: self.init(message: Self.describe(e), exitCode: 1)
+        // the status ArgumentParser gave them, 1 (2 for an unusable path, as above).
+        case let e as DecodingError: return ErrorReport(message: Self.describe(e), exitCode: 1)
+        case let e as EncodingError: return ErrorReport(message: Self.describe(e), exitCode: 1)
+        case let e as POSIXError: return ErrorReport(message: String(cString: strerror(e.code.rawValue)), exitCode: 1)
+        case let e as CocoaError: return ErrorReport(message: Self.describe(e), exitCode: 1)
         default: return nil
         }
     }
@@ -72,6 +80,12 @@ struct ErrorReport: Equatable {
         }
     }
 
+    /// Foundation's codes for a missing file or one in the way (its messages vary by build).
+    private static func isWrongKind(_ error: Error) -> Bool {
+        guard let e = error as? CocoaError else { return false }
+        return [.fileNoSuchFile, .fileReadNoSuchFile, .fileWriteFileExists].contains(e.code)
+    }
+
     /// True when `path` cannot be used whatever the machine's state: a component above it is
     /// not a directory, or the failure says the path is missing or of the wrong kind.
     static func isUnusable(_ path: String, message: String) -> Bool {
@@ -91,9 +105,10 @@ struct ErrorReport: Equatable {
             }
             ancestor = parent(a)
         }
-        let wrongKind = [ENOENT, ENOTDIR, EISDIR, EEXIST].map { String(cString: strerror($0)) } + [
-            "A file with the same name already exists", "not a regular file",
-        ]
+        let wrongKind =
+            [ENOENT, ENOTDIR, EISDIR, EEXIST].map { String(cString: strerror($0)) } + [
+                "A file with the same name already exists", "not a regular file",
+            ]
         return wrongKind.contains { message.contains($0) }
     }
 

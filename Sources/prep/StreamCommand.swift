@@ -78,8 +78,7 @@ struct StreamCommand: ParsableCommand {
             let parsed = w.split(separator: ",", omittingEmptySubsequences: false).map {
                 Double($0.trimmingCharacters(in: .whitespaces))
             }
-            if parsed.count != directories.count || !parsed.allSatisfy({ $0.map { $0.isFinite && $0 >= 0 } ?? false })
-            {
+            if parsed.count != directories.count || !parsed.allSatisfy({ $0.map { $0.isFinite && $0 >= 0 } ?? false }) {
                 numbers.add("--weights needs \(directories.count) finite non-negative numbers separated by commas")
             }
         }
