@@ -87,6 +87,15 @@ final class CheckpointIntegrityTests: XCTestCase {
         XCTAssertTrue(t.skippedCheckpoints[0].contains("no checkpoint.json"), t.skippedCheckpoints[0])
     }
 
+    func testDeletedTrainerStateIsSkipped() throws {
+        let run = try runWithTwoCheckpoints()
+        try FileManager.default.removeItem(atPath: checkpoint(run, step: 4) + "/trainer_state.json")
+        XCTAssertEqual(Checkpoint.latest(run: run), checkpoint(run, step: 4))  // named, but not valid
+        let t = try trainer(options(steps: 4), run: run, start: .resume)
+        XCTAssertEqual(t.step, 2)
+        XCTAssertTrue(t.skippedCheckpoints[0].contains("trainer_state.json"), t.skippedCheckpoints[0])
+    }
+
     func testEveryCheckpointDamagedIsAnErrorNotARestart() throws {
         let run = try runWithTwoCheckpoints()
         try flipBit(checkpoint(run, step: 4) + "/model.safetensors")
