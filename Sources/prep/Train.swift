@@ -9,8 +9,9 @@ struct Train: ParsableCommand {
         abstract: "Pretrain a BERT encoder with a masked-LM decoder on OpenBLAS.",
         discussion: """
             Writes RUN/metrics.jsonl (one JSON object per step) and atomic checkpoints under \
-            RUN/checkpoints/. --resume continues from the newest checkpoint; Ctrl-C or SIGTERM \
-            checkpoints and stops. See docs/training.md.
+            RUN/checkpoints/ (checksummed in checkpoint.json). --resume continues from the newest valid \
+            checkpoint; a directory holding another run needs --resume or --overwrite. Ctrl-C or \
+            SIGTERM checkpoints and stops. See docs/training.md.
             """)
 
     @Option(help: "Dataset directory from `prep mask` (or from `prep tokenize`, with --mask); repeat to mix datasets.")
