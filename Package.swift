@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Batches", "COpenBLAS"], swiftSettings: fastTraining),
+        .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
         .executableTarget(
             name: "prep",
             dependencies: [

@@ -23,6 +23,40 @@ public struct LoaderState: Sendable, Codable, Hashable {
         self.samplesPerEpoch = samplesPerEpoch; self.orderFingerprint = orderFingerprint
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case seed, epoch, worldSize, globalSamplesConsumed, samplesPerEpoch, orderFingerprint
+    }
+
+    /// Decodes and checks the state: a position the epoch cannot hold is refused here, not
+    /// read as "epoch complete" (which would start the next epoch on a damaged file).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            seed: try c.decode(UInt64.self, forKey: .seed), epoch: try c.decode(Int.self, forKey: .epoch),
+            worldSize: try c.decode(Int.self, forKey: .worldSize),
+            globalSamplesConsumed: try c.decode(Int.self, forKey: .globalSamplesConsumed),
+            samplesPerEpoch: try c.decodeIfPresent(Int.self, forKey: .samplesPerEpoch),
+            orderFingerprint: try c.decodeIfPresent(String.self, forKey: .orderFingerprint))
+        try validate()
+    }
+
+    /// Refuses values no loader writes: negative counts, no ranks, more samples consumed
+    /// than the epoch has.
+    func validate() throws {
+        guard epoch >= 0 else { throw LoaderError.stateMismatch("epoch \(epoch) is negative") }
+        guard worldSize >= 1 else { throw LoaderError.stateMismatch("world size \(worldSize) is below 1") }
+        guard globalSamplesConsumed >= 0 else {
+            throw LoaderError.stateMismatch("samples consumed \(globalSamplesConsumed) is negative")
+        }
+        if let n = samplesPerEpoch {
+            guard n >= 0 else { throw LoaderError.stateMismatch("samples per epoch \(n) is negative") }
+            guard globalSamplesConsumed <= n else {
+                throw LoaderError.stateMismatch(
+                    "\(globalSamplesConsumed) samples consumed of an epoch of \(n) (the state is damaged)")
+            }
+        }
+    }
+
     /// True when the state's epoch has been fully consumed.
     public var isEpochComplete: Bool { samplesPerEpoch.map { globalSamplesConsumed >= $0 } ?? false }
 

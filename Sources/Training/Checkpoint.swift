@@ -17,9 +17,11 @@ public struct TrainerState: Codable, Sendable {
 ///   optimizer.safetensors  AdamW moments `exp_avg/<name>`, `exp_avg_sq/<name>`
 ///   trainer_state.json     step, seeds, options, data-loader state
 ///   config.json            HF `BertConfig`
+///   checkpoint.json        size and CRC-32 of each file above, written last (`CheckpointManifest`)
 /// It is written under a temporary name, every file fsynced, then renamed into place, and
 /// `RUN/checkpoints/latest` (the directory's name) is replaced atomically last — a crash at
-/// any point leaves the previous checkpoint as the newest complete one.
+/// any point leaves the previous checkpoint as the newest complete one. Every reader
+/// (`loadState`, `load`) verifies the files against `checkpoint.json` before using them.
 public enum Checkpoint {
     static func directory(run: String) -> String { (run as NSString).appendingPathComponent("checkpoints") }
 
@@ -52,7 +54,7 @@ public enum Checkpoint {
         guard rename(tmp, final) == 0 else { throw TrainingError.io(final, "rename failed: errno \(errno)") }
         AtomicFile.syncDirectory(of: final)
         try AtomicFile.write(Data((name(step: state.step) + "\n").utf8), to: root + "/latest")
-        prune(root: root, keep: keep)
+        prune(root: root, keep: keep, savedStep: state.step)
         return final
     }
 
@@ -62,9 +64,6 @@ public enum Checkpoint {
         let weights = p.layout.tensors.map {
             SafeTensors.Tensor(name: $0.name, shape: $0.shape, data: UnsafeBufferPointer(p.value($0)))
         }
-        try AtomicFile.write(
-            try SafeTensors.encode(weights, metadata: ["format": "pt", "config": configJSON, "step": "\(state.step)"]),
-            to: tmp + "/model.safetensors")
         var moments: [SafeTensors.Tensor] = []
         for t in p.layout.tensors {
             moments.append(
@@ -76,38 +75,149 @@ public enum Checkpoint {
                     name: "exp_avg_sq/" + t.name, shape: t.shape,
                     data: UnsafeBufferPointer(start: optimizer.secondMoment + t.offset, count: t.count)))
         }
-        try AtomicFile.write(
-            try SafeTensors.encode(moments, metadata: ["step": "\(optimizer.step)"]), to: tmp + "/optimizer.safetensors"
-        )
-        try AtomicFile.write(try encoder().encode(state), to: tmp + "/trainer_state.json")
-        try AtomicFile.write(try encoder().encode(model.config), to: tmp + "/config.json")
+        var manifest = CheckpointManifest(step: state.step, files: [:])
+        // One file at a time, so only one serialised copy is in memory beside the arenas.
+        func put(_ name: String, _ data: () throws -> Data) throws {
+            let d = try data()
+            manifest.files[name] = CheckpointManifest.entry(for: d)
+            try AtomicFile.write(d, to: tmp + "/" + name)
+        }
+        try put("model.safetensors") {
+            try SafeTensors.encode(weights, metadata: ["format": "pt", "config": configJSON, "step": "\(state.step)"])
+        }
+        try put("optimizer.safetensors") { try SafeTensors.encode(moments, metadata: ["step": "\(optimizer.step)"]) }
+        try put("trainer_state.json") { try encoder().encode(state) }
+        try put("config.json") { try encoder().encode(model.config) }
+        // Last: its presence says every file above is complete.
+        try AtomicFile.write(try encoder().encode(manifest), to: tmp + "/" + CheckpointManifest.fileName)
     }
 
-    /// The newest complete checkpoint of a run, or nil.
+    /// The checkpoint directory `RUN/checkpoints/latest` names, or nil when that file is
+    /// missing, empty, names anything but a directory inside `RUN/checkpoints` (no `/`, no
+    /// `..`), or a directory that does not exist. Its files are verified by `loadState`.
     public static func latest(run: String) -> String? {
-        let root = directory(run: run)
-        guard let d = FileManager.default.contents(atPath: root + "/latest") else { return nil }
-        let n = String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let path = (root as NSString).appendingPathComponent(n)
-        return FileManager.default.fileExists(atPath: path + "/trainer_state.json") ? path : nil
+        guard case .named(let path) = latestEntry(run: run) else { return nil }
+        return path
     }
 
+    /// What `RUN/checkpoints/latest` says, and why it is unusable when it is.
+    enum LatestEntry: Equatable {
+        case named(String)
+        case unusable(String)
+    }
+
+    static func latestEntry(run: String) -> LatestEntry {
+        let root = directory(run: run)
+        guard let d = FileManager.default.contents(atPath: root + "/latest") else {
+            return .unusable("checkpoints/latest is missing")
+        }
+        let n = String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !n.isEmpty else { return .unusable("checkpoints/latest is empty") }
+        guard isCheckpointName(n) else {
+            return .unusable("checkpoints/latest names \"\(n.prefix(80))\", not a checkpoint directory of this run")
+        }
+        let path = (root as NSString).appendingPathComponent(n)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return .unusable("checkpoints/latest names \(n), which does not exist")
+        }
+        return .named(path)
+    }
+
+    /// A plain entry of `RUN/checkpoints`: one path component, not `.`/`..`, not hidden.
+    static func isCheckpointName(_ n: String) -> Bool {
+        !n.isEmpty && !n.contains("/") && !n.hasPrefix(".") && !n.contains("\0")
+            && !n.contains(where: \.isNewline)
+    }
+
+    /// The step of a `step-NNNNNNNN` directory name.
+    static func step(ofName n: String) -> Int? {
+        guard n.hasPrefix("step-") else { return nil }
+        let digits = n.dropFirst(5)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int(digits)
+    }
+
+    /// Verifies checkpoint `path` (every file against `checkpoint.json`) and returns its
+    /// trainer state. A run directory is refused with a hint: its `latest` was unusable.
     public static func loadState(_ path: String) throws -> TrainerState {
-        guard let d = FileManager.default.contents(atPath: path + "/trainer_state.json") else {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path + "/" + CheckpointManifest.fileName),
+            fm.fileExists(atPath: directory(run: path))
+        {
+            var why = "no valid checkpoint named"
+            if case .unusable(let reason) = latestEntry(run: path) { why = reason }
+            throw TrainingError.badCheckpoint(
+                path, "a run directory and \(why); name a checkpoint directory (\(path)/checkpoints/step-…)")
+        }
+        let manifest = try CheckpointManifest.read(in: path)
+        try manifest.verifyFiles(in: path)
+        guard let d = fm.contents(atPath: path + "/trainer_state.json") else {
             throw TrainingError.badCheckpoint(path, "missing trainer_state.json")
         }
-        do { return try JSONDecoder().decode(TrainerState.self, from: d) } catch {
+        // The bytes decoded are the bytes verified (the file could change after `verifyFiles`).
+        try manifest.check(d, name: "trainer_state.json", in: path)
+        let state: TrainerState
+        do { state = try JSONDecoder().decode(TrainerState.self, from: d) } catch {
             throw TrainingError.badCheckpoint(path + "/trainer_state.json", "\(error)")
         }
+        guard state.step == manifest.step else {
+            throw TrainingError.badCheckpoint(
+                path, "trainer_state.json is at step \(state.step), \(CheckpointManifest.fileName) at \(manifest.step)")
+        }
+        return state
+    }
+
+    /// Where `--resume` continues: the checkpoint `latest` names when it verifies, else the
+    /// newest (by step) that does; `skipped` says which were passed over and why.
+    struct ResumePoint {
+        var path: String
+        var state: TrainerState
+        var skipped: [String]
+    }
+
+    /// nil when `run` holds no run at all (nothing to resume); an error when it holds one but
+    /// no checkpoint of it verifies — never a silent restart from step 0.
+    static func resumePoint(run: String) throws -> ResumePoint? {
+        let fm = FileManager.default
+        let root = directory(run: run)
+        var skipped: [String] = []
+        var tried: Set<String> = []
+        func attempt(_ path: String) -> ResumePoint? {
+            tried.insert((path as NSString).lastPathComponent)
+            do { return ResumePoint(path: path, state: try loadState(path), skipped: skipped) } catch {
+                skipped.append("skipped \(path): \(error)")
+                return nil
+            }
+        }
+        switch latestEntry(run: run) {
+        case .named(let path): if let p = attempt(path) { return p }
+        case .unusable(let why):
+            if fm.fileExists(atPath: root) || RunDirectory.holdsRun(run) { skipped.append("\(root): \(why)") }
+        }
+        let names = ((try? fm.contentsOfDirectory(atPath: root)) ?? [])
+            .compactMap { n in step(ofName: n).map { (n, $0) } }
+            .sorted { $0.1 > $1.1 }
+        for (n, _) in names where !tried.contains(n) {
+            if let p = attempt((root as NSString).appendingPathComponent(n)) { return p }
+        }
+        guard RunDirectory.holdsRun(run) else { return nil }
+        let why = skipped.isEmpty ? "no checkpoints" : skipped.joined(separator: "; ")
+        throw TrainingError.noValidCheckpoint(run, why)
     }
 
     /// Loads weights (and moments, when `optimizer` is given) into preallocated arenas.
+    /// Each file is checked against `checkpoint.json` as read, so the bytes loaded are the
+    /// bytes verified.
     static func load(_ path: String, into model: MaskedLanguageModel, optimizer: AdamW?) throws {
+        let manifest = try CheckpointManifest.read(in: path)
         let w = try SafeTensors.File(path: path + "/model.safetensors")
+        try manifest.check(w.data, name: "model.safetensors", in: path)
         let p = model.parameters
         for t in p.layout.tensors { try w.read(t.name, into: p.value(t)) }
         guard let optimizer else { return }
         let o = try SafeTensors.File(path: path + "/optimizer.safetensors")
+        try manifest.check(o.data, name: "optimizer.safetensors", in: path)
         for t in p.layout.tensors {
             try o.read(
                 "exp_avg/" + t.name,
@@ -137,10 +247,15 @@ public enum Checkpoint {
         return model
     }
 
-    static func prune(root: String, keep: Int) {
+    /// Keeps the newest `keep` checkpoints up to `savedStep`. Those past it belong to a
+    /// continuation that was abandoned (a resume fell back to an older checkpoint past them):
+    /// they go too, or they would outlive, and out-sort, the new run's checkpoints.
+    static func prune(root: String, keep: Int, savedStep: Int) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
-        let steps = names.filter { $0.hasPrefix("step-") }.sorted()
-        for old in steps.dropLast(max(1, keep)) {
+        let steps = names.compactMap { n in step(ofName: n).map { (n, $0) } }.sorted { $0.1 < $1.1 }
+        let stale = steps.filter { $0.1 > savedStep }
+        let current = steps.filter { $0.1 <= savedStep }
+        for (old, _) in stale + current.dropLast(max(1, keep)) {
             try? FileManager.default.removeItem(atPath: (root as NSString).appendingPathComponent(old))
         }
     }

@@ -46,21 +46,49 @@ public final class Trainer {
     /// Metrics of the steps run by this process.
     public private(set) var history: [StepMetrics] = []
 
+    /// How a run starts: afresh into a directory holding no run, continuing its newest valid
+    /// checkpoint, or afresh after removing the run the directory holds.
+    public enum Start: Sendable, Equatable { case fresh, resume, overwrite }
+
+    /// Checkpoints `--resume` passed over (damaged, or named by a broken `latest`), one line
+    /// each saying which and why; empty when it resumed from the one `latest` names.
+    public private(set) var skippedCheckpoints: [String] = []
+
     /// Creates or resumes (`resume`: continue from the newest checkpoint in `run`).
+    public convenience init(
+        options: TrainingOptions, run: String, config: ModelConfig, resume: Bool,
+        makeSource: (Data?) throws -> BatchSource, evalSource: (() throws -> BatchSource)? = nil
+    ) throws {
+        try self.init(
+            options: options, run: run, config: config, start: resume ? .resume : .fresh, makeSource: makeSource,
+            evalSource: evalSource)
+    }
+
+    /// Creates, resumes or overwrites a run (see `Start`). `.resume` continues from the
+    /// checkpoint `latest` names when it verifies, else from the newest one that does
+    /// (`skippedCheckpoints`); a run none of whose checkpoints verifies is an error, and a
+    /// directory holding no run starts at step 0. `.fresh` refuses a directory holding a run.
     /// `makeSource(resumeState)` builds the batch source, at the saved position when resuming.
     public init(
-        options: TrainingOptions, run: String, config: ModelConfig, resume: Bool,
+        options: TrainingOptions, run: String, config: ModelConfig, start: Start,
         makeSource: (Data?) throws -> BatchSource, evalSource: (() throws -> BatchSource)? = nil
     ) throws {
         var opts = options
         var state: TrainerState? = nil
-        if resume, let path = Checkpoint.latest(run: run) {
-            state = try Checkpoint.loadState(path)
-            let saved = state!.options
-            // The run's shape is fixed by its first start; only the stopping point may change.
-            opts = saved
-            opts.stopAfter = options.stopAfter
-            lastCheckpoint = path
+        switch start {
+        case .resume:
+            if let point = try Checkpoint.resumePoint(run: run) {
+                state = point.state
+                skippedCheckpoints = point.skipped
+                let saved = point.state.options
+                // The run's shape is fixed by its first start; only the stopping point may change.
+                opts = saved
+                opts.stopAfter = options.stopAfter
+                lastCheckpoint = point.path
+            }
+        case .fresh:
+            guard !RunDirectory.holdsRun(run) else { throw TrainingError.runExists(run) }
+        case .overwrite: break
         }
         self.options = opts
         self.run = run
@@ -85,13 +113,15 @@ public final class Trainer {
             throw TrainingError.badConfig(
                 run, "data vocabulary \(source.vocabularySize) differs from the model's \(cfg.vocabSize)")
         }
+        // Only now, with every setting and input accepted, is the old run removed.
+        if start == .overwrite { try RunDirectory.clear(run) }
         do { try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true) } catch {
             throw TrainingError.io(run, "cannot create the run directory: \(error.localizedDescription)")
         }
         try truncateMetrics(after: step)
     }
 
-    var metricsPath: String { (run as NSString).appendingPathComponent("metrics.jsonl") }
+    var metricsPath: String { (run as NSString).appendingPathComponent(RunDirectory.metricsName) }
 
     /// Drops metric lines past `step` (written after the checkpoint we resume from), so the
     /// file holds one line per step of the resumed curve.
@@ -194,7 +224,7 @@ public final class Trainer {
     func save() throws -> String {
         // Already saved at this step (e.g. a signal right after a periodic save): keep it.
         if let last = lastCheckpoint, last.hasSuffix(Checkpoint.name(step: step)),
-            FileManager.default.fileExists(atPath: last + "/trainer_state.json")
+            FileManager.default.fileExists(atPath: last + "/" + CheckpointManifest.fileName)
         {
             return last
         }

@@ -6,10 +6,12 @@
 //   TrainingOptions.modelConfig(vocabularySize:)    the encoder's ModelConfig (HF BertConfig fields)
 //   BatchSource, EpochSource                        where batches come from; state saved in checkpoints
 //   SyntheticBatchSource                            random batches for benchmarks and smoke tests
-//   Trainer(options:run:config:resume:makeSource:evalSource:)
+//   Trainer(options:run:config:resume:makeSource:evalSource:), Trainer(...start: .fresh/.resume/.overwrite...)
 //   Trainer.train() -> Outcome, .step, .history, .progress, .lastCheckpoint, .installSignalHandlers()
+//   Trainer.skippedCheckpoints                      damaged checkpoints --resume passed over, one line each
 //   StepMetrics                                     one line of RUN/metrics.jsonl
 //   Checkpoint.latest(run:), .loadState(_:) -> TrainerState, .loadModel(_:state:batchSize:)
+//                                                   every file verified against checkpoint.json (CRC-32)
 //   evaluate(_:source:maxBatches:) -> EvaluationResult   held-out MLM loss and accuracy
 //   BertExport.export(run:output:vocabulary:lowercase:) -> Summary   the encoder as HF BertModel
 //   RunComparison (.metrics, .summarize, .table, .svg), RunSummary   `prep compare`

@@ -7,6 +7,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case batchTooLarge(String)
     case io(String, String)
     case noData(String)
+    /// A fresh start into a directory holding another run.
+    case runExists(String)
+    /// `--resume` into a run none of whose checkpoints verifies.
+    case noValidCheckpoint(String, String)
 
     public var description: String {
         switch self {
@@ -19,13 +23,19 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .batchTooLarge(why): return "batch does not fit the preallocated buffers: \(why)"
         case let .io(path, why): return "\(path): \(why)"
         case let .noData(why): return "no training data: \(why)"
+        case let .runExists(run):
+            return
+                "\(run): holds another run (metrics.jsonl or checkpoints/); pass --resume to continue it or --overwrite to replace it"
+        case let .noValidCheckpoint(run, why):
+            return "\(run): no valid checkpoint to resume from (\(why)); pass --overwrite to start again"
         }
     }
 
     /// CLI exit status: 2 for bad input or usage, 1 for a failure while running.
     public var exitCode: Int32 {
         switch self {
-        case .badConfig, .badCheckpoint, .badSafetensors, .batchTooLarge, .noData: return 2
+        case .badConfig, .badCheckpoint, .badSafetensors, .batchTooLarge, .noData, .runExists, .noValidCheckpoint:
+            return 2
         case .nonFiniteLoss, .io: return 1
         }
     }

@@ -43,6 +43,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public func modelConfig(vocabularySize: Int) throws -> ModelConfig {
         var config = try model.config(vocabularySize: vocabularySize)
         if attention == .disentangled { config.relativeAttention = true }
+        // A dropout of 1 zeroes every activation (and its 1/(1-p) rescaling divides by 0).
+        for (name, p) in [
+            ("hidden_dropout_prob", config.hiddenDropoutProb),
+            ("attention_probs_dropout_prob", config.attentionProbsDropoutProb),
+        ] where !(p >= 0 && p < 1) {
+            throw TrainingError.badConfig("\(model)", "\(name) must be in [0, 1), got \(p)")
+        }
         return config
     }
 

@@ -40,6 +40,10 @@ struct Compare: ParsableCommand {
         guard evalData == nil || syntheticEval == nil else {
             throw ValidationError("--eval-data and --synthetic-eval exclude each other")
         }
+        var numbers = NumericOptions()
+        numbers.check("synthetic-eval", syntheticEval, .positive)
+        numbers.check("threads", threads, .positive)
+        try numbers.validate()
     }
 
     func run() throws {

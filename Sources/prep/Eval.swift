@@ -18,6 +18,13 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    func validate() throws {
+        var numbers = NumericOptions()
+        numbers.check("batch-size", batchSize, .positive)
+        numbers.check("threads", threads, .positive)
+        try numbers.validate()
+    }
+
     func run() throws {
         BLASThreads.ensureTunedKernel()
         try reportingErrors {

@@ -17,7 +17,9 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Vocabulary file (default: the one the manifest names, in the dataset directory).") var vocab: String?
 
     func validate() throws {
-        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        var numbers = NumericOptions()
+        numbers.check("limit", limit, .nonNegative)
+        try numbers.validate()
     }
 
     func run() throws {

@@ -50,11 +50,26 @@ struct MaskCommand: ParsableCommand {
 
     func validate() throws {
         _ = try strategy()
-        guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-        if let partition, Partition(parsing: partition) == nil {
-            throw ValidationError("--partition must be I/N with 0 ≤ I < N, not \"\(partition)\"")
+        var numbers = NumericOptions()
+        numbers.check("max-seq-length", maxSeqLength, .within(8, 65_535))
+        numbers.check("max-predictions", maxPredictions, .positive)
+        numbers.check("masked-lm-prob", maskedLmProb, .openUnit)
+        numbers.check("mask-token-prob", maskTokenProb, .probability)
+        numbers.check("random-token-prob", randomTokenProb, .probability)
+        numbers.check("dupe-factor", dupeFactor, .within(1, 1000))
+        numbers.check("short-seq-prob", shortSeqProb, .probability)
+        numbers.check("threads", threads, .positive)
+        numbers.check("documents-per-shard", documentsPerShard, .positive)
+        numbers.check("zstd-level", zstdLevel, .within(-50, 19))
+        numbers.check("ngram", ngram, .within(1, 16))
+        if maskTokenProb + randomTokenProb > 1 + 1e-12 {
+            numbers.add("--mask-token-prob and --random-token-prob must sum to at most 1")
         }
+        if SentencePairing(rawValue: pairs) == nil { numbers.add("--pairs must be none, nsp or sop") }
+        if let partition, Partition(parsing: partition) == nil {
+            numbers.add("--partition must be I/N with 0 ≤ I < N, not \"\(partition)\"")
+        }
+        try numbers.validate()
     }
 
     /// The one strategy the options name, each read by `MaskingStrategy(parsing:)`; naming

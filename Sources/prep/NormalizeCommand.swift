@@ -24,7 +24,9 @@ struct NormalizeCommand: ParsableCommand {
     @Option(help: "With --stats: passes over the input.") var `repeat` = 5
 
     func validate() throws {
-        guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        var numbers = NumericOptions()
+        numbers.check("repeat", self.repeat, .positive)
+        try numbers.validate()
     }
 
     func run() throws {

@@ -46,8 +46,10 @@ struct Prep: ParsableCommand {
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                let message = fullMessage(for: error)
-                FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+                // One line, as every error of `prep`: ArgumentParser's first line, without the
+                // usage summary it appends (`--help` has it).
+                let message = fullMessage(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+                FileHandle.standardError.write(Data((message + "\n").utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)

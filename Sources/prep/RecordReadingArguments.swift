@@ -23,9 +23,9 @@ struct RecordReadingArguments: ParsableArguments {
             throw ValidationError("--on-invalid must be replace or fail")
         }
         do { _ = try textFields() } catch { throw ValidationError("\(error)") }
-        guard (0...1).contains(maxInvalidUTF8) else {
-            throw ValidationError("--max-invalid-utf8 must be between 0 and 1")
-        }
+        var numbers = NumericOptions()
+        numbers.check("max-invalid-utf8", maxInvalidUTF8, .probability)
+        try numbers.validate()
     }
 
     /// The `--text-field` keys, `text` when none is given.

@@ -7,8 +7,13 @@ import Tokenization
 import Training
 
 /// How `prep` reports a library error: one line on stderr, `error: ` and a message naming
-/// the file and position, and the exit status the README promises, 2 for bad input or
-/// usage and 1 for a failure while running.
+/// the file and position, and the exit status of the README's table, the same for the same
+/// fault in every command:
+///   2  bad input or usage: options, missing or corrupt inputs (datasets, shards, vocabularies,
+///      checkpoints, state files), an output path that cannot be one (a regular file where a
+///      directory goes, or below a file), a run directory holding another run
+///   1  a failure while running: a read or write that failed on a usable path (full disk, I/O
+///      error), a loss that became NaN
 struct ErrorReport: Equatable {
     var message: String
     var exitCode: Int32
@@ -22,22 +27,35 @@ struct ErrorReport: Equatable {
     /// The report for `error`, or nil for errors that are not the libraries' (ArgumentParser's
     /// own, `ExitCode`): those pass through to ArgumentParser.
     init?(_ error: Error) {
+        guard let r = Self.libraryReport(error) else { return nil }
+        // An I/O failure on a path that cannot be used at all is the user's to fix, whichever
+        // library met it: the same status for "output is a regular file" or "shard missing"
+        // in every command.
+        let unusable =
+            r.exitCode == 1
+            && (Self.isWrongKind(error)
+                || (Self.ioPath(of: error).map { Self.isUnusable($0, message: r.message) } ?? false))
+        self = unusable ? ErrorReport(message: r.message, exitCode: 2) : r
+    }
+
+    /// Each library's own message and status.
+    private static func libraryReport(_ error: Error) -> ErrorReport? {
         switch error {
-        case let e as TokenizationError: self.init(message: e.description, exitCode: e.exitCode)
+        case let e as TokenizationError: return ErrorReport(message: e.description, exitCode: e.exitCode)
         // The ICU at hand cannot serve the --unicode mode asked for.
-        case let e as NormalizerError: self.init(message: e.description, exitCode: 2)
-        case let e as ShardError: self.init(message: e.description, exitCode: Self.isIO(e) ? 1 : 2)
-        case let e as MaskingError: self.init(message: e.description, exitCode: e.isBadInput ? 2 : 1)
-        case let e as MaskingStrategyError: self.init(message: e.description, exitCode: 2)
-        case let e as LoaderError: self.init(message: e.description, exitCode: e.exitCode)
-        case let e as TrainingError: self.init(message: e.description, exitCode: e.exitCode)
-        case let e as TrainSettingsError: self.init(message: e.description, exitCode: 2)
+        case let e as NormalizerError: return ErrorReport(message: e.description, exitCode: 2)
+        case let e as ShardError: return ErrorReport(message: e.description, exitCode: Self.isIO(e) ? 1 : 2)
+        case let e as MaskingError: return ErrorReport(message: e.description, exitCode: e.isBadInput ? 2 : 1)
+        case let e as MaskingStrategyError: return ErrorReport(message: e.description, exitCode: 2)
+        case let e as LoaderError: return ErrorReport(message: e.description, exitCode: e.exitCode)
+        case let e as TrainingError: return ErrorReport(message: e.description, exitCode: e.exitCode)
+        case let e as TrainSettingsError: return ErrorReport(message: e.description, exitCode: 2)
         // Foundation's own errors escape only where a library did not wrap them; they keep
-        // the status ArgumentParser gave them, 1.
-        case let e as DecodingError: self.init(message: Self.describe(e), exitCode: 1)
-        case let e as EncodingError: self.init(message: Self.describe(e), exitCode: 1)
-        case let e as POSIXError: self.init(message: String(cString: strerror(e.code.rawValue)), exitCode: 1)
-        case let e as CocoaError: self.init(message: Self.describe(e), exitCode: 1)
+        // the status ArgumentParser gave them, 1 (2 for an unusable path, as above).
+        case let e as DecodingError: return ErrorReport(message: Self.describe(e), exitCode: 1)
+        case let e as EncodingError: return ErrorReport(message: Self.describe(e), exitCode: 1)
+        case let e as POSIXError: return ErrorReport(message: String(cString: strerror(e.code.rawValue)), exitCode: 1)
+        case let e as CocoaError: return ErrorReport(message: Self.describe(e), exitCode: 1)
         default: return nil
         }
     }
@@ -46,6 +64,52 @@ struct ErrorReport: Equatable {
     func write() {
         let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
         FileHandle.standardError.write(Data("\(clear)error: \(message)\n".utf8))
+    }
+
+    /// The path of an error that would otherwise report a failure while running (exit 1).
+    private static func ioPath(of error: Error) -> String? {
+        switch error {
+        case let TokenizationError.output(path, _): return path
+        case let ShardError.io(path, _): return path
+        case let MaskingError.io(path, _): return path
+        case let MaskingError.shard(.io(path, _)): return path
+        case let LoaderError.io(path, _): return path
+        case let TrainingError.io(path, _): return path
+        case let e as CocoaError: return e.filePath ?? e.url?.path
+        default: return nil
+        }
+    }
+
+    /// Foundation's codes for a missing file or one in the way (its messages vary by build).
+    private static func isWrongKind(_ error: Error) -> Bool {
+        guard let e = error as? CocoaError else { return false }
+        return [.fileNoSuchFile, .fileReadNoSuchFile, .fileWriteFileExists].contains(e.code)
+    }
+
+    /// True when `path` cannot be used whatever the machine's state: a component above it is
+    /// not a directory, or the failure says the path is missing or of the wrong kind.
+    static func isUnusable(_ path: String, message: String) -> Bool {
+        // Parents by hand: Foundation's `deletingLastPathComponent` traps on one-character paths.
+        func parent(_ p: Substring) -> Substring? {
+            var p = p
+            while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+            guard let slash = p.lastIndex(of: "/"), slash != p.startIndex else { return nil }
+            return p[..<slash]
+        }
+        var ancestor = parent(Substring(path))
+        while let a = ancestor {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: String(a), isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return true }
+                break
+            }
+            ancestor = parent(a)
+        }
+        let wrongKind =
+            [ENOENT, ENOTDIR, EISDIR, EEXIST].map { String(cString: strerror($0)) } + [
+                "A file with the same name already exists", "not a regular file",
+            ]
+        return wrongKind.contains { message.contains($0) }
     }
 
     private static func isIO(_ e: ShardError) -> Bool {

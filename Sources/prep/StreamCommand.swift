@@ -56,21 +56,33 @@ struct StreamCommand: ParsableCommand {
     @Flag(help: "Report samples/s, tokens/s and MB/s (on-disk shard bytes) on stdout.") var bench = false
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        if let w = worldSize, w < 1 { throw ValidationError("--world-size must be at least 1") }
-        guard rank >= 0 else { throw ValidationError("--rank must be non-negative") }
-        guard threads >= 0, prefetch >= 1, windowBlocks >= 1 else {
-            throw ValidationError("--threads must be ≥ 0, --prefetch and --window-blocks ≥ 1")
-        }
-        if let g = bucketBatches, g < 1 { throw ValidationError("--bucket-batches must be at least 1") }
-        if let k = stopAfterBatches, k < 0 { throw ValidationError("--stop-after-batches must be non-negative") }
-        guard SentencePairing(rawValue: pairs) != nil else { throw ValidationError("--pairs must be none, nsp or sop") }
+        var numbers = NumericOptions()
+        numbers.check("batch-size", batchSize, .positive)
+        numbers.check("world-size", worldSize, .positive)
+        numbers.check("rank", rank, .nonNegative)
+        numbers.check("epoch", epoch, .nonNegative)
+        numbers.check("threads", threads, .nonNegative)
+        numbers.check("prefetch", prefetch, .positive)
+        numbers.check("window-blocks", windowBlocks, .positive)
+        numbers.check("block-records", blockRecords, .positive)
+        numbers.check("bucket-batches", bucketBatches, .positive)
+        numbers.check("stop-after-batches", stopAfterBatches, .nonNegative)
+        numbers.check("pad-to", padTo, .positive)
+        numbers.check("max-predictions", maxPredictions, .positive)
+        numbers.check("masked-lm-prob", maskedLmProb, .openUnit)
+        numbers.check("max-seq-length", maxSeqLength, .within(8, 65_535))
+        numbers.check("short-seq-prob", shortSeqProb, .probability)
+        if let w = worldSize, rank >= w { numbers.add("--rank must be below --world-size \(w), got \(rank)") }
+        if SentencePairing(rawValue: pairs) == nil { numbers.add("--pairs must be none, nsp or sop") }
         if let w = weights {
-            let parsed = w.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parsed.count == directories.count, parsed.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw ValidationError("--weights needs \(directories.count) non-negative numbers separated by commas")
+            let parsed = w.split(separator: ",", omittingEmptySubsequences: false).map {
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }
+            if parsed.count != directories.count || !parsed.allSatisfy({ $0.map { $0.isFinite && $0 >= 0 } ?? false }) {
+                numbers.add("--weights needs \(directories.count) finite non-negative numbers separated by commas")
             }
         }
+        try numbers.validate()
     }
 
     func run() throws {

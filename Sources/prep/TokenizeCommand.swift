@@ -27,10 +27,10 @@ struct TokenizeCommand: ParsableCommand {
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
         }
-        guard threads.map({ (1...256).contains($0) }) ?? true else {
-            throw ValidationError("--threads must be between 1 and 256")
-        }
-        guard shardTokens > 0 else { throw ValidationError("--shard-tokens must be positive") }
+        var numbers = NumericOptions()
+        numbers.check("threads", threads, .within(1, 256))
+        numbers.check("shard-tokens", shardTokens, .positive)
+        try numbers.validate()
     }
 
     func run() throws {

@@ -9,8 +9,9 @@ struct Train: ParsableCommand {
         abstract: "Pretrain a BERT encoder with a masked-LM decoder on OpenBLAS.",
         discussion: """
             Writes RUN/metrics.jsonl (one JSON object per step) and atomic checkpoints under \
-            RUN/checkpoints/. --resume continues from the newest checkpoint; Ctrl-C or SIGTERM \
-            checkpoints and stops. See docs/training.md.
+            RUN/checkpoints/ (checksummed in checkpoint.json). --resume continues from the newest valid \
+            checkpoint; a directory holding another run needs --resume or --overwrite. Ctrl-C or \
+            SIGTERM checkpoints and stops. See docs/training.md.
             """)
 
     @Option(help: "Dataset directory from `prep mask` (or from `prep tokenize`, with --mask); repeat to mix datasets.")
@@ -71,8 +72,13 @@ struct Train: ParsableCommand {
     var maxPredictions: Int?
     @Option(help: "Run directory for metrics and checkpoints.")
     var out: String
-    @Flag(help: "Continue from the newest checkpoint in --out.")
+    @Flag(
+        help:
+            "Continue from the newest valid checkpoint in --out (a damaged one is skipped with a note; none valid: exit 2)."
+    )
     var resume = false
+    @Flag(help: "Replace the run --out holds (its metrics and checkpoints are deleted first).")
+    var overwrite = false
     @Option(name: .customLong("eval-data"), help: "Held-out dataset directory.")
     var evalData: String?
     @Option(name: .customLong("eval-every"), help: "Evaluate on --eval-data every K steps (0: never).")
@@ -101,15 +107,30 @@ struct Train: ParsableCommand {
 
     /// Every bad setting at once, so a user fixes them in one go.
     func validate() throws {
-        var problems: [String] = []
-        if steps <= 0 { problems.append("--steps must be positive") }
-        if batchSize <= 0 || gradAccum <= 0 || threads <= 0 {
-            problems.append("--batch-size, --grad-accum and --threads must be positive")
-        }
+        var numbers = NumericOptions()
+        numbers.check("steps", steps, .positive)
+        numbers.check("batch-size", batchSize, .positive)
+        numbers.check("grad-accum", gradAccum, .positive)
+        numbers.check("threads", threads, .positive)
+        numbers.check("lr", lr, .positive)
+        numbers.check("warmup", warmup, .nonNegative)
+        numbers.check("weight-decay", weightDecay, .nonNegative)
+        numbers.check("max-grad-norm", maxGradNorm, .nonNegative)
+        numbers.check("masked-lm-prob", maskedLmProb, .openUnit)
+        numbers.check("eval-every", evalEvery, .nonNegative)
+        numbers.check("save-every", saveEvery, .nonNegative)
+        numbers.check("stop-after", stopAfter, .positive)
+        numbers.check("max-length", maxLength, .atLeast(2))
+        numbers.check("max-predictions", maxPredictions, .positive)
+        numbers.check("emd-passes", emdPasses, .positive)
+        numbers.check("decoder-layers", decoderLayers, .positive)
+        numbers.check("gua-unmask", guaUnmask, .probability)
+        numbers.check("output-mix", outputMix, .probability)
+        numbers.check("synthetic-vocab", syntheticVocab, .atLeast(6))
+        var problems = numbers.problems
+        if resume && overwrite { problems.append("--resume and --overwrite exclude each other") }
         if DecoderOptions.Kind(rawValue: decoder) == nil {
             problems.append("--decoder must be mlm, emd or bpdec, got \(decoder)")
-        } else {
-            do { try decoderOptions.validate() } catch { problems.append("\(error)") }
         }
         if EncoderAttention(rawValue: attention) == nil {
             problems.append("--attention must be absolute or disentangled, got \(attention)")
@@ -117,9 +138,6 @@ struct Train: ParsableCommand {
         if LearningRateDecay(rawValue: decay) == nil { problems.append("--decay must be linear, cosine or constant") }
         if data.isEmpty && syntheticVocab == nil { problems.append("--data DIR is required") }
         if evalEvery != 0 && evalData == nil { problems.append("--eval-every needs --eval-data") }
-        if (maxLength.map { $0 <= 1 } ?? false) || (maxPredictions.map { $0 <= 0 } ?? false) {
-            problems.append("--max-length and --max-predictions must be positive")
-        }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
@@ -147,7 +165,7 @@ struct Train: ParsableCommand {
             (o.maxLength, o.maxPredictions) = try needed.resolve(maxLength: maxLength, maxPredictions: maxPredictions)
             try TrainCommand.run(
                 options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
-                run: out, resume: resume)
+                run: out, start: resume ? .resume : overwrite ? .overwrite : .fresh)
         }
     }
 }
@@ -191,7 +209,7 @@ enum TrainCommand {
 
     static func run(
         options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
-        run: String, resume: Bool
+        run: String, start: Trainer.Start
     ) throws {
         let makeSource: (Data?) throws -> BatchSource = { state in
             if let v = syntheticVocab {
@@ -209,9 +227,15 @@ enum TrainCommand {
             { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, reading: reading, seed: 0)) }
         }
         let trainer = try Trainer(
-            options: o, run: run, config: config, resume: resume, makeSource: makeSource, evalSource: evalSource)
-        if resume && trainer.step == 0 {
-            FileHandle.standardError.write(Data("note: no checkpoint in \(run), starting from step 0\n".utf8))
+            options: o, run: run, config: config, start: start, makeSource: makeSource, evalSource: evalSource)
+        if start == .resume {
+            let from = trainer.lastCheckpoint ?? "step 0 (\(run) holds no run)"
+            for skipped in trainer.skippedCheckpoints {
+                FileHandle.standardError.write(Data("note: \(skipped); resuming from \(from)\n".utf8))
+            }
+            if trainer.lastCheckpoint == nil {
+                FileHandle.standardError.write(Data("note: no run in \(run), starting from step 0\n".utf8))
+            }
         }
         Trainer.installSignalHandlers()
         let progress = ProgressDisplay(label: "train", startingAt: trainer.step)

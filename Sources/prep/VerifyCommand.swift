@@ -27,7 +27,9 @@ struct VerifyCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        var numbers = NumericOptions()
+        numbers.check("threads", threads, .positive)
+        try numbers.validate()
     }
 
     func run() throws {

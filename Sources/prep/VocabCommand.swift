@@ -37,9 +37,11 @@ struct VocabCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON on standard output.") var json = false
 
     func validate() throws {
-        guard vocabSize > 0 else { throw ValidationError("--vocab-size must be positive") }
-        guard limitAlphabet >= 0 else { throw ValidationError("--limit-alphabet must not be negative") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        var numbers = NumericOptions()
+        numbers.check("vocab-size", vocabSize, .positive)
+        numbers.check("limit-alphabet", limitAlphabet, .nonNegative)
+        numbers.check("threads", threads, .within(1, 256))
+        try numbers.validate()
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be text, jsonl or auto")
         }

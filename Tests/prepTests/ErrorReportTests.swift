@@ -70,7 +70,7 @@ final class ErrorReportTests: XCTestCase {
         } catch {
             let r = try XCTUnwrap(report(error))
             XCTAssertTrue(r.message.hasPrefix(missing + ": "), r.message)
-            XCTAssertEqual(r.exitCode, 1)
+            XCTAssertEqual(r.exitCode, 2, r.message)  // a missing file is bad input, whoever meets it
         }
         XCTAssertEqual(report(POSIXError(.ENOSPC)), ErrorReport(message: "No space left on device", exitCode: 1))
     }
@@ -99,12 +99,13 @@ final class ErrorReportTests: XCTestCase {
             XCTAssertEqual(r.status, status, "\(arguments): \(r.err)")
             XCTAssertEqual(r.err, message, "\(arguments)")
         }
-        // A failure while running: the output directory cannot be created (its parent is a file).
+        // An output directory that cannot be created because its parent is a file is bad usage,
+        // not a failure while running (`ErrorReport.isUnusable`).
         let file = dir + "/file"
         XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data("x\n".utf8)))
         let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
         let r = try PrepProcess.run(["tokenize", "--vocab", vocab, "--input", file, "--output", file + "/out"])
-        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertEqual(r.status, 2, r.err)
         XCTAssertTrue(r.err.hasPrefix("error: \(file)/out: cannot create output directory"), r.err)
         XCTAssertEqual(r.err.filter { $0 == "\n" }.count, 1, r.err)
     }

@@ -61,11 +61,12 @@ final class VocabCommandTests: XCTestCase {
         XCTAssertTrue(usage.err.contains("--special-tokens must include [UNK]"), usage.err)
     }
 
-    func testUnwritableOutputExitsOne() throws {
+    /// An output below a regular file can never be created: bad usage (2), as in every command.
+    func testOutputBelowAFileExitsTwo() throws {
         let dir = try makeTemporaryDirectory("prep-vocab")
         FileManager.default.createFile(atPath: dir + "/file", contents: Data([1]))
         let r = try PrepProcess.run(["vocab", "--input", corpus, "--output", dir + "/file/out", "--vocab-size", "100"])
-        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertEqual(r.status, 2, r.err)
         XCTAssertTrue(r.err.hasPrefix("error: \(dir)/file/out: cannot create output directory"), r.err)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
     }

@@ -8,7 +8,9 @@ public enum StateFile {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw LoaderError.io(path: path, detail: "cannot read loader state: \(error.localizedDescription)")
         }
-        do { return try LoaderState.decode(json: data) } catch {
+        do { return try LoaderState.decode(json: data) } catch LoaderError.stateMismatch(let why) {
+            throw LoaderError.stateMismatch("\(path): \(why)")
+        } catch {
             throw LoaderError.stateMismatch("\(path) is not a loader state file: \(error)")
         }
     }
