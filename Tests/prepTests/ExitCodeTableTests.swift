@@ -70,6 +70,7 @@ final class ExitCodeTableTests: XCTestCase {
             ["vocab", "--input", missing, "--output", out, "--vocab-size", "50"],
             ["tokenize", "--vocab", vocab, "--input", missing, "--output", out],
             ["mask", "--input", missing, "--output", out],
+            ["merge", "--output", out, missing],
             ["inspect", missing],
             ["verify", missing],
             ["stream", missing, "--batch-size", "1"],
