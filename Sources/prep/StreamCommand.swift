@@ -54,6 +54,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Write the loader state (JSON) here when stopping.") var saveState: String?
     @Option(help: "Continue the stream saved in this state file.") var resume: String?
     @Flag(help: "Report samples/s, tokens/s and MB/s (on-disk shard bytes) on stdout.") var bench = false
+    @Flag(help: "End with the run summary as one JSON object on stdout (after any --print-ids lines).") var json =
+        false
 
     func validate() throws {
         var numbers = NumericOptions()
@@ -148,7 +150,9 @@ struct StreamCommand: ParsableCommand {
                         "skipped \(summary.statistics.samplesSkipped) samples in \(summary.statistics.corruptBlocks.count) corrupt blocks\n"
                             .utf8))
             }
-            if bench {
+            if json {
+                try printJSONSummary(StreamSummary(summary))
+            } else if bench {
                 print(
                     String(
                         format:
@@ -178,5 +182,32 @@ final class LineWriter {
             }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `prep stream --json`: what the run read, how fast, and where it stopped.
+struct StreamSummary: Encodable {
+    var batches: Int
+    var samples: Int
+    var tokens: Int
+    var seconds: Double
+    var samplesPerSecond: Double
+    var megabytesPerSecond: Double
+    var corruptBlocks: [String]
+    var samplesSkipped: Int
+    var epoch: Int
+    var epochComplete: Bool
+
+    init(_ s: StreamRun.Summary) {
+        batches = s.batches
+        samples = s.samples
+        tokens = s.tokens
+        seconds = s.seconds
+        samplesPerSecond = s.samplesPerSecond
+        megabytesPerSecond = s.megabytesPerSecond
+        corruptBlocks = s.statistics.corruptBlocks
+        samplesSkipped = s.statistics.samplesSkipped
+        epoch = s.state.epoch
+        epochComplete = s.state.isEpochComplete
     }
 }

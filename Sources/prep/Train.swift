@@ -79,6 +79,8 @@ struct Train: ParsableCommand {
     var resume = false
     @Flag(help: "Replace the run --out holds (its metrics and checkpoints are deleted first).")
     var overwrite = false
+    @Flag(help: "End with the run summary as one JSON object on stdout instead of a sentence on stderr.")
+    var json = false
     @Option(name: .customLong("eval-data"), help: "Held-out dataset directory.")
     var evalData: String?
     @Option(name: .customLong("eval-every"), help: "Evaluate on --eval-data every K steps (0: never).")
@@ -165,7 +167,7 @@ struct Train: ParsableCommand {
             (o.maxLength, o.maxPredictions) = try needed.resolve(maxLength: maxLength, maxPredictions: maxPredictions)
             try TrainCommand.run(
                 options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
-                run: out, start: resume ? .resume : overwrite ? .overwrite : .fresh)
+                run: out, start: resume ? .resume : overwrite ? .overwrite : .fresh, json: json)
         }
     }
 }
@@ -209,7 +211,7 @@ enum TrainCommand {
 
     static func run(
         options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
-        run: String, start: Trainer.Start
+        run: String, start: Trainer.Start, json: Bool = false
     ) throws {
         let makeSource: (Data?) throws -> BatchSource = { state in
             if let v = syntheticVocab {
@@ -260,7 +262,34 @@ enum TrainCommand {
         case .stoppedAfter: summary = "stopped (--stop-after): " + summary + "; continue with --resume"
         case .interrupted: summary = "interrupted: " + summary + "; continue with --resume"
         }
-        FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
+        if json {
+            let outcomeName: String
+            switch outcome {
+            case .finished: outcomeName = "finished"
+            case .stoppedAfter: outcomeName = "stopped"
+            case .interrupted: outcomeName = "interrupted"
+            }
+            try printJSONSummary(
+                TrainSummary(
+                    run: run, outcome: outcomeName, step: trainer.step, steps: trainer.options.steps,
+                    loss: last.map { Double($0.loss) }, accuracy: last.map { Double($0.mlm_accuracy) },
+                    tokensPerSecond: last.map { Double($0.tokens_per_s) }, checkpoint: trainer.lastCheckpoint))
+        } else {
+            FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
+        }
         if case .interrupted = outcome { throw ExitCode(130) }  // as a shell reports Ctrl-C
     }
+}
+
+/// `prep train --json`: how the run ended and where its last checkpoint is.
+struct TrainSummary: Encodable {
+    var run: String
+    /// finished, stopped (--stop-after) or interrupted (Ctrl-C; exit status 130).
+    var outcome: String
+    var step: Int
+    var steps: Int
+    var loss: Double?
+    var accuracy: Double?
+    var tokensPerSecond: Double?
+    var checkpoint: String?
 }
