@@ -23,7 +23,7 @@ final class VerifyCommandTests: XCTestCase {
         }
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: 1, kind: "instances", schema: schema, config: [:],
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "instances", schema: schema, config: [:],
                 vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: "x"),
                 shards: shards), to: dir)
         return dir
