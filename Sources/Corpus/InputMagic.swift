@@ -68,11 +68,15 @@ enum InputMagic {
             if head.starts(with: zstd) {
                 throw refuse("is zstd-compressed but not named .zst; \(renameHint(".zst", "zstdcat FILE"))")
             }
+        // An empty file is not compressed data (a compressed empty text is not empty); `zstd -d`
+        // and `gzip -d` both refuse it, rather than reading it as an empty corpus.
         case .gzip:
-            if !head.isEmpty && !head.starts(with: gzip) { throw refuse("is named .gz but is not gzip data") }
+            if head.isEmpty { throw refuse("is named .gz but is empty (0 bytes), not gzip data") }
+            if !head.starts(with: gzip) { throw refuse("is named .gz but is not gzip data (from byte 0)") }
         case .zstd:
-            if !head.isEmpty && !head.starts(with: zstd) && !isSkippableZstdFrame(head) {
-                throw refuse("is named .zst but is not zstd data")
+            if head.isEmpty { throw refuse("is named .zst but is empty (0 bytes), not zstd data") }
+            if !head.starts(with: zstd) && !isSkippableZstdFrame(head) {
+                throw refuse("is named .zst but is not zstd data (from byte 0)")
             }
         }
     }
