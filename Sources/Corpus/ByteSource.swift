@@ -115,7 +115,9 @@ final class ZstdByteSource: ByteSource {
                 if midFrame {
                     throw TokenizationError.input(
                         path: path,
-                        detail: "truncated zstd stream: the frame at byte \(frameStart) is cut off at byte \(consumedFileBytes)")
+                        detail:
+                            "truncated zstd stream: the frame at byte \(frameStart) is cut off at byte \(consumedFileBytes)"
+                    )
                 }
                 return 0
             }

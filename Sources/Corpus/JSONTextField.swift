@@ -60,8 +60,9 @@ enum JSONTextField {
             throw Failure.malformed(column: e.column, detail: e.detail)
         }
         for k in fields.paths.indices {
-            let shown = { (keys: Int) in fields.paths[k].split(separator: ".", omittingEmptySubsequences: false)
-                .prefix(keys).joined(separator: ".")
+            let shown = { (keys: Int) in
+                fields.paths[k].split(separator: ".", omittingEmptySubsequences: false)
+                    .prefix(keys).joined(separator: ".")
             }
             switch locations[k] {
             case let .string(offset):

@@ -102,7 +102,8 @@ extension Dataset {
         var problems: [String] = []
         if m.statedTotalRecords != m.totalRecords {
             problems.append(
-                "total_records is \(m.statedTotalRecords.map(String.init) ?? "missing"), the shards listed hold \(m.totalRecords)")
+                "total_records is \(m.statedTotalRecords.map(String.init) ?? "missing"), the shards listed hold \(m.totalRecords)"
+            )
         }
         if let p = RecordKinds.problem(kind: m.kind, schema: m.schema, vocabularySize: m.vocab.size) {
             problems.append("kind \"\(m.kind)\" does not match the schema \(describe(m.schema)): \(p)")
@@ -113,7 +114,8 @@ extension Dataset {
         } else if let data = FileManager.default.contents(atPath: vocab) {
             let digest = SHA256Hasher.hex(of: [UInt8](data))
             if digest != m.vocab.sha256 {
-                problems.append("\(m.vocab.file) in the dataset has SHA-256 \(digest), vocab.sha256 says \(m.vocab.sha256)")
+                problems.append(
+                    "\(m.vocab.file) in the dataset has SHA-256 \(digest), vocab.sha256 says \(m.vocab.sha256)")
             }
         } else {
             problems.append("the vocabulary copy \(m.vocab.file) named by the manifest is missing from the dataset")

@@ -31,7 +31,9 @@ enum ManifestDigest {
         guard j < data.count, data[j] == UInt8(ascii: ":") else { return nil }
         j += 1
         space()
-        guard j + 66 <= data.count, data[j] == UInt8(ascii: "\""), data[j + 65] == UInt8(ascii: "\"") else { return nil }
+        guard j + 66 <= data.count, data[j] == UInt8(ascii: "\""), data[j + 65] == UInt8(ascii: "\"") else {
+            return nil
+        }
         return j + 1
     }
 
@@ -53,7 +55,8 @@ enum ManifestDigest {
         guard actual == stated else {
             throw ShardError.invalidDataset(
                 path: path,
-                detail: "manifest_sha256 is \(stated), the file's bytes give \(actual): the manifest was edited or damaged")
+                detail:
+                    "manifest_sha256 is \(stated), the file's bytes give \(actual): the manifest was edited or damaged")
         }
     }
 }

@@ -80,7 +80,9 @@ enum RecordKinds {
             typealias C = InstanceSchema.Column
             let types = Dictionary(schema.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
             let positions: [ShardElementType] = [.uint8, .uint16, .uint32]
-            let allowed: Set = [C.inputIDs, C.maskedPositions, C.maskedLabels, C.nextSentenceLabel, C.segmentBStart, C.segmentIDs]
+            let allowed: Set = [
+                C.inputIDs, C.maskedPositions, C.maskedLabels, C.nextSentenceLabel, C.segmentBStart, C.segmentIDs,
+            ]
             guard types.count == schema.fields.count, types[C.inputIDs] == ids, types[C.maskedLabels] == ids,
                 let p = types[C.maskedPositions], positions.contains(p),
                 types[C.segmentBStart].map({ $0 == p }) ?? true,

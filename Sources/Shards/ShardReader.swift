@@ -175,7 +175,9 @@ public final class ShardReader: @unchecked Sendable {
         add(p.le(headerBytes - ShardLayout.checksumBytes))
         for b in 0..<blocks {
             let e = blockTable + b * ShardLayout.blockEntryBytes
-            let end = Int(truncatingIfNeeded: e.le(0, UInt64.self)) + ShardLayout.blockHeaderBytes + Int(e.le(24, UInt32.self))
+            let end =
+                Int(truncatingIfNeeded: e.le(0, UInt64.self)) + ShardLayout.blockHeaderBytes
+                + Int(e.le(24, UInt32.self))
             add(p.le(end))
         }
         add(p.le(size - ShardLayout.footerBytes - ShardLayout.checksumBytes))  // the index's, last in it

@@ -29,7 +29,8 @@ final class DatasetIntegrityTests: XCTestCase {
             var missed: [Int] = []
             for position in original.indices {
                 // One flipped bit, and the byte replaced by a space (whitespace edits too).
-                for replacement in [original[position] ^ UInt8(1 << (position % 8)), 0x20] where replacement != original[position] {
+                for replacement in [original[position] ^ UInt8(1 << (position % 8)), 0x20]
+                where replacement != original[position] {
                     var changed = original
                     changed[position] = replacement
                     try Data(changed).write(to: url)
@@ -58,12 +59,20 @@ final class DatasetIntegrityTests: XCTestCase {
         let dir = try makeTemporaryDirectory(self)
         let m = try makeDataset(in: dir)
         let cases: [(String, String, String)] = [
-            ("\"total_records\" : \(m.totalRecords)", "\"total_records\" : \(m.totalRecords + 5)",
-             "total_records is \(m.totalRecords + 5), the shards listed hold \(m.totalRecords)"),
+            (
+                "\"total_records\" : \(m.totalRecords)", "\"total_records\" : \(m.totalRecords + 5)",
+                "total_records is \(m.totalRecords + 5), the shards listed hold \(m.totalRecords)"
+            ),
             ("\"kind\" : \"documents\"", "\"kind\" : \"bogus\"", "unknown dataset kind \"bogus\""),
             ("\"kind\" : \"documents\"", "\"kind\" : \"instances\"", "an instances dataset has input_ids"),
-            (m.vocab.sha256, String(repeating: "a", count: 64), "vocab.txt in the dataset has SHA-256 \(m.vocab.sha256)"),
-            ("\"file\" : \"vocab.txt\"", "\"file\" : \"other.txt\"", "the vocabulary copy other.txt named by the manifest is missing"),
+            (
+                m.vocab.sha256, String(repeating: "a", count: 64),
+                "vocab.txt in the dataset has SHA-256 \(m.vocab.sha256)"
+            ),
+            (
+                "\"file\" : \"vocab.txt\"", "\"file\" : \"other.txt\"",
+                "the vocabulary copy other.txt named by the manifest is missing"
+            ),
         ]
         let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))
         for (from, to, message) in cases {
@@ -120,7 +129,8 @@ final class DatasetIntegrityTests: XCTestCase {
         _ = try makeDataset(in: dir)
         let url = URL(fileURLWithPath: dir + "/manifest.json")
         let text = try String(contentsOf: url, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 1").utf8).write(to: url)
+        try Data(text.replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 1").utf8).write(
+            to: url)
         XCTAssertThrowsShardError(
             try Dataset.readManifest(in: dir),
             containing: ["format version 1 is not supported (this build reads version 2)", "re-run the command"])

@@ -94,7 +94,8 @@ final class DatasetReaderTests: XCTestCase {
         }
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema, config: [:],
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
+                config: [:],
                 vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: shards), to: dir)
         let all = parts.flatMap { $0 }
         let reader = try DatasetReader(directory: dir)
@@ -115,7 +116,8 @@ final class DatasetReaderTests: XCTestCase {
         s.records = 6
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema, config: [:],
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
+                config: [:],
                 vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: [s]), to: dir)
         var r = ShardRecord(columnCount: 4)
         XCTAssertThrowsShardError(

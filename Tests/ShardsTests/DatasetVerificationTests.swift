@@ -116,7 +116,8 @@ final class DatasetVerificationTests: XCTestCase {
         try Dataset.writeManifest(m, to: dir)
         let v = Dataset.verify(directory: dir, all: true)
         XCTAssertEqual(v.problems.count, 4, "\(v.problems)")
-        XCTAssertTrue(v.problems[0].message.contains("kind \"documents\" does not match the schema"), v.problems[0].message)
+        XCTAssertTrue(
+            v.problems[0].message.contains("kind \"documents\" does not match the schema"), v.problems[0].message)
         XCTAssertTrue(v.problems[1].message.contains("schema mismatch"), v.problems[1].message)
         XCTAssertTrue(
             v.problems[2].message.contains("shard-00001.drbs: cannot open shard: No such file or directory"),
@@ -140,7 +141,8 @@ func makeDocumentDataset(in dir: String, blockBytes: Int = 256) throws -> Datase
         var rng = SplitMix64(seed: UInt64(k))
         let records = (0..<(20 + k)).map { _ in
             var r = ShardRecord(columnCount: 2)
-            r.columns[0] = (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt32.random(in: 0..<100, using: &rng) }
+            r.columns[0] = (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt32.random(in: 0..<100, using: &rng)
+            }
             r.columns[1] = [UInt32(r.columns[0].count)]
             return r
         }

@@ -56,15 +56,19 @@ final class DistinctTokenTests: XCTestCase {
             } catch { return "\(error)" }
         }
         let head = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1"#
-        XCTAssertEqual(error(head + "}}"), "t.json: byte 62 (line 1, column 63): not valid JSON: unclosed object: end of input")
+        XCTAssertEqual(
+            error(head + "}}"), "t.json: byte 62 (line 1, column 63): not valid JSON: unclosed object: end of input")
         XCTAssertEqual(
             error(head + ",}}}"), "t.json: byte 61 (line 1, column 62): not valid JSON: trailing comma before '}'")
-        XCTAssertEqual(error(head + "}}} x"), "t.json: byte 64 (line 1, column 65): not valid JSON: unexpected 'x' after the JSON value")
+        XCTAssertEqual(
+            error(head + "}}} x"),
+            "t.json: byte 64 (line 1, column 65): not valid JSON: unexpected 'x' after the JSON value")
         XCTAssertEqual(
             error(#"{"model": {"vocab": {"[UNK]": 0, "a": 5}}}"#),
             "t.json: byte 38 (line 1, column 39): vocab entry \"a\" has id 5, outside 0..<2")
         XCTAssertEqual(
-            error("", raw: Array("{\n \"model\": {\"vocab\": {\"[UNK]\": 0, \"".utf8) + [0xFF] + Array("\": 1}}}".utf8)),
+            error(
+                "", raw: Array("{\n \"model\": {\"vocab\": {\"[UNK]\": 0, \"".utf8) + [0xFF] + Array("\": 1}}}".utf8)),
             "t.json: byte 36 (line 2, column 35): not valid UTF-8")
         XCTAssertEqual(
             error(#"{"model": {"type": "BPE", "vocab": {}}}"#),

@@ -29,8 +29,10 @@ final class StrictJSONTests: XCTestCase {
 
     func testValidLinesGiveTheirText() throws {
         XCTAssertEqual(try select(#"{"text":"hi"}"#), ["hi"])
-        XCTAssertEqual(try select(" \t{ \"text\" : \"hi\" , \"n\": [1, -0.5e+3, true, false, null, {}, []] }\r"), ["hi"])
-        XCTAssertEqual(try select(#"{"a": {"b": [{"text": "no"}]}, "text": "q\"\\\/\b\f\n\r\tz"}"#), ["q\"\\/\u{8}\u{c}\n\r\tz"])
+        XCTAssertEqual(
+            try select(" \t{ \"text\" : \"hi\" , \"n\": [1, -0.5e+3, true, false, null, {}, []] }\r"), ["hi"])
+        XCTAssertEqual(
+            try select(#"{"a": {"b": [{"text": "no"}]}, "text": "q\"\\\/\b\f\n\r\tz"}"#), ["q\"\\/\u{8}\u{c}\n\r\tz"])
         XCTAssertEqual(try select(#"{"te\u0078t": "escaped key"}"#), ["escaped key"])
         XCTAssertEqual(try select(#"{"text": "caf\u00e9 \u4e2d \ud83d\ude00"}"#), ["café 中 😀"])
         XCTAssertEqual(try select(#"{"id": 0, "x": 10, "y": 1.5E-7, "text": ""}"#), [""])
@@ -73,7 +75,8 @@ final class StrictJSONTests: XCTestCase {
     func testDeepNestingIsRefusedNotACrash() {
         let deep = "{\"a\": " + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
         XCTAssertEqual(failure(deep)?.detail, "nested deeper than 512 levels")
-        let fine = "{\"a\": " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + ", \"text\": \"x\"}"
+        let fine =
+            "{\"a\": " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + ", \"text\": \"x\"}"
         XCTAssertEqual(try select(fine), ["x"])
     }
 

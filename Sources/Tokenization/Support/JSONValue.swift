@@ -42,7 +42,9 @@ struct JSONValue {
             } else {
                 while true {
                     s.skipSpace()
-                    guard s.peek == UInt8(ascii: "\"") else { throw s.failure("expected a key string, found \(s.found())") }
+                    guard s.peek == UInt8(ascii: "\"") else {
+                        throw s.failure("expected a key string, found \(s.found())")
+                    }
                     let key = try string(&s)
                     s.skipSpace()
                     try s.expect(UInt8(ascii: ":"), "':' after the key")

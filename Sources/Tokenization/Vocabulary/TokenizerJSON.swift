@@ -33,7 +33,8 @@ struct TokenizerJSON {
         let root: JSONValue
         do { root = try JSONValue.parse(bytes) } catch let e as StrictJSONError {
             throw TokenizationError.vocabulary(
-                path: path, detail: "byte \(e.offset) (line \(e.line), column \(e.column)): not valid JSON: \(e.detail)")
+                path: path, detail: "byte \(e.offset) (line \(e.line), column \(e.column)): not valid JSON: \(e.detail)"
+            )
         }
         guard let model = root["model"], case .object = model.kind else {
             throw fail("tokenizer.json has no \"model\" object", at: root)
@@ -61,10 +62,13 @@ struct TokenizerJSON {
         for (k, e) in entries.enumerated() where last[e.key] == k {
             let token = String(decoding: e.key, as: UTF8.self)
             guard let id = e.value.integer, id >= 0, id < count else {
-                throw fail("vocab entry \(token.debugDescription) has id \(describe(e.value)), outside 0..<\(count)", at: e.value)
+                throw fail(
+                    "vocab entry \(token.debugDescription) has id \(describe(e.value)), outside 0..<\(count)",
+                    at: e.value)
             }
             if let other = tokens[Int(id)] {
-                throw fail("id \(id) is given to both \(other.debugDescription) and \(token.debugDescription)", at: e.value)
+                throw fail(
+                    "id \(id) is given to both \(other.debugDescription) and \(token.debugDescription)", at: e.value)
             }
             tokens[Int(id)] = token
         }
@@ -78,10 +82,13 @@ struct TokenizerJSON {
                 // Only raw-text matching (normalized: false, no strip/single-word rules) is
                 // implemented; refuse rather than silently tokenize differently from the reference.
                 for flag in ["normalized", "lstrip", "rstrip", "single_word"] where entry[flag]?.bool == true {
-                    throw fail("added token \(content.debugDescription) has \(flag): true, which is not supported", at: entry)
+                    throw fail(
+                        "added token \(content.debugDescription) has \(flag): true, which is not supported", at: entry)
                 }
                 let i = Int(id)
-                if i >= tokens.count { tokens.append(contentsOf: [String?](repeating: nil, count: i + 1 - tokens.count)) }
+                if i >= tokens.count {
+                    tokens.append(contentsOf: [String?](repeating: nil, count: i + 1 - tokens.count))
+                }
                 if tokens[i] == nil { tokens[i] = content }
                 added.append(AddedToken(content: content, id: Int32(id), special: entry["special"]?.bool ?? false))
             }
