@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Tokenization
 
@@ -124,5 +125,45 @@ final class StrictJSONTests: XCTestCase {
         } else {
             XCTFail("f is not a number")
         }
+    }
+
+    /// 4,000 lines (seed objects with random edits) against Python's `json` verdict on each:
+    /// valid or not, and the "text" member (last duplicate wins). Fixture:
+    /// Scripts/reference/strict_json_cases.py.
+    func testAgreesWithPythonsJSONOnMutatedLines() throws {
+        let url = Fixtures.fixture("strict-json-cases.jsonl")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var checked = 0, valid = 0
+        for row in text.split(separator: "\n") {
+            let c = try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [String: Any]
+            let line = c["line"] as! String
+            let wantValid = c["valid"] as! Bool
+            var locations: [JSONMemberLocation] = []
+            var got: [UInt8]?
+            var kind = "invalid"
+            Array(line.utf8).withUnsafeBufferPointer { bytes in
+                guard (try? StrictJSON.locate([[Array("text".utf8)]], in: bytes, into: &locations)) != nil else {
+                    return
+                }
+                switch locations[0] {
+                case let .string(offset):
+                    var out: [UInt8] = []
+                    StrictJSON.appendString(at: offset, of: bytes, to: &out)
+                    got = out
+                    kind = "string"
+                case .missing: kind = "missing"
+                default: kind = "not a string"
+                }
+            }
+            XCTAssertEqual(kind != "invalid", wantValid, line)
+            if wantValid {
+                valid += 1
+                XCTAssertEqual(kind, c["text_kind"] as? String, line)
+                if let want = c["text"] as? String { XCTAssertEqual(got, Array(want.utf8), line) }
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, 4000)
+        XCTAssertGreaterThan(valid, 500)
     }
 }
