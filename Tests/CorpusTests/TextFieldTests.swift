@@ -67,4 +67,35 @@ final class TextFieldTests: XCTestCase {
                 "\(nested):1:66: JSON object has no \"meta.summary\" member")
         }
     }
+
+    /// The whole line must be one valid JSON object (issue 18's cases were accepted before),
+    /// and the last duplicate key wins, as in Python.
+    func testMalformedLinesNameFileLineAndColumn() throws {
+        let dir = try Fixtures.makeTemporaryDirectory(prefix: "strict-jsonl")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let vocab = Fixtures.vocabPath("bert-base-uncased")
+        let cases: [(String, String)] = [
+            (#"{"text":"hi"} garbage"#, "2:15: malformed JSON: unexpected 'g' after the JSON value"),
+            (#"{"text":"hi""#, "2:13: malformed JSON: unclosed object: end of input"),
+            (#"{"text":"hi",}"#, "2:14: malformed JSON: trailing comma before '}'"),
+            (#"{"text":"#, "2:9: malformed JSON: expected a value, found end of input"),
+        ]
+        for (k, (line, message)) in cases.enumerated() {
+            let input = try Fixtures.write(
+                Array(("{\"text\": \"fine\"}\n" + line + "\n").utf8), named: "c\(k).jsonl", in: dir)
+            XCTAssertThrowsError(
+                try TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/o\(k)").run()
+            ) { e in
+                XCTAssertEqual((e as? TokenizationError)?.exitCode, 2)
+                XCTAssertEqual("\(e)", "\(input):\(message)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o\(k)/manifest.json"))
+        }
+        var out: [UInt8] = []
+        var scratch: [JSONMemberLocation] = []
+        try Array(#"{"text": "first", "text": "last"}"#.utf8).withUnsafeBufferPointer {
+            try JSONTextField.extract(.default, from: $0, into: &out, scratch: &scratch)
+        }
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "last")
+    }
 }
