@@ -28,10 +28,7 @@ enum ShardsBench {
         // Token ids with a Zipf-like law (rank r has weight ~1/r), as in text, so that
         // compression sees realistic redundancy; generated up front, outside the timing.
         var state: UInt64 = 42
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15; var z = state; z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9;
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB; return z ^ (z >> 31)
-        }
+        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; var z = state; z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB; return z ^ (z >> 31) }
         let vocab = 30_522.0
         let pool: [UInt32] = (0..<(1 << 20)).map { _ in
             let u = Double(next() >> 11) / Double(1 << 53)
@@ -57,11 +54,9 @@ enum ShardsBench {
             try writer!.append(record)
         }
         if let w = writer { summaries.append(try w.finish()) }
-        try Dataset.writeManifest(
-            DatasetManifest(
-                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema, config: [:],
-                vocab: VocabularyIdentity(file: "-", size: 30_522, sha256: "-"),
-                shards: summaries), to: dir)
+        try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema, config: [:],
+                                                  vocab: VocabularyIdentity(file: "-", size: 30_522, sha256: "-"),
+                                                  shards: summaries), to: dir)
         let write = t0.elapsed()
         let fileBytes = summaries.reduce(0) { $0 + $1.bytes }
 
@@ -93,22 +88,15 @@ enum ShardsBench {
         precondition(v.ok, "\(v.problems)")
 
         func line(_ name: String, _ t: (wall: Double, cpu: Double), _ bytes: Double, _ items: Double, _ unit: String) {
-            print(
-                String(
-                    format: "%@ wall %.2f s  cpu %.2f s  %.0f MB/s  %.2f M %@/s  (per cpu-second)", name, t.wall, t.cpu,
-                    bytes / 1e6 / t.cpu, items / 1e6 / t.cpu, unit))
+            print(String(format: "%@ wall %.2f s  cpu %.2f s  %.0f MB/s  %.2f M %@/s  (per cpu-second)", name, t.wall, t.cpu,
+                         bytes / 1e6 / t.cpu, items / 1e6 / t.cpu, unit))
         }
-        print(
-            String(
-                format: "records %d x %d uint16 tokens: %.1f MB uncompressed, %.1f MB on disk (ratio %.2f), %d shards",
-                records, tokens, payload / 1e6, Double(fileBytes) / 1e6, payload / Double(fileBytes), summaries.count))
+        print(String(format: "records %d x %d uint16 tokens: %.1f MB uncompressed, %.1f MB on disk (ratio %.2f), %d shards",
+                     records, tokens, payload / 1e6, Double(fileBytes) / 1e6, payload / Double(fileBytes), summaries.count))
         line("write ", write, payload, Double(records), "records")
         line("read  ", read, payload, Double(records), "records")
-        print(
-            String(
-                format:
-                    "random wall %.2f s  cpu %.2f s  %.0f records/s  (per cpu-second; uniform over a shard, one block decompressed per read)",
-                random.wall, random.cpu, Double(randomCount) / random.cpu))
+        print(String(format: "random wall %.2f s  cpu %.2f s  %.0f records/s  (per cpu-second; uniform over a shard, one block decompressed per read)",
+                     random.wall, random.cpu, Double(randomCount) / random.cpu))
         line("verify", verify, Double(fileBytes), Double(records), "records")
         print("checksum \(checksum)")
         // The raw encoding of the same records, for the zstd CLI reference in the same run.
@@ -118,19 +106,12 @@ enum ShardsBench {
             for i in 0..<records {
                 let start = (i &* 7919) & ((1 << 20) - 1 - tokens)
                 withUnsafeBytes(of: UInt32(tokens).littleEndian) { buf.append(contentsOf: $0) }
-                for t in pool[start..<(start + tokens)] {
-                    withUnsafeBytes(of: UInt16(t).littleEndian) { buf.append(contentsOf: $0) }
-                }
-                if buf.count >= 1 << 22 {
-                    _ = buf.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) };
-                    buf.removeAll(keepingCapacity: true)
-                }
+                for t in pool[start..<(start + tokens)] { withUnsafeBytes(of: UInt16(t).littleEndian) { buf.append(contentsOf: $0) } }
+                if buf.count >= 1 << 22 { _ = buf.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }; buf.removeAll(keepingCapacity: true) }
             }
             _ = buf.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
             close(fd)
         }
-        if ProcessInfo.processInfo.environment["SHARDS_BENCH_KEEP"] == nil {
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+        if ProcessInfo.processInfo.environment["SHARDS_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 }

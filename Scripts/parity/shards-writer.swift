@@ -6,10 +6,8 @@ import Foundation
 enum ShardsParityWriter {
     static func main() throws {
         let dir = CommandLine.arguments[1]
-        let schema = ShardSchema([
-            ShardField("ids16", .uint16), ShardField("flags8", .uint8),
-            ShardField("ids32", .uint32), ShardField("signed", .int32),
-        ])
+        let schema = ShardSchema([ShardField("ids16", .uint16), ShardField("flags8", .uint8),
+                                  ShardField("ids32", .uint32), ShardField("signed", .int32)])
         var state: UInt64 = 7
         func next(_ bound: UInt64) -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -21,9 +19,8 @@ enum ShardsParityWriter {
         var lines: [String] = []
         var shards: [ShardSummary] = []
         for (k, count) in [500, 0, 1200].enumerated() {
-            let w = try ShardWriter(
-                path: Dataset.shardPath(in: dir, index: k), schema: schema,
-                metadata: ["config_sha256": "parity", "shard": "\(k)"], targetBlockBytes: 4096)
+            let w = try ShardWriter(path: Dataset.shardPath(in: dir, index: k), schema: schema,
+                                    metadata: ["config_sha256": "parity", "shard": "\(k)"], targetBlockBytes: 4096)
             for _ in 0..<count {
                 var r = ShardRecord(columnCount: 4)
                 r.columns[0] = (0..<next(200)).map { _ in UInt32(next(65_536)) }
@@ -32,18 +29,12 @@ enum ShardsParityWriter {
                 r.columns[3] = (0..<next(3)).map { _ in UInt32(truncatingIfNeeded: next(1 << 32)) }
                 try w.append(r)
                 let signed = r.columns[3].map { String(Int32(bitPattern: $0)) }
-                lines.append(
-                    "[[\(r.columns[0].map(String.init).joined(separator: ","))],[\(r.columns[1].map(String.init).joined(separator: ","))],[\(r.columns[2].map(String.init).joined(separator: ","))],[\(signed.joined(separator: ","))]]"
-                )
+                lines.append("[[\(r.columns[0].map(String.init).joined(separator: ","))],[\(r.columns[1].map(String.init).joined(separator: ","))],[\(r.columns[2].map(String.init).joined(separator: ","))],[\(signed.joined(separator: ","))]]")
             }
             shards.append(try w.finish())
         }
-        try Dataset.writeManifest(
-            DatasetManifest(
-                formatVersion: DatasetManifest.currentFormatVersion, kind: "parity", schema: schema,
-                config: ["seed": "7"],
-                vocab: VocabularyIdentity(file: "-", size: 0, sha256: "-"), shards: shards), to: dir)
-        try (lines.joined(separator: "\n") + "\n").write(
-            toFile: dir + "/expected.jsonl", atomically: true, encoding: .utf8)
+        try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "parity", schema: schema, config: ["seed": "7"],
+                                                  vocab: VocabularyIdentity(file: "-", size: 0, sha256: "-"), shards: shards), to: dir)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/expected.jsonl", atomically: true, encoding: .utf8)
     }
 }
