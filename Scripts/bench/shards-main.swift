@@ -54,7 +54,7 @@ enum ShardsBench {
             try writer!.append(record)
         }
         if let w = writer { summaries.append(try w.finish()) }
-        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "documents", schema: schema, config: [:],
+        try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema, config: [:],
                                                   vocab: VocabularyIdentity(file: "-", size: 30_522, sha256: "-"),
                                                   shards: summaries), to: dir)
         let write = t0.elapsed()

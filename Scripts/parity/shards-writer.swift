@@ -33,7 +33,7 @@ enum ShardsParityWriter {
             }
             shards.append(try w.finish())
         }
-        try Dataset.writeManifest(DatasetManifest(formatVersion: 1, kind: "parity", schema: schema, config: ["seed": "7"],
+        try Dataset.writeManifest(DatasetManifest(formatVersion: DatasetManifest.currentFormatVersion, kind: "parity", schema: schema, config: ["seed": "7"],
                                                   vocab: VocabularyIdentity(file: "-", size: 0, sha256: "-"), shards: shards), to: dir)
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/expected.jsonl", atomically: true, encoding: .utf8)
     }

@@ -4,7 +4,7 @@ Written from the specification only: checks every checksum with the reference li
 (Python `xxhash`), decompresses blocks with the `zstd` CLI, checks every structural
 invariant, decodes every record and compares with what the Swift writer says it wrote.
 """
-import json
+import hashlib, json
 import os
 import struct
 import subprocess
@@ -52,6 +52,8 @@ def read_shard(path):
     check(u64(f + 24) == h(f, f + 24), path + ": footer checksum")
     check(S == I + 32 * B + 8 * N + 8 + 40, path + ": sizes")
     check(u64(I + 32 * B + 8 * N) == h(I, I + 32 * B + 8 * N), path + ": index checksum")
+    # checksum_digest (dataset format 2): XXH64 of the stored checksums, header, blocks, index.
+    stored = [u64(H - 8)]
     records, offset, first = [], H, 0
     for b in range(B):
         e = I + 32 * b
@@ -59,6 +61,7 @@ def read_shard(path):
         check(off == offset and fr == first and z == 0 and r >= 1, "%s: block %d entry" % (path, b))
         check(struct.unpack_from("<QIIII", data, off) == (fr, r, u, c, b), "%s: block %d header" % (path, b))
         check(u64(off + 24 + c) == h(off, off + 24 + c), "%s: block %d checksum" % (path, b))
+        stored.append(u64(off + 24 + c))
         raw = subprocess.run(["zstd", "-d", "-q", "-c"], input=data[off + 24:off + 24 + c],
                              stdout=subprocess.PIPE, check=True).stdout
         check(len(raw) == u, "%s: block %d size" % (path, b))
@@ -80,16 +83,25 @@ def read_shard(path):
         offset += 24 + c + 8
         first += r
     check(offset == I and first == N, path + ": tiling")
-    return fields, meta, records, xxhash.xxh64(data).hexdigest(), S
+    stored.append(u64(I + 32 * B + 8 * N))
+    seal = xxhash.xxh64(b"".join(struct.pack("<Q", v) for v in stored)).hexdigest()
+    return fields, meta, records, xxhash.xxh64(data).hexdigest(), S, seal
 
 
 def main(directory):
-    manifest = json.load(open(os.path.join(directory, "manifest.json")))
+    raw = open(os.path.join(directory, "manifest.json"), "rb").read()
+    manifest = json.loads(raw)
+    check(manifest["format_version"] == 2, "format_version")
+    sealed = manifest["manifest_sha256"]
+    check(raw.count(sealed.encode()) == 1, "manifest_sha256 occurs once")
+    zeroed = raw.replace(sealed.encode(), b"0" * 64, 1)
+    check(hashlib.sha256(zeroed).hexdigest() == sealed, "manifest_sha256 vs the file's bytes")
     expected = [json.loads(line) for line in open(os.path.join(directory, "expected.jsonl"))]
     schema = [(f["name"], f["type"]) for f in manifest["schema"]["fields"]]
     got = []
     for k, s in enumerate(manifest["shards"]):
-        fields, meta, records, digest, size = read_shard(os.path.join(directory, s["file"]))
+        fields, meta, records, digest, size, seal = read_shard(os.path.join(directory, s["file"]))
+        check(seal == s["checksum_digest"], "%s: checksum_digest %s, manifest %s" % (s["file"], seal, s["checksum_digest"]))
         check([(n, TYPE_NAME[t]) for n, t in fields] == schema, s["file"] + ": schema vs manifest")
         check(meta == {"config_sha256": "parity", "shard": str(k)}, s["file"] + ": metadata")
         check(digest == s["xxh64"], "%s: whole-file xxh64 %s, manifest %s" % (s["file"], digest, s["xxh64"]))

@@ -87,6 +87,9 @@ final class ZstdByteSource: ByteSource {
     private var inputEnd = 0
     private var innerDone = false
     private var midFrame = false
+    /// Compressed offset of the frame being decoded: where bad data starts is told from it,
+    /// not from how far the file has been read ahead (up to 128 KiB further).
+    private var frameStart = 0
     var path: String { inner.path }
     var consumedFileBytes: Int { inner.consumedFileBytes }
 
@@ -111,10 +114,14 @@ final class ZstdByteSource: ByteSource {
             if inputPos == inputEnd && innerDone {
                 if midFrame {
                     throw TokenizationError.input(
-                        path: path, detail: "truncated zstd stream at byte \(consumedFileBytes)")
+                        path: path,
+                        detail:
+                            "truncated zstd stream: the frame at byte \(frameStart) is cut off at byte \(consumedFileBytes)"
+                    )
                 }
                 return 0
             }
+            if !midFrame { frameStart = consumedFileBytes - (inputEnd - inputPos) }
             var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
             let ret = input.withUnsafeBytes { raw -> Int in
                 var inBuf = ZSTD_inBuffer(src: raw.baseAddress, size: inputEnd, pos: inputPos)
@@ -125,7 +132,7 @@ final class ZstdByteSource: ByteSource {
             if ZSTD_isError(ret) != 0 {
                 let name = String(cString: ZSTD_getErrorName(ret))
                 throw TokenizationError.input(
-                    path: path, detail: "zstd: \(name) near compressed byte \(consumedFileBytes)")
+                    path: path, detail: "zstd: \(name) in the frame at compressed byte \(frameStart)")
             }
             midFrame = ret != 0
             if out.pos > 0 { return out.pos }

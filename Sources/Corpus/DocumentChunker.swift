@@ -38,7 +38,7 @@ final class DocumentChunker {
     /// "documents" would be noise.
     let maxInvalidFraction: Double
     let textFields: TextFields
-    private var fieldScratch: [UInt8] = []
+    private var fieldScratch: [JSONMemberLocation] = []
     private var fileInvalidBytes = 0
     private var fileBytes = 0
     private(set) var splitDocuments = 0
@@ -110,8 +110,7 @@ final class DocumentChunker {
                 do {
                     try JSONTextField.extract(textFields, from: line, into: &jsonText, scratch: &fieldScratch)
                 } catch let f as JSONTextField.Failure {
-                    throw TokenizationError.input(
-                        path: r.source.path, detail: "line \(r.lineNumber): \(EncodeJob.describe(f))")
+                    throw f.error(path: r.source.path, line: r.lineNumber)
                 }
                 jsonText.withUnsafeBufferPointer { text in
                     var start = 0

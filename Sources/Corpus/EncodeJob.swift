@@ -79,7 +79,7 @@ public struct EncodeJob {
         let options = EncodeOptions(addSpecialTokens: addSpecialTokens)
         var encoding = Encoding()
         var text: [UInt8] = []
-        var scratch: [UInt8] = []
+        var scratch: [JSONMemberLocation] = []
         var inputBytes = 0, invalidBytes = 0
         while let (line, _) = try reader.nextLine() {
             if onInvalid == .replace && maxInvalidUTF8 < 1 {
@@ -93,8 +93,7 @@ public struct EncodeJob {
                 do {
                     try JSONTextField.extract(textFields, from: line, into: &text, scratch: &scratch)
                 } catch let f as JSONTextField.Failure {
-                    throw TokenizationError.input(
-                        path: reader.source.path, detail: "line \(reader.lineNumber): \(Self.describe(f))")
+                    throw f.error(path: reader.source.path, line: reader.lineNumber)
                 }
             }
             let body = { (bytes: UnsafeBufferPointer<UInt8>) throws in
@@ -133,15 +132,6 @@ public struct EncodeJob {
             )
         }
         return summary
-    }
-
-    static func describe(_ f: JSONTextField.Failure) -> String {
-        switch f {
-        case let .malformed(offset, detail): return "malformed JSON at column \(offset + 1): \(detail)"
-        case let .missingField(name): return "JSON object has no \"\(name)\" member"
-        case let .notAString(name): return "\"\(name)\" is not a string"
-        case let .notAnObject(name): return "\"\(name)\" is not an object"
-        }
     }
 
     /// Compact JSON string literal (UTF-8 kept, control characters escaped).

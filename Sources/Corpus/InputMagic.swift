@@ -83,19 +83,29 @@ enum InputMagic {
             {
                 throw refuse("is bzip2-compressed but not named .bz2; \(renameHint(".bz2", "bzcat FILE"))")
             }
+        // An empty file is not compressed data (a compressed empty text is not empty); `zstd -d`
+        // and `gzip -d` both refuse it, rather than reading it as an empty corpus.
         case .gzip:
-            if !head.isEmpty && !head.starts(with: gzip) { throw refuse("is named .gz but is not gzip data") }
+            if head.isEmpty { throw refuse("is named .gz but is empty (0 bytes), not gzip data") }
+            if !head.starts(with: gzip) { throw refuse("is named .gz but is not gzip data (from byte 0)") }
         case .zstd:
-            if !head.isEmpty && !head.starts(with: zstd) && !isSkippableZstdFrame(head) {
-                throw refuse("is named .zst but is not zstd data")
+            if head.isEmpty { throw refuse("is named .zst but is empty (0 bytes), not zstd data") }
+            if !head.starts(with: zstd) && !isSkippableZstdFrame(head) {
+                throw refuse("is named .zst but is not zstd data (from byte 0)")
             }
         case .xz:
             if !head.starts(with: xz) {
-                throw refuse(head.isEmpty ? "is empty, not xz data" : "is named .xz but is not xz data")
+                throw refuse(
+                    head.isEmpty
+                        ? "is named .xz but is empty (0 bytes), not xz data"
+                        : "is named .xz but is not xz data (from byte 0)")
             }
         case .bzip2:
             if !head.starts(with: bzip2) {
-                throw refuse(head.isEmpty ? "is empty, not bzip2 data" : "is named .bz2 but is not bzip2 data")
+                throw refuse(
+                    head.isEmpty
+                        ? "is named .bz2 but is empty (0 bytes), not bzip2 data"
+                        : "is named .bz2 but is not bzip2 data (from byte 0)")
             }
         }
     }

@@ -18,6 +18,10 @@ public struct TextFields: Sendable, Hashable {
         guard !paths.isEmpty else {
             throw TokenizationError.input(path: "--text-field", detail: "give at least one key")
         }
+        guard paths.count <= StrictJSON.maxPaths else {
+            throw TokenizationError.input(
+                path: "--text-field", detail: "at most \(StrictJSON.maxPaths) keys (\(paths.count) given)")
+        }
         for p in paths where p.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
             throw TokenizationError.input(
                 path: "--text-field", detail: "\"\(p)\" has an empty key (dotted paths: meta.body)")

@@ -30,7 +30,7 @@ public struct DatasetInspector {
             if let limit, n >= limit { return }
             let path = (directory as NSString).appendingPathComponent(shard.file)
             let reader: ShardReader
-            do { reader = try ShardReader(path: path, expectedBytes: shard.bytes, cacheBlocks: 1) } catch let e
+            do { reader = try ShardReader(path: path, summary: shard, cacheBlocks: 1) } catch let e
                 as ShardError
             {
                 throw MaskingError.shard(e)

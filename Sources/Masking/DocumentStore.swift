@@ -54,7 +54,7 @@ final class DocumentStore: @unchecked Sendable {
         defer { lock.unlock() }
         if let r = readers[s] { return r }
         let summary = manifest.shards[s]
-        let r = try ShardReader(path: shardPath(s), expectedBytes: summary.bytes, cacheBlocks: cacheBlocks)
+        let r = try ShardReader(path: shardPath(s), summary: summary, cacheBlocks: cacheBlocks)
         guard r.recordCount == summary.records else {
             throw ShardError.invalidDataset(
                 path: shardPath(s),

@@ -16,14 +16,21 @@ public enum Dataset {
     }
 
     /// Writes `manifest.json` atomically: temporary file, fsync, rename, directory fsync.
+    /// `manifest_sha256` is the SHA-256 of the file's exact bytes with its own 64 hex digits
+    /// written as zeros, so any changed byte (content, layout, the digest itself) is caught.
     public static func writeManifest(_ m: DatasetManifest, to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let path = (directory as NSString).appendingPathComponent(manifestName)
-        var data = try encoder.encode(m)
+        var data = [UInt8](try encoder.encode(m))
         data.append(0x0A)
-        try writeAtomically(data, to: path)
+        guard let at = try ManifestDigest.valueOffset(in: data, path: path) else {
+            throw ShardError.invalidDataset(path: path, detail: "manifest encoding lacks manifest_sha256")
+        }
+        let digest = ManifestDigest.compute(data, valueAt: at)
+        data.replaceSubrange(at..<(at + 64), with: Array(digest.utf8))
+        try writeAtomically(Data(data), to: path)
     }
 
     /// Reads and checks `manifest.json` of `directory`.
@@ -48,12 +55,16 @@ public enum Dataset {
             throw ShardError.invalidDataset(path: path, detail: "invalid manifest: \(describe(error))")
         }
         guard m.formatVersion == DatasetManifest.currentFormatVersion else {
+            let old =
+                m.formatVersion == 1
+                ? "; version 1 manifests carry no digests: re-run the command that wrote it" : ""
             throw ShardError.invalidDataset(
                 path: path,
                 detail:
-                    "format version \(m.formatVersion) is not supported (this build reads version \(DatasetManifest.currentFormatVersion))"
+                    "format version \(m.formatVersion) is not supported (this build reads version \(DatasetManifest.currentFormatVersion))\(old)"
             )
         }
+        try ManifestDigest.check([UInt8](data), stated: m.statedDigest, path: path)
         var seen = Set<String>()
         for (k, s) in m.shards.enumerated() {
             guard !s.file.isEmpty, !s.file.contains("/"), s.file != "..", s.file != ".", seen.insert(s.file).inserted
@@ -64,6 +75,10 @@ public enum Dataset {
             guard s.records >= 0, s.bytes >= 0 else {
                 throw ShardError.invalidDataset(
                     path: path, detail: "shard entry \(k) ('\(s.file)') has a negative count")
+            }
+            guard let d = s.checksumDigest, d.utf8.count == 16, d.utf8.allSatisfy(ManifestDigest.isLowerHex) else {
+                throw ShardError.invalidDataset(
+                    path: path, detail: "shard entry \(k) ('\(s.file)') has no valid checksum_digest")
             }
         }
         return m
@@ -81,7 +96,7 @@ public enum Dataset {
         else { return nil }
         return ShardSummary(
             file: (path as NSString).lastPathComponent, records: reader.recordCount,
-            bytes: reader.fileBytes, xxh64: XXHash64.hex(reader.fileChecksum()))
+            bytes: reader.fileBytes, xxh64: XXHash64.hex(reader.fileChecksum()), checksumDigest: reader.checksumDigest)
     }
 
     /// Removes temporary files left in `directory` by writers that were killed

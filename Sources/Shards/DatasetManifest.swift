@@ -1,8 +1,11 @@
 /// `manifest.json`: written last, atomically; its presence marks a complete dataset.
-/// Encoded with snake_case keys (`format_version`, `total_records`, …) and sorted keys.
+/// Encoded with snake_case keys (`format_version`, `total_records`, …) and sorted keys, and
+/// sealed by `manifest_sha256` (see `Dataset.writeManifest`).
 public struct DatasetManifest: Codable, Sendable, Equatable {
-    /// Version of the dataset layout; equals the shard format version it was written with.
-    public static let currentFormatVersion = Int(ShardLayout.formatVersion)
+    /// Version of the dataset layout. 2: the manifest carries `manifest_sha256` and each shard
+    /// entry its `checksum_digest` (shard files are unchanged: shard format 1). Version 1
+    /// datasets are refused with a message naming the version.
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var kind: String  // "documents" | "instances"
@@ -20,7 +23,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case formatVersion, kind, schema, config, vocab, shards, totalRecords
+        case formatVersion, kind, schema, config, vocab, shards, totalRecords, manifestSha256
     }
 
     public init(from decoder: Decoder) throws {
@@ -31,9 +34,23 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         config = try c.decode([String: String].self, forKey: .config)
         vocab = try c.decode(VocabularyIdentity.self, forKey: .vocab)
         shards = try c.decode([ShardSummary].self, forKey: .shards)
+        statedTotalRecords = try c.decodeIfPresent(Int.self, forKey: .totalRecords)
+        statedDigest = try c.decodeIfPresent(String.self, forKey: .manifestSha256)
     }
 
-    /// Also writes `total_records`, for people reading the file; it is recomputed on read.
+    /// `total_records` as the file states it (nil when written by this type, which recomputes
+    /// it): `prep verify` checks it against the shards.
+    public private(set) var statedTotalRecords: Int?
+    /// `manifest_sha256` as the file states it; checked by `Dataset.readManifest`.
+    var statedDigest: String?
+
+    public static func == (a: DatasetManifest, b: DatasetManifest) -> Bool {
+        a.formatVersion == b.formatVersion && a.kind == b.kind && a.schema == b.schema && a.config == b.config
+            && a.vocab == b.vocab && a.shards == b.shards
+    }
+
+    /// Also writes `total_records`, for people reading the file (checked by `verify`), and a
+    /// zero placeholder `manifest_sha256` that `Dataset.writeManifest` replaces.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(formatVersion, forKey: .formatVersion)
@@ -43,6 +60,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         try c.encode(vocab, forKey: .vocab)
         try c.encode(shards, forKey: .shards)
         try c.encode(totalRecords, forKey: .totalRecords)
+        try c.encode(String(repeating: "0", count: 64), forKey: .manifestSha256)
     }
 }
 

@@ -48,7 +48,7 @@ final class DatasetReader: @unchecked Sendable {
         if let r = readers[k] { return r }
         let s = manifest.shards[k]
         let path = (directory as NSString).appendingPathComponent(s.file)
-        let r = try ShardReader(path: path, expectedBytes: s.bytes, cacheBlocks: cacheBlocks)
+        let r = try ShardReader(path: path, summary: s, cacheBlocks: cacheBlocks)
         guard r.recordCount == s.records else {
             throw ShardError.corrupt(
                 path: path, detail: "shard holds \(r.recordCount) records, manifest says \(s.records)")

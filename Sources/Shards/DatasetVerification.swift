@@ -46,6 +46,11 @@ extension Dataset {
             result.problems.append(DatasetProblem(shard: nil, block: nil, message: "\(error)"))
             return result
         }
+        let manifestPath = (directory as NSString).appendingPathComponent(manifestName)
+        for message in derivedFieldProblems(manifest, in: directory) {
+            result.problems.append(DatasetProblem(shard: nil, block: nil, message: "\(manifestPath): \(message)"))
+            if !all { return result }
+        }
         let listed = Set(manifest.shards.map(\.file))
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         result.unlistedFiles = names.filter {
@@ -88,6 +93,34 @@ extension Dataset {
             if !all && !c.problems.isEmpty { break }
         }
         return result
+    }
+
+    /// The manifest's fields that follow from others or from files: `total_records` (the
+    /// shards' sum), `kind` (the schema), the vocabulary copy's SHA-256 (`vocab.sha256`).
+    /// Shard counts and sizes are checked against the shards themselves.
+    private static func derivedFieldProblems(_ m: DatasetManifest, in directory: String) -> [String] {
+        var problems: [String] = []
+        if m.statedTotalRecords != m.totalRecords {
+            problems.append(
+                "total_records is \(m.statedTotalRecords.map(String.init) ?? "missing"), the shards listed hold \(m.totalRecords)"
+            )
+        }
+        if let p = RecordKinds.problem(kind: m.kind, schema: m.schema, vocabularySize: m.vocab.size) {
+            problems.append("kind \"\(m.kind)\" does not match the schema \(describe(m.schema)): \(p)")
+        }
+        let vocab = (directory as NSString).appendingPathComponent(m.vocab.file)
+        if m.vocab.file.isEmpty || m.vocab.file.contains("/") {
+            problems.append("vocab.file '\(m.vocab.file)' is not a file name in the dataset directory")
+        } else if let data = FileManager.default.contents(atPath: vocab) {
+            let digest = SHA256Hasher.hex(of: [UInt8](data))
+            if digest != m.vocab.sha256 {
+                problems.append(
+                    "\(m.vocab.file) in the dataset has SHA-256 \(digest), vocab.sha256 says \(m.vocab.sha256)")
+            }
+        } else {
+            problems.append("the vocabulary copy \(m.vocab.file) named by the manifest is missing from the dataset")
+        }
+        return problems
     }
 
     private struct ShardCheck {
@@ -137,6 +170,12 @@ extension Dataset {
             let step = Int(Double(s.bytes) * Double(b + 1) / Double(reader.blockCount)) - reported
             reported += step
             advance(step)
+        }
+        if reader.checksumDigest != s.checksumDigest {
+            problem(
+                "\(ShardError.corrupt(path: path, detail: "checksum digest is \(reader.checksumDigest), manifest says \(s.checksumDigest ?? "none")"))"
+            )
+            if !all { return check }
         }
         let hash = XXHash64.hex(reader.fileChecksum())
         if hash != s.xxh64.lowercased() {

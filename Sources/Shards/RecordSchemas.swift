@@ -65,3 +65,36 @@ public enum InstanceSchema {
         maxSequenceLength <= 256 ? .uint8 : maxSequenceLength <= 65_536 ? .uint16 : .uint32
     }
 }
+
+/// What `prep verify` checks of a manifest's `kind` against its `schema`: the kinds the
+/// pipeline writes and the columns each has (token-id columns as wide as `vocab.size` needs).
+enum RecordKinds {
+    /// Why `schema` cannot be the schema of a `kind` dataset, or nil when it can.
+    static func problem(kind: String, schema: ShardSchema, vocabularySize: Int) -> String? {
+        let ids = ShardElementType.tokenIDs(vocabularySize: vocabularySize)
+        switch kind {
+        case "documents":
+            return schema == DocumentSchema.make(vocabularySize: vocabularySize)
+                ? nil : "a documents dataset has fields (token_ids: \(ids), sentence_lengths: uint32)"
+        case "instances":
+            typealias C = InstanceSchema.Column
+            let types = Dictionary(schema.fields.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+            let positions: [ShardElementType] = [.uint8, .uint16, .uint32]
+            let allowed: Set = [
+                C.inputIDs, C.maskedPositions, C.maskedLabels, C.nextSentenceLabel, C.segmentBStart, C.segmentIDs,
+            ]
+            guard types.count == schema.fields.count, types[C.inputIDs] == ids, types[C.maskedLabels] == ids,
+                let p = types[C.maskedPositions], positions.contains(p),
+                types[C.segmentBStart].map({ $0 == p }) ?? true,
+                types[C.nextSentenceLabel].map({ $0 == .uint8 }) ?? true,
+                types[C.segmentIDs].map({ $0 == .uint8 }) ?? true,
+                schema.fields.allSatisfy({ allowed.contains($0.name) })
+            else {
+                return "an instances dataset has input_ids and masked_labels (\(ids)), masked_positions and, "
+                    + "with pairs, next_sentence_label and segment_b_start"
+            }
+            return nil
+        default: return "unknown dataset kind \"\(kind)\" (documents or instances)"
+        }
+    }
+}

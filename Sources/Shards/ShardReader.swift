@@ -39,6 +39,11 @@ public final class ShardReader: @unchecked Sendable {
     /// Reused by `verifyBlock`, which leaves the read cache alone.
     private lazy var verifyBuffer = ByteBuffer(capacity: 1 << 16)
 
+    /// XXH64 over the checksums the file stores (header, every block in order, index), as
+    /// little-endian 64-bit values: what a manifest records to tell this shard from any other
+    /// (`ShardSummary.checksumDigest`). Computed on open from one 8-byte load per block, and
+    /// tied to every byte: the header and index are checked on open, each block when read.
+    public let checksumDigest: String
     public var schema: ShardSchema { header.schema }
     var metadata: [String: String] { header.metadata }
     public var recordCount: Int { records }
@@ -65,6 +70,20 @@ public final class ShardReader: @unchecked Sendable {
             throw ShardError.io(path, "cannot map shard", errno: errno)
         }
         try self.init(path: path, base: UnsafeRawPointer(m), size: size, storage: .mapped, cacheBlocks: cacheBlocks)
+    }
+
+    /// Opens the shard a manifest lists as `summary` and checks that it is that shard: its size
+    /// and its checksum digest (so a shard of another dataset, or of another run, is refused
+    /// even when its size and record count match). Costs no more than a plain open.
+    public convenience init(path: String, summary: ShardSummary, cacheBlocks: Int = 4) throws {
+        try self.init(path: path, expectedBytes: summary.bytes, cacheBlocks: cacheBlocks)
+        if let want = summary.checksumDigest, want != checksumDigest {
+            throw ShardError.corrupt(
+                path: path,
+                detail:
+                    "is not the shard the manifest lists: checksum digest \(checksumDigest), manifest says \(want) (a shard of another dataset or run?)"
+            )
+        }
     }
 
     /// A reader over a copy of `bytes` (tests, or shards received over the network);
@@ -113,6 +132,8 @@ public final class ShardReader: @unchecked Sendable {
             types = header.schema.fields.map(\.type)
             (blockCount, records, blockTable, recordTable) = try Self.validateTail(
                 p, size: size, headerBytes: headerBytes, path: path)
+            checksumDigest = Self.checksumDigest(
+                p, size: size, headerBytes: headerBytes, blocks: blockCount, blockTable: blockTable)
         } catch {
             ZSTD_freeDCtx(d)
             Self.release(p, size, storage)
@@ -143,6 +164,24 @@ public final class ShardReader: @unchecked Sendable {
             lock.lock(); defer { lock.unlock() }
             buffers += returned.prefix(max(0, 8 - buffers.count))
         }
+    }
+
+    /// See `checksumDigest`; the tail has been validated, so every offset is in the file.
+    private static func checksumDigest(
+        _ p: UnsafeRawPointer, size: Int, headerBytes: Int, blocks: Int, blockTable: UnsafeRawPointer
+    ) -> String {
+        var h = XXHash64()
+        func add(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { h.update($0) } }
+        add(p.le(headerBytes - ShardLayout.checksumBytes))
+        for b in 0..<blocks {
+            let e = blockTable + b * ShardLayout.blockEntryBytes
+            let end =
+                Int(truncatingIfNeeded: e.le(0, UInt64.self)) + ShardLayout.blockHeaderBytes
+                + Int(e.le(24, UInt32.self))
+            add(p.le(end))
+        }
+        add(p.le(size - ShardLayout.footerBytes - ShardLayout.checksumBytes))  // the index's, last in it
+        return XXHash64.hex(h.digest())
     }
 
     /// Footer, index checksum and index structure. Returns (blocks, records, block table, record table).

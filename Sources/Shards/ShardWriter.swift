@@ -235,9 +235,12 @@ public final class ShardWriter {
             if state == .open { abandon() }
             throw error
         }
+        // The digest is what a reader computes on open; opening the finished file also
+        // checks that what was written reads back (header, index, footer).
+        let digest = try ShardReader(path: path, expectedBytes: fileOffset, cacheBlocks: 1).checksumDigest
         return ShardSummary(
             file: URL(fileURLWithPath: path).lastPathComponent, records: recordCount,
-            bytes: fileOffset, xxh64: XXHash64.hex(fileHash.digest()))
+            bytes: fileOffset, xxh64: XXHash64.hex(fileHash.digest()), checksumDigest: digest)
     }
 
     /// Removes the temporary file (on error or cancellation). Safe to call more than once;

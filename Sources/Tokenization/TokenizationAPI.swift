@@ -19,4 +19,7 @@
 // - `Vocabulary.unknownToken`: the WordPiece unknown token a trained vocabulary must contain.
 // - `WordPieceTrainer`, `WordPieceTrainingOptions`, `WordCountTable`, `HashOrderChoices`,
 //   `WordPieceTrainingResult`: HF's WordPieceTrainer over word counts (`prep vocab`).
+// - `StrictJSON.locate(_:in:into:)` (into `JSONMemberLocation`s) and `StrictJSON.appendString(at:of:to:)`:
+//   the strict JSON reader for JSONL lines (whole line validated, keys as bytes, last duplicate
+//   wins); `StrictJSONError` (offset, line, byte column, detail).
 // - `TokenizationError` (its `exitCode`: 2 bad input, 1 failure while running) and `NormalizerError`.

@@ -97,7 +97,7 @@ final class CompressedAndBinaryInputTests: XCTestCase {
             let misnamed = try Fixtures.write(Array("plain text\n".utf8), named: "text" + suffix, in: dir)
             XCTAssertThrowsError(try tokenize([misnamed], "misnamed-" + tool)) { e in
                 XCTAssertEqual(
-                    (e as! TokenizationError).description, "\(misnamed): is named \(suffix) but is not \(format) data")
+                    (e as! TokenizationError).description, "\(misnamed): is named \(suffix) but is not \(format) data (from byte 0)")
             }
         }
     }
@@ -202,8 +202,43 @@ final class CompressedAndBinaryInputTests: XCTestCase {
         // pzstd opens its files with a skippable frame.
         try InputMagic.check(head: [0x50, 0x2A, 0x4D, 0x18, 4, 0], of: "a.zst", compression: .zstd)
         try InputMagic.check(head: Array("hello\n".utf8), of: "a.txt", compression: .none)
-        try InputMagic.check(head: [], of: "empty.gz", compression: .gzip)
         XCTAssertThrowsError(try InputMagic.check(head: [0x1F, 0x8B, 8, 0], of: "-", compression: .none))
+    }
+
+    /// A 0-byte .zst or .gz is an error naming the file (as `zstd -d`, `gzip -d` say); text
+    /// named .zst is reported from byte 0, and bad data after good frames from where it starts.
+    func testEmptyAndMisnamedCompressedInputsNameTheFileAndWhereTheBadBytesStart() throws {
+        for name in ["empty.zst", "empty.gz"] {
+            let path = try Fixtures.write([], named: name, in: dir)
+            XCTAssertThrowsError(try tokenize([path], dir + "/out-" + name)) { e in
+                XCTAssertEqual((e as? TokenizationError)?.exitCode, 2)
+                XCTAssertTrue("\(e)".hasPrefix("\(path): is named ."), "\(e)")
+                XCTAssertTrue("\(e)".contains("is empty (0 bytes)"), "\(e)")
+            }
+        }
+        let text = Array(String(repeating: "plain text, not compressed\n", count: 10_000).utf8)
+        let misnamed = try Fixtures.write(text, named: "text.zst", in: dir)
+        XCTAssertThrowsError(try tokenize([misnamed], dir + "/out-text")) { e in
+            XCTAssertEqual("\(e)", "\(misnamed): is named .zst but is not zstd data (from byte 0)")
+        }
+        // A valid frame followed by text: the bad bytes start where the frame ends.
+        let frame = try compressed(text)
+        let mixed = try Fixtures.write(frame + text, named: "mixed.zst", in: dir)
+        XCTAssertThrowsError(try tokenize([mixed], dir + "/out-mixed")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(mixed): zstd: "), "\(e)")
+            XCTAssertTrue("\(e)".hasSuffix("in the frame at compressed byte \(frame.count)"), "\(e)")
+        }
+    }
+
+    private func compressed(_ bytes: [UInt8]) throws -> [UInt8] {
+        let plain = try Fixtures.write(bytes, named: "plain-for-zstd.txt", in: dir)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["zstd", "-q", "-f", plain, "-o", plain + ".zst"]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: plain + ".zst")))
     }
 
     func testInvalidByteCount() {

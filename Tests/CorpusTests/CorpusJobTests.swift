@@ -134,7 +134,7 @@ final class CorpusJobTests: XCTestCase {
         job.inputs = [bad]
         job.format = .jsonl
         XCTAssertThrowsError(try job.run()) { e in
-            XCTAssertEqual("\(e)", "\(bad): line 2: JSON object has no \"text\" member")
+            XCTAssertEqual("\(e)", "\(bad):2:20: JSON object has no \"text\" member")
         }
     }
 

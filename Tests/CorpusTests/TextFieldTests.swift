@@ -7,7 +7,8 @@ import Tokenization
 /// `--text-field`: which JSONL members hold the text; a missing one is a one-line error with its line.
 final class TextFieldTests: XCTestCase {
     private func extract(_ fields: [String], _ json: String) throws -> String {
-        var out: [UInt8] = [], scratch: [UInt8] = []
+        var out: [UInt8] = []
+        var scratch: [JSONMemberLocation] = []
         try Array(json.utf8).withUnsafeBufferPointer {
             try JSONTextField.extract(try TextFields(fields), from: $0, into: &out, scratch: &scratch)
         }
@@ -21,16 +22,16 @@ final class TextFieldTests: XCTestCase {
         XCTAssertEqual(try extract(["meta.body"], line), "nested \"b\"")
         XCTAssertEqual(try extract(["title", "meta.body"], line), "T\n\nnested \"b\"")
         XCTAssertThrowsError(try extract(["meta.missing"], line)) {
-            XCTAssertEqual($0 as? JSONTextField.Failure, .missingField("meta.missing"))
+            XCTAssertEqual($0 as? JSONTextField.Failure, .missingField("meta.missing", column: 92))
         }
         XCTAssertThrowsError(try extract(["meta.x.body"], line)) {
-            XCTAssertEqual($0 as? JSONTextField.Failure, .missingField("meta.x.body"))
+            XCTAssertEqual($0 as? JSONTextField.Failure, .missingField("meta.x.body", column: 91))
         }
         XCTAssertThrowsError(try extract(["id.body"], line)) {
-            XCTAssertEqual($0 as? JSONTextField.Failure, .notAnObject("id"))
+            XCTAssertEqual($0 as? JSONTextField.Failure, .notAnObject("id", column: 8))
         }
         XCTAssertThrowsError(try extract(["meta"], line)) {
-            XCTAssertEqual($0 as? JSONTextField.Failure, .notAString("meta"))
+            XCTAssertEqual($0 as? JSONTextField.Failure, .notAString("meta", column: 34))
         }
         XCTAssertThrowsError(try TextFields(["meta..body"]))
         XCTAssertThrowsError(try TextFields([]))
@@ -63,7 +64,38 @@ final class TextFieldTests: XCTestCase {
         XCTAssertThrowsError(try job.run()) { e in
             XCTAssertEqual(
                 (e as! TokenizationError).description,
-                "\(nested): line 1: JSON object has no \"meta.summary\" member")
+                "\(nested):1:66: JSON object has no \"meta.summary\" member")
         }
+    }
+
+    /// The whole line must be one valid JSON object (issue 18's cases were accepted before),
+    /// and the last duplicate key wins, as in Python.
+    func testMalformedLinesNameFileLineAndColumn() throws {
+        let dir = try Fixtures.makeTemporaryDirectory(prefix: "strict-jsonl")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let vocab = Fixtures.vocabPath("bert-base-uncased")
+        let cases: [(String, String)] = [
+            (#"{"text":"hi"} garbage"#, "2:15: malformed JSON: unexpected 'g' after the JSON value"),
+            (#"{"text":"hi""#, "2:13: malformed JSON: unclosed object: end of input"),
+            (#"{"text":"hi",}"#, "2:14: malformed JSON: trailing comma before '}'"),
+            (#"{"text":"#, "2:9: malformed JSON: expected a value, found end of input"),
+        ]
+        for (k, (line, message)) in cases.enumerated() {
+            let input = try Fixtures.write(
+                Array(("{\"text\": \"fine\"}\n" + line + "\n").utf8), named: "c\(k).jsonl", in: dir)
+            XCTAssertThrowsError(
+                try TokenizeJob(vocabularyPath: vocab, inputs: [input], outputDirectory: dir + "/o\(k)").run()
+            ) { e in
+                XCTAssertEqual((e as? TokenizationError)?.exitCode, 2)
+                XCTAssertEqual("\(e)", "\(input):\(message)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o\(k)/manifest.json"))
+        }
+        var out: [UInt8] = []
+        var scratch: [JSONMemberLocation] = []
+        try Array(#"{"text": "first", "text": "last"}"#.utf8).withUnsafeBufferPointer {
+            try JSONTextField.extract(.default, from: $0, into: &out, scratch: &scratch)
+        }
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "last")
     }
 }

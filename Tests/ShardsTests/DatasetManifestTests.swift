@@ -20,7 +20,7 @@ final class DatasetManifestTests: XCTestCase {
         XCTAssertEqual(try Dataset.readManifest(in: dir), m)
         XCTAssertEqual(m.totalRecords, 17)
         let json = try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8)
-        XCTAssertTrue(json.contains("\"format_version\" : 1"), json)
+        XCTAssertTrue(json.contains("\"format_version\" : 2"), json)
         XCTAssertTrue(json.contains("\"total_records\" : 17"), json)
         XCTAssertTrue(json.contains("\"type\" : \"uint16\""), json)
         XCTAssertTrue(json.contains("\"file\" : \"shard-00001.drbs\""), json)
@@ -94,7 +94,8 @@ final class DatasetReaderTests: XCTestCase {
         }
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
+                config: [:],
                 vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: shards), to: dir)
         let all = parts.flatMap { $0 }
         let reader = try DatasetReader(directory: dir)
@@ -115,7 +116,8 @@ final class DatasetReaderTests: XCTestCase {
         s.records = 6
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: 1, kind: "documents", schema: mixedSchema, config: [:],
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: mixedSchema,
+                config: [:],
                 vocab: VocabularyIdentity(file: "v", size: 1, sha256: "-"), shards: [s]), to: dir)
         var r = ShardRecord(columnCount: 4)
         XCTAssertThrowsShardError(

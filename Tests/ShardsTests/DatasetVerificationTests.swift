@@ -3,20 +3,8 @@ import XCTest
 @testable import Shards
 
 final class DatasetVerificationTests: XCTestCase {
-    /// A dataset of three shards with a manifest.
     func makeDataset(in dir: String, blockBytes: Int = 256) throws -> DatasetManifest {
-        var shards: [ShardSummary] = []
-        for k in 0..<3 {  // shard 1 stays small for the exhaustive flip test
-            shards.append(
-                try writeShard(
-                    Dataset.shardPath(in: dir, index: k), randomRecords(20 + k, seed: UInt64(k), maxLength: 20),
-                    metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
-        }
-        let m = DatasetManifest(
-            formatVersion: 1, kind: "instances", schema: mixedSchema, config: ["seed": "1"],
-            vocab: VocabularyIdentity(file: "vocab.txt", size: 100, sha256: "00"), shards: shards)
-        try Dataset.writeManifest(m, to: dir)
-        return m
+        try makeDocumentDataset(in: dir, blockBytes: blockBytes)
     }
 
     func testHealthyDatasetVerifies() throws {
@@ -127,11 +115,13 @@ final class DatasetVerificationTests: XCTestCase {
         m.schema.fields[0].type = .uint32
         try Dataset.writeManifest(m, to: dir)
         let v = Dataset.verify(directory: dir, all: true)
-        XCTAssertEqual(v.problems.count, 3, "\(v.problems)")
-        XCTAssertTrue(v.problems[0].message.contains("schema mismatch"), v.problems[0].message)
+        XCTAssertEqual(v.problems.count, 4, "\(v.problems)")
         XCTAssertTrue(
-            v.problems[1].message.contains("shard-00001.drbs: cannot open shard: No such file or directory"),
-            v.problems[1].message)
+            v.problems[0].message.contains("kind \"documents\" does not match the schema"), v.problems[0].message)
+        XCTAssertTrue(v.problems[1].message.contains("schema mismatch"), v.problems[1].message)
+        XCTAssertTrue(
+            v.problems[2].message.contains("shard-00001.drbs: cannot open shard: No such file or directory"),
+            v.problems[2].message)
     }
 
     func testMissingManifestIsNotADataset() throws {
@@ -141,4 +131,32 @@ final class DatasetVerificationTests: XCTestCase {
         XCTAssertFalse(v.isDataset)
         XCTAssertTrue(v.problems[0].message.contains("no manifest.json"))
     }
+}
+
+/// A documents dataset of three shards, its vocabulary copy and a manifest.
+func makeDocumentDataset(in dir: String, blockBytes: Int = 256) throws -> DatasetManifest {
+    var shards: [ShardSummary] = []
+    let schema = DocumentSchema.make(vocabularySize: 100)
+    for k in 0..<3 {  // shard 1 stays small for the exhaustive flip test
+        var rng = SplitMix64(seed: UInt64(k))
+        let records = (0..<(20 + k)).map { _ in
+            var r = ShardRecord(columnCount: 2)
+            r.columns[0] = (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt32.random(in: 0..<100, using: &rng)
+            }
+            r.columns[1] = [UInt32(r.columns[0].count)]
+            return r
+        }
+        shards.append(
+            try writeShard(
+                Dataset.shardPath(in: dir, index: k), records, schema: schema,
+                metadata: ["config_sha256": "feed"], blockBytes: blockBytes))
+    }
+    let vocab = Array((0..<100).map { "token\($0)\n" }.joined().utf8)
+    try Data(vocab).write(to: URL(fileURLWithPath: dir + "/vocab.txt"))
+    let m = DatasetManifest(
+        formatVersion: DatasetManifest.currentFormatVersion, kind: "documents", schema: schema,
+        config: ["seed": "1"],
+        vocab: VocabularyIdentity(file: "vocab.txt", size: 100, sha256: SHA256Hasher.hex(of: vocab)), shards: shards)
+    try Dataset.writeManifest(m, to: dir)
+    return m
 }

@@ -47,12 +47,12 @@ final class RepeatedOptionsTests: XCTestCase {
     func testVersionPrintsTheToolAndShardFormat() throws {
         let line = try PrepProcess.run(["--version"])
         XCTAssertEqual(line.status, 0)
-        XCTAssertEqual(line.out, "prep \(PrepVersion.version) (shard format 1)\n")
+        XCTAssertEqual(line.out, "prep \(PrepVersion.version) (shard format 2)\n")
         let json = try PrepProcess.run(["--version", "--json"])
         XCTAssertEqual(json.status, 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
         XCTAssertEqual(object?["version"] as? String, PrepVersion.version)
-        XCTAssertEqual(object?["shard_format_version"] as? Int, 1)
+        XCTAssertEqual(object?["shard_format_version"] as? Int, 2)
         XCTAssertEqual(json.out.filter { $0 == "\n" }.count, 1)
     }
 }

@@ -162,7 +162,7 @@ final class TokenizerCLITests: XCTestCase {
             "--output", dir + "/m",
         ])
         XCTAssertEqual(missing.status, 2)
-        XCTAssertEqual(missing.err, "error: \(body): line 1: JSON object has no \"meta.title\" member\n")
+        XCTAssertEqual(missing.err, "error: \(body):1:32: JSON object has no \"meta.title\" member\n")
     }
 
     /// A mostly-invalid text file is refused with one line and exit 2, not repaired into noise.

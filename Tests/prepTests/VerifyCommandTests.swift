@@ -21,10 +21,14 @@ final class VerifyCommandTests: XCTestCase {
             }
             shards.append(try w.finish())
         }
+        // The vocabulary copy whose digest the manifest records (verify checks it).
+        let vocab = Data("[UNK]\n".utf8)
+        try vocab.write(to: URL(fileURLWithPath: dir + "/vocab.txt"))
         try Dataset.writeManifest(
             DatasetManifest(
-                formatVersion: 1, kind: "instances", schema: schema, config: [:],
-                vocab: VocabularyIdentity(file: "vocab.txt", size: 30_522, sha256: "x"),
+                formatVersion: DatasetManifest.currentFormatVersion, kind: "instances", schema: schema, config: [:],
+                vocab: VocabularyIdentity(
+                    file: "vocab.txt", size: 30_522, sha256: SHA256Hasher.hex(of: [UInt8](vocab))),
                 shards: shards), to: dir)
         return dir
     }

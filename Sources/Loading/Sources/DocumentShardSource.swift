@@ -54,7 +54,7 @@ final class DocumentShardSource: RecordSource, @unchecked Sendable {
         shardStarts = starts
         documentCount = base
         pools = manifest.shards.map {
-            ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
+            ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), summary: $0)
         }
         let documentBlocks = try ShardBlocks.layout(
             pools: pools, manifest: manifest, directory: directory,

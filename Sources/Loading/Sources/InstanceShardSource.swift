@@ -17,7 +17,7 @@ final class InstanceShardSource: RecordSource, @unchecked Sendable {
             throw LoaderError.badDataset(path: directory, detail: detail)
         }
         pools = manifest.shards.map {
-            ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), expectedBytes: $0.bytes)
+            ShardReaderPool(path: (directory as NSString).appendingPathComponent($0.file), summary: $0)
         }
         blocks = try ShardBlocks.layout(
             pools: pools, manifest: manifest, directory: directory,

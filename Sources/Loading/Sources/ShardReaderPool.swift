@@ -6,13 +6,14 @@ import Shards
 /// the dataset is opened, to learn the shard's block layout; more open on demand.
 final class ShardReaderPool: @unchecked Sendable {
     let path: String
-    let expectedBytes: Int?
+    /// The manifest's entry: each reader opened checks the shard is that one (size, digest).
+    let summary: ShardSummary?
     private let lock = NSLock()
     private var idle: [ShardReader] = []
 
-    init(path: String, expectedBytes: Int? = nil) {
+    init(path: String, summary: ShardSummary? = nil) {
         self.path = path
-        self.expectedBytes = expectedBytes
+        self.summary = summary
     }
 
     func withReader<T>(_ body: (ShardReader) throws -> T) throws -> T {
@@ -23,7 +24,9 @@ final class ShardReaderPool: @unchecked Sendable {
             reader = r
         } else {
             lock.unlock()
-            reader = try ShardReader(path: path, expectedBytes: expectedBytes, cacheBlocks: 2)
+            reader =
+                try summary.map { try ShardReader(path: path, summary: $0, cacheBlocks: 2) }
+                ?? ShardReader(path: path, cacheBlocks: 2)
         }
         defer { lock.lock(); idle.append(reader); lock.unlock() }
         return try body(reader)
