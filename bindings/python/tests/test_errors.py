@@ -10,7 +10,7 @@ import drbert_data
 def test_corrupt_shard_is_an_exception_naming_it(data, tmp_path):
     copy = tmp_path / "corrupt"
     shutil.copytree(data["instances"], copy)
-    shard = sorted(copy.glob("*.shard*"))[1]
+    shard = sorted(copy.glob("shard-*.drbs"))[1]
     raw = bytearray(shard.read_bytes())
     for k in range(len(raw) // 3, 2 * len(raw) // 3, 5):
         raw[k] ^= 0x5A
