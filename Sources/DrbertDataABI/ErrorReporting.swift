@@ -47,10 +47,15 @@ struct ABIError: Error {
 func write(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: Int) {
     guard let buffer, capacity > 0 else { return }
     var bytes = Array(message.utf8.prefix(capacity - 1))
-    // Do not end inside a multi-byte character: drop continuation bytes and their lead.
+    // Do not end inside a multi-byte character: drop a last character that lost bytes.
     if bytes.count < message.utf8.count {
-        while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
-        if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
+        var lead = bytes.count - 1
+        while lead > 0, bytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+        if lead >= 0 {
+            let b = bytes[lead]
+            let length = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            if bytes.count - lead < length { bytes.removeSubrange(lead...) }
+        }
     }
     for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
     buffer[bytes.count] = 0

@@ -2,6 +2,7 @@ import Batches
 @testable import DrbertDataABI
 import Foundation
 import Loading
+import Shards
 import XCTest
 
 /// The C entry points, called as a C caller would: the batches are the loader's, spelled the
@@ -66,6 +67,35 @@ final class ExportsTests: XCTestCase {
             }
         }
         XCTAssertEqual(Set(got.flatMap { $0[5] }).count, 90, "every sample once")
+    }
+
+    func testDynamicMasksAreTheLoadersMasks() throws {
+        let dir = try ABIDataset.write(records: 70, in: self)
+        var settings = StreamSettings(directories: [dir], batchSize: 16)
+        settings.seed = 4; settings.epoch = 2; settings.mask = .wholeWord; settings.maxPredictions = 6
+        settings.threads = 2
+        let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""mask":"whole-word""#), json)
+        let (status, handle) = open(json)
+        XCTAssertEqual(status, 0, message)
+        defer { closeLoader(handle) }
+        let got = drain(handle)
+        let (loader, _) = try settings.open()
+        var masked = 0
+        for g in got {
+            let b = try XCTUnwrap(try loader.next())
+            var labels = [Int64](repeating: -100, count: b.size * b.sequenceLength)
+            for row in 0..<b.size {
+                for slot in row * 6..<(row + 1) * 6 where b.maskedLabels[slot] != Batch.noLabel {
+                    labels[row * b.sequenceLength + Int(b.maskedPositions[slot])] = Int64(b.maskedLabels[slot])
+                    masked += 1
+                }
+            }
+            XCTAssertEqual(g[3], labels)
+            XCTAssertEqual(g[0], b.inputIDs.map(Int64.init))
+        }
+        XCTAssertNil(try loader.next())
+        XCTAssertGreaterThan(masked, 70, "fresh masks, not the two stored ones only")
     }
 
     func testStateIsTheSaveStateJSONAndResumes() throws {

@@ -104,7 +104,9 @@ public struct StreamSettings: Sendable, Equatable {
         try check((worldSize ?? 1) >= 1, "world size must be at least 1")
         try check(rank >= 0, "rank must be non-negative")
         try check((epoch ?? 0) >= 0, "epoch must be non-negative")
-        try check((threads ?? 0) >= 0 && prefetch >= 1 && windowBlocks >= 1, "threads must be ≥ 0, prefetch and window blocks ≥ 1")
+        try check(
+            (threads ?? 0) >= 0 && prefetch >= 1 && windowBlocks >= 1,
+            "threads must be ≥ 0, prefetch and window blocks ≥ 1")
         try check((blockRecords ?? 1) >= 1, "block records must be at least 1")
         try check((bucketBatches ?? 1) >= 1, "bucket batches must be at least 1")
         try check((padTo ?? 1) >= 1, "pad-to must be at least 1")
