@@ -23,6 +23,11 @@ def test_two_workers_yield_the_ranks_batches_once_in_order(prep, data):
     assert ids(loader) == prep.stream_ids(data["instances"], "--batch-size", 16, "--seed", 3, "--epoch", 1)
     batch = next(iter(dtorch.DataLoader(dtorch.IterableDataset(data["instances"], 4), num_workers=2)))
     assert batch["input_ids"].dtype == torch.int64 and "next_sentence_label" in batch
+    # A plain torch DataLoader over the dataset works too (tensors, the same order).
+    plain = torch.utils.data.DataLoader(dtorch.IterableDataset(data["instances"], 16, seed=3), batch_size=None,
+                                        num_workers=2)
+    batches = list(plain)
+    assert isinstance(batches[0]["labels"], torch.Tensor) and ids(batches) == first
 
 
 @pytest.mark.filterwarnings("ignore:This DataLoader will create")
@@ -54,11 +59,11 @@ def test_state_survives_a_restart(prep, data, tmp_path):
 def test_bert_for_pretraining_learns_from_the_batches(data):
     transformers = pytest.importorskip("transformers")
     torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=30522, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=128, max_position_embeddings=128)
+    config = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=128)
     model = transformers.BertForPreTraining(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    loader = dtorch.DataLoader(dtorch.IterableDataset(data["instances"], 16, seed=0), num_workers=2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    loader = dtorch.DataLoader(dtorch.IterableDataset(data["instances"], 8, seed=0), num_workers=2)
     losses = []
     for batch in loader:
         batch.pop("sample_index")
