@@ -38,6 +38,8 @@ public func nextBatch(
 ) -> Int32 {
     reporting(error, capacity) {
         let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
         guard try handle.advance(), let batch = handle.current else {
             rows?.pointee = 0; length?.pointee = 0; hasPairs?.pointee = 0
             return 0
@@ -61,6 +63,8 @@ public func fillBatch(
 ) -> Int32 {
     reporting(error, capacity) {
         let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
         guard let batch = handle.current else { throw ABIError("no batch to fill: call drbert_data_next first") }
         HuggingFaceColumns.fill(
             batch, inputIDs: inputIDs, attentionMask: attentionMask, tokenTypeIDs: tokenTypeIDs, labels: labels,
@@ -78,6 +82,8 @@ public func loaderState(
 ) -> Int32 {
     reporting(error, capacity) {
         let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
         guard let json else { throw ABIError("state output is a null pointer") }
         json.pointee = strdup(try handle.loader.state.jsonText())
         return Status.ok.rawValue
@@ -94,6 +100,8 @@ public func loaderState(
 ) -> Int32 {
     reporting(error, capacity) {
         let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
         guard let json else { throw ABIError("state output is a null pointer") }
         guard batches >= 0 else { throw ABIError("batches must be non-negative, not \(batches)") }
         json.pointee = strdup(try handle.loader.state(afterBatches: Int(batches)).jsonText())
@@ -113,7 +121,10 @@ public func loaderCounts(
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
     reporting(error, capacity) {
-        let loader = try LoaderHandle.from(pointer).loader
+        let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
+        let loader = handle.loader
         batches?.pointee = Int64(loader.batchCount)
         samplesPerEpoch?.pointee = Int64(loader.samplesPerEpoch)
         vocabularySize?.pointee = Int64(loader.vocabularySize)

@@ -1,4 +1,5 @@
 import Batches
+import Foundation
 import Loading
 
 /// What a `drbert_data_loader*` points to: one rank's open stream and the batch last
@@ -6,6 +7,9 @@ import Loading
 final class LoaderHandle {
     let loader: StreamingLoader
     private(set) var current: Batch?
+    /// Held by every entry point: a handle shared by two host threads is serialised, not
+    /// raced (a loader is not thread-safe; a data race could crash the host).
+    let lock = NSLock()
 
     init(loader: StreamingLoader) { self.loader = loader }
 

@@ -1,6 +1,8 @@
 """`Loader`: one rank's batches from drbert-swift shards, through the Swift engine."""
 import ctypes
 import json
+import os
+import threading
 
 import numpy as np
 
@@ -41,16 +43,23 @@ class Loader:
         self._resume = None
         self._handle = None
         self._finished = False
+        # next + fill is one step: threads sharing the loader must not interleave them.
+        self._step = threading.RLock()
         if state is not None:
             self.load_state_dict(state)
 
     # -- the stream ------------------------------------------------------------------
     def _open(self):
+        with self._step:
+            return self._open_locked()
+
+    def _open_locked(self):
         if self._handle is None:
             handle = ctypes.c_void_p()
             state = json.dumps(self._resume).encode() if self._resume is not None else None
             call(lib.drbert_data_open, json.dumps(self._settings).encode(), state, ctypes.byref(handle))
             self._handle = handle
+            self._owner = os.getpid()
             self._finished = False
         return self._handle
 
@@ -67,19 +76,21 @@ class Loader:
         handle = self._open()
         rows, length, pairs = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int32()
         while True:
-            if self._handle is not handle:
-                return  # reopened (set_epoch / load_state_dict) while iterating
-            if call(lib.drbert_data_next, handle, ctypes.byref(rows), ctypes.byref(length), ctypes.byref(pairs)) == 0:
-                self._finished = True
-                return
-            n, l = rows.value, length.value
-            batch = {name: np.empty((n, l), dtype=np.int64)
-                     for name in ("input_ids", "attention_mask", "token_type_ids", "labels")}
-            nsp = np.empty(n, dtype=np.int64)
-            index = np.empty(n, dtype=np.int64)
-            call(lib.drbert_data_fill, handle, batch["input_ids"].ctypes.data, batch["attention_mask"].ctypes.data,
-                 batch["token_type_ids"].ctypes.data, batch["labels"].ctypes.data, nsp.ctypes.data,
-                 index.ctypes.data)
+            with self._step:
+                if self._handle is not handle:
+                    return  # reopened (set_epoch / load_state_dict) while iterating
+                if call(lib.drbert_data_next, handle, ctypes.byref(rows), ctypes.byref(length),
+                        ctypes.byref(pairs)) == 0:
+                    self._finished = True
+                    return
+                n, l = rows.value, length.value
+                batch = {name: np.empty((n, l), dtype=np.int64)
+                         for name in ("input_ids", "attention_mask", "token_type_ids", "labels")}
+                nsp = np.empty(n, dtype=np.int64)
+                index = np.empty(n, dtype=np.int64)
+                call(lib.drbert_data_fill, handle, batch["input_ids"].ctypes.data,
+                     batch["attention_mask"].ctypes.data, batch["token_type_ids"].ctypes.data,
+                     batch["labels"].ctypes.data, nsp.ctypes.data, index.ctypes.data)
             if pairs.value:
                 batch["next_sentence_label"] = nsp
             batch["sample_index"] = index
@@ -135,7 +146,10 @@ class Loader:
 
     def close(self):
         if self._handle is not None:
-            lib.drbert_data_close(self._handle)
+            # A forked child (e.g. a DataLoader worker) has a copy of the handle but not the
+            # loader's threads: only the process that opened it stops them.
+            if self._owner == os.getpid():
+                lib.drbert_data_close(self._handle)
             self._handle = None
         self._finished = False
 

@@ -83,3 +83,24 @@ def test_epochs_len_and_set_epoch(prep, data):
     loader.set_epoch(5)
     assert len(loader) == len(first)
     assert loader_ids(loader) == prep.stream_ids(data["instances"], "--batch-size", 32, "--seed", 4, "--epoch", 5)
+
+
+def test_threads_sharing_a_loader_split_its_batches(data):
+    import threading
+    loader = drbert_data.Loader(data["instances"], 4, seed=8)
+    taken = [[], []]
+    both_started = threading.Barrier(2)  # (an iterator started after the end reads the next epoch)
+
+    def read(out):
+        batches = iter(loader)
+        out.extend(next(batches)["sample_index"].tolist())
+        both_started.wait()
+        for batch in batches:
+            out.extend(batch["sample_index"].tolist())
+
+    workers = [threading.Thread(target=read, args=(t,)) for t in taken]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(taken[0] + taken[1]) == list(range(loader.samples_per_epoch)), "each sample once, no crash"
