@@ -57,9 +57,11 @@ if _lib.drbert_data_abi_version() != ABI_VERSION:
                       % (_lib.drbert_data_abi_version(), ABI_VERSION))
 
 
-def call(function, *args):
-    """Calls a status-returning function; raises DrbertDataError with the engine's message."""
-    error = ctypes.create_string_buffer(2048)
+def call(function, *args, error=None):
+    """Calls a status-returning function; raises DrbertDataError with the engine's message.
+    `error`: a reusable message buffer (the caller's own, per thread or under a lock)."""
+    if error is None:
+        error = ctypes.create_string_buffer(2048)
     status = function(*args, error, len(error))
     if status < 0:
         raise DrbertDataError(error.value.decode("utf-8", "replace"), status)

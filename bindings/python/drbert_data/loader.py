@@ -75,25 +75,27 @@ class Loader:
             self._reopen_from(state)
         handle = self._open()
         rows, length, pairs = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int32()
+        shape = (ctypes.byref(rows), ctypes.byref(length), ctypes.byref(pairs))
+        error = ctypes.create_string_buffer(2048)  # used under the lock only
+        next_batch, fill = lib.drbert_data_next, lib.drbert_data_fill
         while True:
             with self._step:
                 if self._handle is not handle:
                     return  # reopened (set_epoch / load_state_dict) while iterating
-                if call(lib.drbert_data_next, handle, ctypes.byref(rows), ctypes.byref(length),
-                        ctypes.byref(pairs)) == 0:
+                if call(next_batch, handle, *shape, error=error) == 0:
                     self._finished = True
                     return
                 n, l = rows.value, length.value
-                batch = {name: np.empty((n, l), dtype=np.int64)
-                         for name in ("input_ids", "attention_mask", "token_type_ids", "labels")}
-                nsp = np.empty(n, dtype=np.int64)
-                index = np.empty(n, dtype=np.int64)
-                call(lib.drbert_data_fill, handle, batch["input_ids"].ctypes.data,
-                     batch["attention_mask"].ctypes.data, batch["token_type_ids"].ctypes.data,
-                     batch["labels"].ctypes.data, nsp.ctypes.data, index.ctypes.data)
+                # Two allocations per batch; Swift writes every array in place (no copy after).
+                grid = np.empty((4, n, l), dtype=np.int64)
+                per_row = np.empty((2, n), dtype=np.int64)
+                at, step = grid.ctypes.data, n * l * 8
+                call(fill, handle, at, at + step, at + 2 * step, at + 3 * step, per_row.ctypes.data,
+                     per_row.ctypes.data + n * 8, error=error)
+            batch = {"input_ids": grid[0], "attention_mask": grid[1], "token_type_ids": grid[2], "labels": grid[3]}
             if pairs.value:
-                batch["next_sentence_label"] = nsp
-            batch["sample_index"] = index
+                batch["next_sentence_label"] = per_row[0]
+            batch["sample_index"] = per_row[1]
             yield batch
 
     def __len__(self):
