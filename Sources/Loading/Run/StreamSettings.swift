@@ -109,8 +109,13 @@ public struct StreamSettings: Sendable, Equatable {
             "threads must be ≥ 0, prefetch and window blocks ≥ 1")
         try check((blockRecords ?? 1) >= 1, "block records must be at least 1")
         try check((bucketBatches ?? 1) >= 1, "bucket batches must be at least 1")
-        try check((padTo ?? 1) >= 1, "pad-to must be at least 1")
-        try check((maxPredictions ?? 0) >= 0, "max predictions must be non-negative")
+        // Upper bounds too: a host process calling through the C ABI must get an error, not
+        // an allocation, thread count or position overflow that takes it down.
+        try check(batchSize <= 1 << 30 && (worldSize ?? 1) <= 1 << 20, "batch size or world size is too large")
+        try check((threads ?? 0) <= 1024 && prefetch <= 1 << 16, "threads must be ≤ 1024 and prefetch ≤ 65536")
+        try check((1...(1 << 20)).contains(padTo ?? 1), "pad-to must be in 1...1048576")
+        try check((0...(1 << 20)).contains(maxPredictions ?? 0), "max predictions must be in 0...1048576")
+        try check(maxSeqLength <= 1 << 20, "max sequence length must be at most 1048576")
         try check(maxSeqLength >= 4, "max sequence length must be at least 4")
         try check((0...1).contains(maskedLmProb), "masked-LM probability must be in 0...1")
         try check((0...1).contains(shortSeqProb), "short-sequence probability must be in 0...1")
