@@ -38,10 +38,6 @@ def masks(loader):
     return out
 
 
-def unmasked(batch_rows):
-    return batch_rows
-
-
 def test_document_dataset_with_dynamic_masking(prep, data):
     expected = prep.stream_ids(data["tokens"], "--batch-size", 16, "--seed", 12345, "--mask", "whole-word")
     loader = drbert_data.Loader(data["tokens"], 16, seed=12345, mask="whole-word", threads=0)
