@@ -32,6 +32,8 @@ let package = Package(
         .library(name: "Loading", targets: ["Loading"]),
         .library(name: "Batches", targets: ["Batches"]),
         .library(name: "Training", targets: ["Training"]),
+        // The C ABI over the loader that bindings/python (`drbert_data`) loads: libdrbert_data.so.
+        .library(name: "drbert_data", type: .dynamic, targets: ["DrbertDataABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -58,6 +60,7 @@ let package = Package(
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
             name: "prep",
             dependencies: [
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
         .testTarget(
             name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
+        .testTarget(name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",

@@ -61,17 +61,22 @@ public final class StreamingLoader {
         return batch
     }
 
-    public var state: LoaderState {
+    public var state: LoaderState { state(afterBatches: delivered) }
+
+    /// The state once every rank has taken `batches` batches from where this loader started
+    /// (ranks save in lockstep), without reading them: what a consumer that counts batches
+    /// delivered elsewhere (e.g. by DataLoader workers) saves.
+    public func state(afterBatches batches: Int) -> LoaderState {
         LoaderState(
             seed: engine.seed, epoch: engine.epoch, worldSize: options.worldSize,
-            globalSamplesConsumed: engine.schedule.consumed(afterBatches: delivered),
+            globalSamplesConsumed: engine.schedule.consumed(afterBatches: max(0, batches)),
             samplesPerEpoch: engine.order.count, orderFingerprint: engine.fingerprint)
     }
 
     /// Samples in one epoch over all ranks.
-    var samplesPerEpoch: Int { engine.order.count }
+    public var samplesPerEpoch: Int { engine.order.count }
     /// Batches this rank delivers from where it started to the end of the epoch.
-    var batchCount: Int { engine.schedule.batchCount }
+    public var batchCount: Int { engine.schedule.batchCount }
     var statistics: LoaderStatistics {
         let s = engine.cache.statistics
         return LoaderStatistics(

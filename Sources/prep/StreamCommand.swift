@@ -89,47 +89,36 @@ struct StreamCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var state: LoaderState? = nil
-            if let path = resume {
-                var s = try StateFile.read(path)
-                if s.isEpochComplete && epoch == nil {
-                    s = s.startOfNextEpoch()
-                    FileHandle.standardError.write(
-                        Data("\(path): epoch \(s.epoch - 1) is complete; continuing with epoch \(s.epoch)\n".utf8))
-                }
-                if let seed { s.seed = seed }
-                if let epoch { s.epoch = epoch }
-                state = s
-            }
-            var options = LoaderOptions(batchSize: batchSize)
-            options.seed = state?.seed ?? seed ?? 0
-            options.epoch = state?.epoch ?? epoch ?? 0
-            options.worldSize = worldSize ?? state?.worldSize ?? 1
-            options.rank = rank
-            options.padToLength = padTo
-            options.maxPredictions = maxPredictions
-            options.workerThreads = threads
-            options.prefetchBatches = prefetch
-            options.windowBlocks = windowBlocks
-            options.blockRecords = blockRecords
-            options.skipCorrupt = skipCorrupt
-            options.bucketBatches = bucketBatches
-            options.vocabularyPath = vocab
-            options.documentInstances.maxSequenceLength = maxSeqLength
-            options.documentInstances.pairing = SentencePairing(rawValue: pairs)!
-            options.documentInstances.shortSequenceProbability = shortSeqProb
-            if let mask {
-                var m = MaskingOptions()
-                m.strategy = mask
-                m.maskedLMProbability = maskedLmProb
-                m.maxPredictions = maxPredictions ?? Int((0.15 * Double(maxSeqLength)).rounded())
-                options.masking = m
-            }
-            var job = StreamRun(directories: directories, options: options)
-            job.weights = weights.map {
+            var settings = StreamSettings(directories: directories, batchSize: batchSize)
+            settings.weights = weights.map {
                 $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
             }
-            job.resumeFrom = state
+            settings.seed = seed
+            settings.epoch = epoch
+            settings.worldSize = worldSize
+            settings.rank = rank
+            settings.padTo = padTo
+            settings.maxPredictions = maxPredictions
+            settings.threads = threads
+            settings.prefetch = prefetch
+            settings.windowBlocks = windowBlocks
+            settings.blockRecords = blockRecords
+            settings.bucketBatches = bucketBatches
+            settings.skipCorrupt = skipCorrupt
+            settings.mask = mask
+            settings.maskedLmProb = maskedLmProb
+            settings.vocab = vocab
+            settings.maxSeqLength = maxSeqLength
+            settings.pairs = SentencePairing(rawValue: pairs)!
+            settings.shortSeqProb = shortSeqProb
+            let resolved = try settings.resolve(resumingFrom: try resume.map(StateFile.read))
+            if let path = resume, let next = resolved.continuedWithEpoch {
+                FileHandle.standardError.write(
+                    Data("\(path): epoch \(next - 1) is complete; continuing with epoch \(next)\n".utf8))
+            }
+            var job = StreamRun(directories: directories, options: resolved.options)
+            job.weights = settings.weights
+            job.resumeFrom = resolved.resumeFrom
             job.printIDs = printIds
             job.stopAfterBatches = stopAfterBatches
             job.saveStatePath = saveState
