@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
             name: "prep",
@@ -69,6 +70,11 @@ let package = Package(
             ],
             swiftSettings: fast
         ),
+        // libFuzzer targets over every parser of untrusted bytes (Scripts/fuzz builds it with
+        // -sanitize=fuzzer,address -DFUZZING); a normal build is the replay tool for saved inputs.
+        .executableTarget(
+            name: "drbert-fuzz", dependencies: ["CFuzzing", "Tokenization", "Shards", "Loading", "Training"],
+            path: "Sources/fuzz"),
 
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "Corpus", "CICU", "Shards"],
@@ -78,7 +84,8 @@ let package = Package(
         .testTarget(name: "MaskingTests", dependencies: ["Masking", "Corpus", "Shards", "Tokenization"]),
         .testTarget(
             name: "LoadingTests", dependencies: ["Loading", "Batches", "Corpus", "Masking", "Shards", "Tokenization"]),
-        .testTarget(name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
+        .testTarget(
+            name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",

@@ -4,24 +4,25 @@ import Foundation
 /// 8-byte little-endian header length N, N bytes of JSON
 /// `{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
 /// then the raw little-endian tensor bytes (offsets relative to the end of the header).
-enum SafeTensors {
-    enum DType: String, Sendable { case f32 = "F32", i32 = "I32", i64 = "I64" }
+// `package`: the fuzz target (Sources/fuzz) parses checkpoints through it.
+package enum SafeTensors {
+    package enum DType: String, Sendable { case f32 = "F32", i32 = "I32", i64 = "I64" }
 
-    struct Entry: Sendable {
-        var dtype: DType
+    package struct Entry: Sendable {
+        package var dtype: DType
         var shape: [Int]
         var range: Range<Int>
     }
 
     /// A parsed file held in memory.
-    struct File: Sendable {
+    package struct File: Sendable {
         let path: String
-        let entries: [String: Entry]
+        package let entries: [String: Entry]
         let metadata: [String: String]
         let data: Data
         let base: Int
 
-        init(path: String) throws {
+        package init(path: String) throws {
             self.path = path
             guard let d = FileManager.default.contents(atPath: path) else {
                 throw TrainingError.badSafetensors(path, "cannot read the file")
@@ -67,7 +68,7 @@ enum SafeTensors {
             metadata = meta
         }
 
-        func floats(_ name: String) throws -> [Float] {
+        package func floats(_ name: String) throws -> [Float] {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             guard e.dtype == .f32 else {
                 throw TrainingError.badSafetensors(path, "tensor \(name) is \(e.dtype.rawValue), expected F32")
@@ -96,7 +97,7 @@ enum SafeTensors {
             }
         }
 
-        func ints(_ name: String) throws -> [Int32] {
+        package func ints(_ name: String) throws -> [Int32] {
             guard let e = entries[name] else { throw TrainingError.badSafetensors(path, "missing tensor \(name)") }
             return data.withUnsafeBytes { raw in
                 let p = raw.baseAddress! + base + e.range.lowerBound

@@ -1,0 +1,2 @@
+// Only the declaration in include/cfuzzing.h matters; libFuzzer defines the function.
+#include "cfuzzing.h"
