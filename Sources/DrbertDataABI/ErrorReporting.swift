@@ -38,6 +38,20 @@ func reporting(
     }
 }
 
+/// `body` on the handle `pointer` names, under its lock (the ABI may be called from several
+/// threads), its failures reported as `reporting` does.
+func withLockedHandle(
+    _ pointer: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+    _ body: (LoaderHandle) throws -> Int32
+) -> Int32 {
+    reporting(buffer, capacity) {
+        let handle = try LoaderHandle.from(pointer)
+        handle.lock.lock()
+        defer { handle.lock.unlock() }
+        return try body(handle)
+    }
+}
+
 /// A misuse of the ABI itself (null pointer, call out of order).
 struct ABIError: Error {
     var message: String

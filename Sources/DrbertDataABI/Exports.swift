@@ -36,10 +36,7 @@ public func nextBatch(
     _ length: UnsafeMutablePointer<Int64>?, _ hasPairs: UnsafeMutablePointer<Int32>?,
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
-    reporting(error, capacity) {
-        let handle = try LoaderHandle.from(pointer)
-        handle.lock.lock()
-        defer { handle.lock.unlock() }
+    withLockedHandle(pointer, error, capacity) { handle in
         guard try handle.advance(), let batch = handle.current else {
             rows?.pointee = 0; length?.pointee = 0; hasPairs?.pointee = 0
             return 0
@@ -61,10 +58,7 @@ public func fillBatch(
     _ sampleIndices: UnsafeMutablePointer<Int64>?,
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
-    reporting(error, capacity) {
-        let handle = try LoaderHandle.from(pointer)
-        handle.lock.lock()
-        defer { handle.lock.unlock() }
+    withLockedHandle(pointer, error, capacity) { handle in
         guard let batch = handle.current else { throw ABIError("no batch to fill: call drbert_data_next first") }
         HuggingFaceColumns.fill(
             batch, inputIDs: inputIDs, attentionMask: attentionMask, tokenTypeIDs: tokenTypeIDs, labels: labels,
@@ -80,10 +74,7 @@ public func loaderState(
     _ pointer: UnsafeMutableRawPointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
-    reporting(error, capacity) {
-        let handle = try LoaderHandle.from(pointer)
-        handle.lock.lock()
-        defer { handle.lock.unlock() }
+    withLockedHandle(pointer, error, capacity) { handle in
         guard let json else { throw ABIError("state output is a null pointer") }
         json.pointee = strdup(try handle.loader.state.jsonText())
         return Status.ok.rawValue
@@ -98,10 +89,7 @@ public func loaderState(
     _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
-    reporting(error, capacity) {
-        let handle = try LoaderHandle.from(pointer)
-        handle.lock.lock()
-        defer { handle.lock.unlock() }
+    withLockedHandle(pointer, error, capacity) { handle in
         guard let json else { throw ABIError("state output is a null pointer") }
         guard batches >= 0 else { throw ABIError("batches must be non-negative, not \(batches)") }
         json.pointee = strdup(try handle.loader.state(afterBatches: Int(batches)).jsonText())
@@ -120,10 +108,7 @@ public func loaderCounts(
     _ samplesPerEpoch: UnsafeMutablePointer<Int64>?, _ vocabularySize: UnsafeMutablePointer<Int64>?,
     _ error: UnsafeMutablePointer<CChar>?, _ capacity: Int
 ) -> Int32 {
-    reporting(error, capacity) {
-        let handle = try LoaderHandle.from(pointer)
-        handle.lock.lock()
-        defer { handle.lock.unlock() }
+    withLockedHandle(pointer, error, capacity) { handle in
         let loader = handle.loader
         batches?.pointee = Int64(loader.batchCount)
         samplesPerEpoch?.pointee = Int64(loader.samplesPerEpoch)
