@@ -1,5 +1,5 @@
-// Input streams for the corpus jobs: a file (or stdin) read in large blocks, and a
-// streaming zstd decompressor over one (gzip, xz, bzip2: DecompressingByteSource.swift). Nothing is ever read
+// Input streams for the corpus jobs: a file (or stdin) read in large blocks, and the zstd codec
+// (gzip, xz, bzip2 in their own files) that DecompressingByteSource drives. Nothing is ever read
 // whole into memory.
 import CZstd
 import Foundation
@@ -78,65 +78,36 @@ final class FileByteSource: ByteSource {
     }
 }
 
-/// Streams the decompressed content of a zstd file (any number of frames).
-final class ZstdByteSource: ByteSource {
-    private let inner: ByteSource
+/// zstd decompression (any number of frames, skippable ones included) for `DecompressingByteSource`.
+final class ZstdCodec: StreamCodec {
     private let stream: OpaquePointer
-    private var input: [UInt8]
-    private var inputPos = 0
-    private var inputEnd = 0
-    private var innerDone = false
     private var midFrame = false
-    /// Compressed offset of the frame being decoded: where bad data starts is told from it,
-    /// not from how far the file has been read ahead (up to 128 KiB further).
-    private var frameStart = 0
-    var path: String { inner.path }
-    var consumedFileBytes: Int { inner.consumedFileBytes }
+    var formatName: String { "zstd" }
+    var pieceName: String { "frame" }
+    var isAtStreamBoundary: Bool { !midFrame }
+    /// zstd's recommended input block: one frame block per refill.
+    static var inputBufferSize: Int { ZSTD_DStreamInSize() }
 
-    init(_ inner: ByteSource) throws {
-        self.inner = inner
-        guard let s = ZSTD_createDStream() else {
-            throw TokenizationError.input(path: inner.path, detail: "cannot create zstd stream")
-        }
+    init() throws {
+        guard let s = ZSTD_createDStream() else { throw StreamCodecFailure(detail: "cannot create a zstd stream") }
         stream = s
         ZSTD_initDStream(s)
-        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
     }
     deinit { ZSTD_freeDStream(stream) }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            if inputPos == inputEnd && !innerDone {
-                inputEnd = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
-                inputPos = 0
-                if inputEnd == 0 { innerDone = true }
-            }
-            if inputPos == inputEnd && innerDone {
-                if midFrame {
-                    throw TokenizationError.input(
-                        path: path,
-                        detail:
-                            "truncated zstd stream: the frame at byte \(frameStart) is cut off at byte \(consumedFileBytes)"
-                    )
-                }
-                return 0
-            }
-            if !midFrame { frameStart = consumedFileBytes - (inputEnd - inputPos) }
-            var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
-            let ret = input.withUnsafeBytes { raw -> Int in
-                var inBuf = ZSTD_inBuffer(src: raw.baseAddress, size: inputEnd, pos: inputPos)
-                let r = ZSTD_decompressStream(stream, &out, &inBuf)
-                inputPos = inBuf.pos
-                return r
-            }
-            if ZSTD_isError(ret) != 0 {
-                let name = String(cString: ZSTD_getErrorName(ret))
-                throw TokenizationError.input(
-                    path: path, detail: "zstd: \(name) in the frame at compressed byte \(frameStart)")
-            }
-            midFrame = ret != 0
-            if out.pos > 0 { return out.pos }
-        }
+    func decode(
+        _ input: inout UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, inputEnded: Bool
+    )
+        throws -> Int
+    {
+        var out = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        let ret = ZSTD_decompressStream(stream, &out, &inBuffer)
+        input = UnsafeRawBufferPointer(rebasing: input[inBuffer.pos...])
+        if ZSTD_isError(ret) != 0 { throw StreamCodecFailure(detail: String(cString: ZSTD_getErrorName(ret))) }
+        // 0: a frame ended here (and nothing of the next one was read).
+        if inBuffer.pos > 0 || out.pos > 0 { midFrame = ret != 0 }
+        return out.pos
     }
 }
 
@@ -147,7 +118,9 @@ func openByteSource(_ path: String) throws -> ByteSource {
     let compression = InputCompression(name: path)
     try InputMagic.check(head: try file.peek(InputMagic.headLength), of: path, compression: compression)
     switch compression {
-    case .zstd: return try ZstdByteSource(file)
+    case .zstd:
+        return DecompressingByteSource(
+            file, codec: try codec(ZstdCodec.init, for: path), inputBufferSize: ZstdCodec.inputBufferSize)
     case .gzip: return DecompressingByteSource(file, codec: try codec(GzipCodec.init, for: path))
     case .xz: return DecompressingByteSource(file, codec: try codec(XzCodec.init, for: path))
     case .bzip2: return DecompressingByteSource(file, codec: try codec(Bzip2Codec.init, for: path))

@@ -7,6 +7,7 @@ final class Bzip2Codec: StreamCodec {
     private let stream: UnsafeMutablePointer<bz_stream>
     private var midStream = false
     var formatName: String { "bzip2" }
+    var pieceName: String { "stream" }
     var isAtStreamBoundary: Bool { !midStream }
 
     init() throws {

@@ -1,13 +1,16 @@
-// One read loop for every streaming decompressor (gzip, xz, bzip2): refill the compressed
-// buffer from the file, let the codec turn it into output, and at the end of the file ask
-// the codec whether it stopped at a stream boundary, so a truncated file is an error naming
-// the byte instead of a silently short corpus.
+// One read loop for every streaming decompressor (zstd, gzip, xz, bzip2): refill the
+// compressed buffer from the file, let the codec turn it into output, and at the end of the
+// file ask the codec whether it stopped at a stream boundary, so a truncated file is an error
+// naming the byte instead of a silently short corpus. Errors name the compressed offset where
+// the broken frame (member, stream) starts, not how far the file has been read ahead.
 import Tokenization
 
 /// A streaming decompressor: consumes compressed bytes from `input`, writes into `output`.
 protocol StreamCodec: AnyObject {
-    /// The format's name for messages ("gzip", "xz", "bzip2").
+    /// The format's name for messages ("zstd", "gzip", "xz", "bzip2").
     var formatName: String { get }
+    /// What one independently decodable piece is called ("frame", "member", "stream").
+    var pieceName: String { get }
     /// Decodes as much as fits; advances `input` past what was consumed and returns the
     /// number of bytes written. `inputEnded`: no compressed bytes follow `input`.
     /// Throws `StreamCodecFailure` on corrupt data.
@@ -29,6 +32,8 @@ final class DecompressingByteSource: ByteSource {
     private let buffer: UnsafeMutableRawBufferPointer
     private var input = UnsafeRawBufferPointer(start: nil, count: 0)
     private var innerDone = false
+    /// Compressed offset where the piece being decoded starts.
+    private var pieceStart = 0
     var path: String { inner.path }
     var consumedFileBytes: Int { inner.consumedFileBytes }
 
@@ -48,19 +53,24 @@ final class DecompressingByteSource: ByteSource {
                 if n == 0 { innerDone = true }
             }
             let before = input.count
+            if codec.isAtStreamBoundary { pieceStart = consumedFileBytes - input.count }
             let produced: Int
             do {
                 produced = try codec.decode(&input, into: output, inputEnded: innerDone)
             } catch let failure as StreamCodecFailure {
                 throw TokenizationError.input(
                     path: path,
-                    detail: "\(codec.formatName): \(failure.detail) near compressed byte \(consumedFileBytes)")
+                    detail:
+                        "\(codec.formatName): \(failure.detail) in the \(codec.pieceName) at compressed byte \(pieceStart)")
             }
             if produced > 0 { return produced }
             if input.isEmpty && innerDone {
                 guard codec.isAtStreamBoundary else {
                     throw TokenizationError.input(
-                        path: path, detail: "truncated \(codec.formatName) stream at byte \(consumedFileBytes)")
+                        path: path,
+                        detail:
+                            "truncated \(codec.formatName) stream: the \(codec.pieceName) at byte \(pieceStart) is cut off at byte \(consumedFileBytes)"
+                    )
                 }
                 return 0
             }
@@ -68,7 +78,8 @@ final class DecompressingByteSource: ByteSource {
             // corrupt data can cause; refuse rather than spin.
             if input.count == before && !input.isEmpty {
                 throw TokenizationError.input(
-                    path: path, detail: "\(codec.formatName): cannot decode near compressed byte \(consumedFileBytes)")
+                    path: path,
+                    detail: "\(codec.formatName): cannot decode the \(codec.pieceName) at compressed byte \(pieceStart)")
             }
         }
     }

@@ -9,6 +9,7 @@ final class GzipCodec: StreamCodec {
     /// Bytes of a member were fed since the last member end: the end of the file here is a truncation.
     private var midMember = false
     var formatName: String { "gzip" }
+    var pieceName: String { "member" }
     var isAtStreamBoundary: Bool { !midMember }
 
     init() throws {

@@ -9,6 +9,7 @@ final class XzCodec: StreamCodec {
     /// Nothing but the (empty) start of the file has been seen: an empty .xz is refused by the
     /// magic check before this codec exists, so "no stream yet" only happens at the start.
     var formatName: String { "xz" }
+    var pieceName: String { "stream" }
     var isAtStreamBoundary: Bool { ended }
 
     init() throws {
