@@ -50,6 +50,23 @@ enum DocumentDatasetFixture {
         return m
     }
 
+    /// The mask job the job tests run over a `write(documents(300), shards: 3, ...)` dataset:
+    /// dupe factor 2, 19 predictions, 40 documents per output shard (3 input shards of 100 →
+    /// 9 output shards), batches of 7 documents.
+    static func maskingConfiguration(
+        input: String, output: String, pairs: SentencePairing, strategy: MaskingStrategy, threads: Int
+    ) -> MaskingJobConfiguration {
+        var c = MaskingJobConfiguration(input: input, output: output)
+        c.instances.pairing = pairs
+        c.instances.dupeFactor = 2
+        c.masking.strategy = strategy
+        c.masking.maxPredictions = 19
+        c.threads = threads
+        c.documentsPerShard = 40
+        c.documentsPerBatch = 7
+        return c
+    }
+
     /// Every record of every shard of a dataset, in order.
     static func records(in dir: String) throws -> [ShardRecord] {
         let m = try Dataset.readManifest(in: dir)

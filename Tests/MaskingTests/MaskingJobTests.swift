@@ -21,15 +21,8 @@ final class MaskingJobTests: XCTestCase {
         _ output: String, pairs: SentencePairing = .nsp, strategy: MaskingStrategy = .wholeWord,
         threads: Int = 1
     ) -> MaskingJobConfiguration {
-        var c = MaskingJobConfiguration(input: input, output: output)
-        c.instances.pairing = pairs
-        c.instances.dupeFactor = 2
-        c.masking.strategy = strategy
-        c.masking.maxPredictions = 19
-        c.threads = threads
-        c.documentsPerShard = 40  // 3 input shards of 100 → 9 output shards
-        c.documentsPerBatch = 7
-        return c
+        DocumentDatasetFixture.maskingConfiguration(
+            input: input, output: output, pairs: pairs, strategy: strategy, threads: threads)
     }
 
     func testOutputIsIdenticalAcrossThreadCountsAndReruns() throws {

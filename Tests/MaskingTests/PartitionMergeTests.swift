@@ -24,14 +24,8 @@ final class PartitionMergeTests: XCTestCase {
     private func configuration(
         _ output: String, pairs: SentencePairing, strategy: MaskingStrategy, partition: Partition? = nil
     ) -> MaskingJobConfiguration {
-        var c = MaskingJobConfiguration(input: input, output: output)
-        c.instances.pairing = pairs
-        c.instances.dupeFactor = 2
-        c.masking.strategy = strategy
-        c.masking.maxPredictions = 19
-        c.threads = 2
-        c.documentsPerShard = 40  // 3 input shards of 100 → 9 output shards
-        c.documentsPerBatch = 7
+        var c = DocumentDatasetFixture.maskingConfiguration(
+            input: input, output: output, pairs: pairs, strategy: strategy, threads: 2)
         c.partition = partition
         return c
     }
