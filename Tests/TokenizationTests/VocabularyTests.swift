@@ -33,6 +33,15 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(Set(json.addedTokens.map(\.content)), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
     }
 
+    /// Found by fuzzing (Scripts/fuzz tokenizer-json): a huge added-token id sized an array of
+    /// gigabytes; it is refused with the entry's position instead.
+    func testAHugeAddedTokenIdIsRefusedWithoutAllocatingForIt() {
+        let json = #"{"added_tokens": [{"content": "", "id": 333333332}], "model": {"vocab": {"A]": 0, "[UNK]": 1}}}"#
+        XCTAssertThrowsError(try Vocabulary(fileBytes: Array(json.utf8), path: "t.json")) {
+            XCTAssertTrue("\($0)".contains("has id 333333332, which leaves ids without a token"), "\($0)")
+        }
+    }
+
     func testMissingFileNamesIt() {
         XCTAssertThrowsError(try Vocabulary(path: "/nonexistent/vocab.txt")) { e in
             XCTAssertEqual(

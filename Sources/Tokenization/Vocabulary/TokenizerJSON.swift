@@ -86,6 +86,14 @@ struct TokenizerJSON {
                         "added token \(content.debugDescription) has \(flag): true, which is not supported", at: entry)
                 }
                 let i = Int(id)
+                // Ids are dense, so an added token lies at most past the model vocab plus the
+                // added tokens; a larger id is refused before it sizes an array (found by fuzzing:
+                // id 333333332 asked for 5 GB).
+                guard i < tokens.count + items.count else {
+                    throw fail(
+                        "added token \(content.debugDescription) has id \(id), which leaves ids without a token (\(tokens.count) in the model vocab, \(items.count) added)",
+                        at: entry)
+                }
                 if i >= tokens.count {
                     tokens.append(contentsOf: [String?](repeating: nil, count: i + 1 - tokens.count))
                 }
