@@ -37,7 +37,7 @@ struct MergeParts {
                 throw bad("is not one part of a partitioned run (its manifest has no \"partition\"); nothing to merge")
             }
             guard units.count == manifest.shards.count,
-                zip(units, manifest.shards).allSatisfy({ Dataset.shardPath(in: "", index: $0).hasSuffix($1.file) })
+                zip(units, manifest.shards).allSatisfy({ Dataset.shardPath(in: "", index: $0) == $1.file })
             else {
                 throw bad("manifest lists \(manifest.shards.count) shard(s) for units \(unitsText)")
             }
