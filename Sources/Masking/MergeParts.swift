@@ -95,7 +95,8 @@ struct MergeParts {
             func bad(_ detail: String) -> MaskingError { .badInput(path: part.directory, detail: detail) }
             let m = part.manifest
             guard m.kind == first.manifest.kind else {
-                throw bad("is a part of a \(m.kind) dataset, \(first.directory) of a \(first.manifest.kind) one")
+                func command(_ kind: String) -> String { kind == "documents" ? "prep tokenize" : "prep mask" }
+                throw bad("is a part of \(command(m.kind)), \(first.directory) of \(command(first.manifest.kind))")
             }
             guard part.partition.count == first.partition.count else {
                 throw bad("is part \(part.partition) but \(first.directory) is part \(first.partition)")
