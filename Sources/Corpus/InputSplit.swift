@@ -36,7 +36,8 @@ enum InputSplit {
         func cut(_ i: Int) throws -> Int {
             if i == 0 { return 0 }
             if i == partition.count { return total }
-            let g = Int((Double(total) * Double(i) / Double(partition.count)).rounded(.down))
+            // ⌊T·i/N⌋ exactly, whatever T (a 128-bit product).
+            let g = partition.count.dividingFullWidth(total.multipliedFullWidth(by: i)).quotient
             return try boundary(at: g, inputs: inputs, formats: formats, sizes: sizes, starts: starts)
         }
         let lo = try cut(partition.index), hi = try cut(partition.index + 1)

@@ -143,8 +143,6 @@ public struct TokenizeJob {
                     ? .rebuildSame(shardMetadataKey: Self.configHashKey) : .keep(configKey: Self.partConfigHashKey))
         } catch let ShardError.io(path, detail) {
             throw TokenizationError.output(path: path, detail: detail)
-        } catch let e as ShardError {
-            throw TokenizationError.output(path: outputDirectory, detail: e.description)
         }
         if let finished = output.finishedManifest {
             let counts = finished.config[Self.partSummaryKey].flatMap {

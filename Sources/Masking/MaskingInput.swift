@@ -63,7 +63,8 @@ struct MaskingInput {
             guard let digest = DocumentStreamDigest(parsing: text), digest.documents == documentCount else {
                 throw MaskingError.badInput(
                     path: config.input,
-                    detail: "manifest's \(TokenizeJob.digestKey) \(text) does not describe its \(documentCount) documents")
+                    detail:
+                        "manifest's \(TokenizeJob.digestKey) \(text) does not describe its \(documentCount) documents")
             }
             contentIdentity = "documents \(text)"
         } else {

@@ -69,7 +69,8 @@ struct MergeParts {
                 guard let text = manifest.config[TokenizeJob.digestKey],
                     let digest = DocumentStreamDigest(parsing: text), digest.documents == manifest.totalRecords
                 else {
-                    throw bad("manifest has no valid \(TokenizeJob.digestKey) for its \(manifest.totalRecords) documents")
+                    throw bad(
+                        "manifest has no valid \(TokenizeJob.digestKey) for its \(manifest.totalRecords) documents")
                 }
             }
             parts.append(Part(directory: directory, manifest: manifest, partition: partition, units: units))
@@ -175,7 +176,8 @@ struct MergeParts {
         var out: [(Part, ShardSummary, String)] = []
         for part in ordered {
             for shard in part.manifest.shards {
-                out.append((part, shard, kind == "instances" ? shard.file : Dataset.shardPath(in: "", index: out.count)))
+                out.append(
+                    (part, shard, kind == "instances" ? shard.file : Dataset.shardPath(in: "", index: out.count)))
             }
         }
         return out

@@ -57,7 +57,8 @@ final class TokenizePartitionTests: XCTestCase {
     }
 
     private func job(_ inputs: [String], _ output: String, partition: Partition? = nil) -> TokenizeJob {
-        var job = TokenizeJob(vocabularyPath: Fixtures.vocabPath("bert-base-uncased"), inputs: inputs, outputDirectory: output)
+        var job = TokenizeJob(
+            vocabularyPath: Fixtures.vocabPath("bert-base-uncased"), inputs: inputs, outputDirectory: output)
         job.threads = 2
         job.chunkBytes = 1000
         job.shardTokens = 1500
@@ -111,7 +112,8 @@ final class TokenizePartitionTests: XCTestCase {
                 XCTAssertEqual(bytes.last?.upperBound, try InputFiles.totalSize(of: inputs))
                 for (a, b) in zip(bytes, bytes.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
                 if name != "small files" && n > 1 {
-                    XCTAssertTrue(bytes.allSatisfy { !$0.isEmpty }, "\(name), N = \(n): one file spreads over all parts")
+                    XCTAssertTrue(
+                        bytes.allSatisfy { !$0.isEmpty }, "\(name), N = \(n): one file spreads over all parts")
                 }
             }
         }
@@ -167,7 +169,8 @@ final class TokenizePartitionTests: XCTestCase {
         let fresh = try job([input], dir + "/fresh", partition: try Partition(index: 1, count: 2)).run()
         XCTAssertEqual(try Fixtures.documentRecords(in: out).count, fresh.documents)
         XCTAssertTrue(
-            try Fixtures.documentRecords(in: out).elementsEqual(try Fixtures.documentRecords(in: dir + "/fresh"), by: ==))
+            try Fixtures.documentRecords(in: out).elementsEqual(
+                try Fixtures.documentRecords(in: dir + "/fresh"), by: ==))
         let manifest = try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))
         let again = try j.run()
         XCTAssertEqual(again.resumedShards, again.shards, "a finished part is a no-op")
@@ -183,7 +186,9 @@ final class TokenizePartitionTests: XCTestCase {
     func testAnErrorInAPartThatStartsMidFileGivesTheByteOffset() throws {
         var body = Self.jsonl(documents: 300, seed: 4)
         let bad = body.utf8.count * 3 / 4
-        let lineStart = body.utf8.prefix(bad).lastIndex(of: 10).map { body.utf8.distance(from: body.utf8.startIndex, to: $0) + 1 }!
+        let lineStart = body.utf8.prefix(bad).lastIndex(of: 10).map {
+            body.utf8.distance(from: body.utf8.startIndex, to: $0) + 1
+        }!
         body = String(body.utf8.prefix(lineStart))! + "{\"text\": 12}\n" + String(body.utf8.dropFirst(lineStart))!
         let path = try Fixtures.write(Array(body.utf8), named: "e.jsonl", in: dir)
         XCTAssertThrowsError(try job([path], dir + "/e1", partition: try Partition(index: 1, count: 2)).run()) {
@@ -194,7 +199,9 @@ final class TokenizePartitionTests: XCTestCase {
         }
         // Part 0 and the single run never see it or see it with its line number.
         XCTAssertNoThrow(try job([path], dir + "/e0", partition: try Partition(index: 0, count: 2)).run())
-        XCTAssertThrowsError(try job([path], dir + "/e").run()) { XCTAssertTrue("\($0)".hasPrefix("\(path):"), "\($0)") }
+        XCTAssertThrowsError(try job([path], dir + "/e").run()) {
+            XCTAssertTrue("\($0)".hasPrefix("\(path):"), "\($0)")
+        }
         // Standard input cannot be split.
         XCTAssertThrowsError(try job(["-"], dir + "/s", partition: try Partition(index: 0, count: 2)).run()) {
             XCTAssertTrue("\($0)".contains("standard input cannot be split"), "\($0)")
@@ -213,7 +220,11 @@ final class TokenizePartitionTests: XCTestCase {
             d.0.withUnsafeBufferPointer { t in
                 d.1.withUnsafeBufferPointer { s in
                     whole.append(tokens: t, sentenceLengths: s)
-                    if i < 20 { a.append(tokens: t, sentenceLengths: s) } else { b.append(tokens: t, sentenceLengths: s) }
+                    if i < 20 {
+                        a.append(tokens: t, sentenceLengths: s)
+                    } else {
+                        b.append(tokens: t, sentenceLengths: s)
+                    }
                 }
             }
         }

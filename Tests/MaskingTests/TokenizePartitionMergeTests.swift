@@ -92,7 +92,8 @@ final class TokenizePartitionMergeTests: XCTestCase {
         var small: [String] = []
         for i in 0..<10 {
             let jsonl = i % 3 == 0
-            small.append(try write(Self.corpus(documents: 4 + i, seed: i, jsonl: jsonl), "f\(i).\(jsonl ? "jsonl" : "txt")"))
+            small.append(
+                try write(Self.corpus(documents: 4 + i, seed: i, jsonl: jsonl), "f\(i).\(jsonl ? "jsonl" : "txt")"))
         }
         let corpora = [
             ("small", small),
@@ -116,7 +117,8 @@ final class TokenizePartitionMergeTests: XCTestCase {
                 // Same documents, same order; the manifest is the single run's but for its shards.
                 XCTAssertEqual(try DocumentDatasetFixture.records(in: merged), expectedDocuments, tag)
                 var manifest = try Dataset.readManifest(in: merged)
-                XCTAssertEqual(manifest.shards.map(\.file), manifest.shards.indices.map { Dataset.shardPath(in: "", index: $0) })
+                XCTAssertEqual(
+                    manifest.shards.map(\.file), manifest.shards.indices.map { Dataset.shardPath(in: "", index: $0) })
                 manifest.shards = singleManifest.shards
                 XCTAssertEqual(manifest, singleManifest, tag)
                 XCTAssertTrue(Dataset.verify(directory: merged, all: true).problems.isEmpty, tag)
@@ -155,7 +157,10 @@ final class TokenizePartitionMergeTests: XCTestCase {
         let out = dir + "/merged"
         let cases: [([String], String)] = [
             ([three[0], three[2]], "\(three[0]): part(s) 1/3 missing; all 3 parts are needed"),
-            ([three[0], three[1], three[1], three[2]], "\(three[1]): is part 1/3, as is \(three[1]); give each part once"),
+            (
+                [three[0], three[1], three[1], three[2]],
+                "\(three[1]): is part 1/3, as is \(three[1]); give each part once"
+            ),
             ([three[0], other, three[2]], "\(other): setting lowercase is false, \(three[0]) has true"),
             ([three[0], two[0], three[2]], "\(two[0]): is part 1/2 but \(three[0]) is part 0/3"),
             ([three[0], masked, three[2]], "\(masked): is a part of prep mask, \(three[0]) of prep tokenize"),
