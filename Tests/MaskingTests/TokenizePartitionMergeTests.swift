@@ -138,6 +138,21 @@ final class TokenizePartitionMergeTests: XCTestCase {
         }
     }
 
+    func testMorePartsThanDocumentsLeaveEmptyParts() throws {
+        let input = try write("one doc\n\nanother doc\n\nthe third\n", "three.txt")
+        let single = dir + "/single"
+        try tokenize([input], single)
+        let all = try parts([input], 7, tag: "seven")
+        let counts = try all.map { try Dataset.readManifest(in: $0).totalRecords }
+        XCTAssertEqual(counts.reduce(0, +), 3)
+        XCTAssertTrue(counts.contains(0), "\(counts)")
+        let merged = dir + "/merged"
+        _ = try DatasetMerge.run(.init(inputs: all, output: merged))
+        XCTAssertEqual(try DocumentDatasetFixture.records(in: merged), try DocumentDatasetFixture.records(in: single))
+        XCTAssertEqual(
+            try Dataset.readManifest(in: merged).config, try Dataset.readManifest(in: single).config)
+    }
+
     func testDocumentPartsThatAreNotOneJobAreRefusedAndNoOutputIsLeft() throws {
         let input = try write(Self.corpus(documents: 120, seed: 7, jsonl: false), "c.txt")
         let three = try parts([input], 3, tag: "ok").reversed().map { $0 }
