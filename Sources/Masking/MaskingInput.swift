@@ -61,6 +61,14 @@ struct MaskingInput {
         units = stride(from: 0, to: count, by: perShard).map { Unit(documents: $0..<min(count, $0 + perShard)) }
         if let text = manifest.config[TokenizeJob.digestKey] {
             guard let digest = DocumentStreamDigest(parsing: text), digest.documents == documentCount else {
+                // Most likely a shard that is not the one the manifest lists: name it (its reader
+                // checks that on open) rather than the digest.
+                for shard in manifest.shards {
+                    let path = (config.input as NSString).appendingPathComponent(shard.file)
+                    do { _ = try ShardReader(path: path, summary: shard, cacheBlocks: 1) } catch let e as ShardError {
+                        throw MaskingError.shard(e)
+                    }
+                }
                 throw MaskingError.badInput(
                     path: config.input,
                     detail:
