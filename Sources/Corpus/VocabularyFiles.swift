@@ -41,7 +41,7 @@ enum VocabularyFiles {
     /// Writes `bytes` to `directory/name` through a temporary name, fsync and rename.
     static func write(_ bytes: [UInt8], name: String, in directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(name)
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = (directory as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
         func fail(_ what: String) -> TokenizationError {
             .output(path: path, detail: "\(what): \(String(cString: strerror(errno)))")
         }
