@@ -94,3 +94,16 @@ final class TaskDataErrorTests: XCTestCase {
         XCTAssertTrue(m.hasSuffix("task.tsv:3:2: regression label 'high' is not a finite number"), m)
     }
 }
+
+final class TaskDataOptionErrorTests: XCTestCase {
+    func testBudgetAndLabelCountAreChecked() {
+        let short = TaskFixtures.error {
+            try TaskFixtures.load("sentence\tlabel\na\t1\n", options: TaskDataOptions(maxLength: 2))
+        }
+        XCTAssertTrue(short?.description.hasSuffix("task.tsv: max length 2 leaves no room for [CLS] A [SEP]") ?? false)
+        let one = TaskFixtures.error {
+            try TaskFixtures.load("sentence\tlabel\na\t1\n", options: TaskDataOptions(numLabels: 1))
+        }
+        XCTAssertTrue(one?.description.hasSuffix("--num-labels must be at least 2 for classification, got 1") ?? false)
+    }
+}
