@@ -107,3 +107,18 @@ final class TaskDataOptionErrorTests: XCTestCase {
         XCTAssertTrue(one?.description.hasSuffix("--num-labels must be at least 2 for classification, got 1") ?? false)
     }
 }
+
+final class TSVLayoutTests: XCTestCase {
+    func testBlankLineIsNamed() {
+        let e = TaskFixtures.error { try TaskFixtures.load("sentence\tlabel\na\t1\n\nb\t0\n") }
+        XCTAssertTrue(e?.description.hasSuffix("task.tsv:3: blank line (a row needs 2 tab-separated fields)") ?? false)
+    }
+
+    func testQuotesAreTextAsInGLUE() throws {
+        // QUOTE_NONE: a quoted field with a tab inside is two fields, and the quotes are tokens.
+        let d = try TaskFixtures.load("sentence\tlabel\n\"hello\"\t1\n")
+        XCTAssertEqual(d.examples[0].inputIDs, [101, 1000, 7592, 1000, 102])
+        let e = TaskFixtures.error { try TaskFixtures.load("sentence\tlabel\n\"a\tb\"\t1\n") }
+        XCTAssertEqual(e?.line, 2)
+    }
+}
