@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Loading", targets: ["Loading"]),
         .library(name: "Batches", targets: ["Batches"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Finetuning", targets: ["Finetuning"]),
         // The C ABI over the loader that bindings/python (`drbert_data`) loads: libdrbert_data.so.
         .library(name: "drbert_data", type: .dynamic, targets: ["DrbertDataABI"]),
     ],
@@ -60,6 +61,8 @@ let package = Package(
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        // Fine-tuning: labelled task files, GLUE's metrics, the sequence classifier (issue 15).
+        .target(name: "Finetuning", dependencies: ["Tokenization"], path: "Sources/Finetuning", swiftSettings: fast),
         .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(
             name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FinetuningTests", dependencies: ["Finetuning", "Tokenization"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",
             dependencies: [
