@@ -48,6 +48,8 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI, dlopened at run time under mpirun/srun (docs/training.md): nothing links it.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
         // The pipeline, in the order data flows through it. Each stage names exactly the
         // modules it imports (docs/architecture.md draws the graph).
@@ -59,7 +61,8 @@ let package = Package(
         .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        .target(
+            name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib", "CMPI"], swiftSettings: fastTraining),
         .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
