@@ -8,7 +8,8 @@ import XCTest
 /// gradients and loss of the whole batch in one pass — what the ranks' allreduce sums.
 final class DataParallelTests: XCTestCase {
     private func config() -> ModelConfig {
-        var c = ModelConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32)
+        var c = ModelConfig(
+            vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32)
         c.maxPositionEmbeddings = 32
         c.hiddenDropoutProb = 0.2; c.attentionProbsDropoutProb = 0.2
         return c

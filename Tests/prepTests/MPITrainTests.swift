@@ -52,10 +52,13 @@ final class MPITrainTests: XCTestCase {
     }
     private func losses(_ run: String) throws -> [Double] { try metrics(run).map { $0["loss"] as! Double } }
 
-    private func assertClose(_ a: [Double], _ b: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ a: [Double], _ b: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(a.count, b.count, what, file: file, line: line)
         for (i, (x, y)) in zip(a, b).enumerated() {
-            XCTAssertLessThanOrEqual(abs(x - y), 1e-5 * abs(x), "\(what) step \(i + 1): \(x) vs \(y)", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                abs(x - y), 1e-5 * abs(x), "\(what) step \(i + 1): \(x) vs \(y)", file: file, line: line)
         }
     }
 
@@ -68,7 +71,9 @@ final class MPITrainTests: XCTestCase {
         return (d.subdata(in: 8..<8 + n), values)
     }
 
-    private func assertCheckpointsClose(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertCheckpointsClose(
+        _ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for name in ["model.safetensors", "optimizer.safetensors"] {
             let x = try tensorData(a + "/" + name), y = try tensorData(b + "/" + name)
             XCTAssertEqual(x.header, y.header, name, file: file, line: line)
@@ -107,8 +112,10 @@ final class MPITrainTests: XCTestCase {
         let run = ["--out", dir + "/elastic"]
         var r = try train(ranks: 2, args + run + ["--stop-after", "4"])
         XCTAssertEqual(r.status, 0, r.err)
-        let state = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: dir + "/elastic/checkpoints/step-00000004/trainer_state.json")))
+        let state =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(fileURLWithPath: dir + "/elastic/checkpoints/step-00000004/trainer_state.json")))
             as! [String: Any]
         XCTAssertEqual(state["worldSize"] as? Int, 2)
         XCTAssertEqual((state["rankSourceStates"] as? [Any])?.count, 2)
@@ -158,7 +165,9 @@ final class MPITrainTests: XCTestCase {
         p.standardOutput = Pipe()
         try p.run()
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? String(contentsOfFile: dir + "/r/metrics.jsonl", encoding: .utf8))?.count ?? 0) == 0 {
+        while Date() < deadline,
+            ((try? String(contentsOfFile: dir + "/r/metrics.jsonl", encoding: .utf8))?.count ?? 0) == 0
+        {
             Thread.sleep(forTimeInterval: 0.1)
         }
         guard let victim = rankProcess(1, under: p.processIdentifier) else {

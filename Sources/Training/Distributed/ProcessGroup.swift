@@ -24,7 +24,9 @@ public final class ProcessGroup: @unchecked Sendable {
     /// `single` outside an MPI launch; under one, MPI initialised through `library` (default
     /// Open MPI's libmpi.so.40, or `DRBERT_MPI_LIBRARY`). A launch without a loadable Open MPI
     /// is `TrainingError.mpiUnavailable` (exit status 2).
-    public static func join(library: String? = ProcessInfo.processInfo.environment["DRBERT_MPI_LIBRARY"]) throws
+    public static func join(
+        library: String? = ProcessInfo.processInfo.environment["DRBERT_MPI_LIBRARY"]
+    ) throws
         -> ProcessGroup
     {
         guard launchedByMPI else { return .single }
@@ -44,17 +46,23 @@ public final class ProcessGroup: @unchecked Sendable {
         if usesMPI && size > 1 { cmpi_allreduce_float_sum(values, Int64(count)) }
     }
     func sum(_ values: inout [Double]) {
-        if usesMPI && size > 1 { values.withUnsafeMutableBufferPointer { cmpi_allreduce_double_sum($0.baseAddress, Int64($0.count)) } }
+        if usesMPI && size > 1 {
+            values.withUnsafeMutableBufferPointer { cmpi_allreduce_double_sum($0.baseAddress, Int64($0.count)) }
+        }
     }
     /// Element-wise maximum over all ranks.
     func maximum(_ values: [Int64]) -> [Int64] {
         var v = values
-        if usesMPI && size > 1 { v.withUnsafeMutableBufferPointer { cmpi_allreduce_int64_max($0.baseAddress, Int64($0.count)) } }
+        if usesMPI && size > 1 {
+            v.withUnsafeMutableBufferPointer { cmpi_allreduce_int64_max($0.baseAddress, Int64($0.count)) }
+        }
         return v
     }
     func minimum(_ values: [Int64]) -> [Int64] {
         var v = values
-        if usesMPI && size > 1 { v.withUnsafeMutableBufferPointer { cmpi_allreduce_int64_min($0.baseAddress, Int64($0.count)) } }
+        if usesMPI && size > 1 {
+            v.withUnsafeMutableBufferPointer { cmpi_allreduce_int64_min($0.baseAddress, Int64($0.count)) }
+        }
         return v
     }
 
@@ -63,7 +71,9 @@ public final class ProcessGroup: @unchecked Sendable {
         guard usesMPI && size > 1 else { return [values] }
         var all = [Int64](repeating: 0, count: values.count * size)
         values.withUnsafeBufferPointer { mine in
-            all.withUnsafeMutableBufferPointer { cmpi_allgather_int64(mine.baseAddress, $0.baseAddress, Int64(values.count)) }
+            all.withUnsafeMutableBufferPointer {
+                cmpi_allgather_int64(mine.baseAddress, $0.baseAddress, Int64(values.count))
+            }
         }
         return (0..<size).map { Array(all[$0 * values.count..<($0 + 1) * values.count]) }
     }
@@ -80,7 +90,8 @@ public final class ProcessGroup: @unchecked Sendable {
             all.withUnsafeMutableBytes { a in
                 counts.withUnsafeBufferPointer { c in
                     offsets.withUnsafeBufferPointer { o in
-                        cmpi_gatherv_bytes(m.baseAddress, Int64(mine.count), a.baseAddress, c.baseAddress, o.baseAddress)
+                        cmpi_gatherv_bytes(
+                            m.baseAddress, Int64(mine.count), a.baseAddress, c.baseAddress, o.baseAddress)
                     }
                 }
             }
