@@ -281,6 +281,7 @@ public final class Trainer {
             seed: options.seed, step: next, micro: micro)
         var normalizer: Int? = nil
         var positions = batch.size * batch.sequenceLength
+        var scale = 1 / Float(k), empty = false
         if group.size > 1 {
             let c0 = DispatchTime.now().uptimeNanoseconds
             let shape = GlobalBatchShape.exchange(batch, predictions: Self.predictions(in: batch), in: group)
@@ -304,11 +305,20 @@ public final class Trainer {
                 buckets.reset()
                 model.encoderState.gradientsReady = { [buckets] offset in buckets.ready(from: offset) }
             }
+            if batch.size == 0 {
+                // This rank's share of the epoch's last, short global batch is empty. It still
+                // runs a backward, of one blank row with gradient scale 0 (exact zeros added),
+                // so it starts the same gradient buckets in the same order as the other ranks:
+                // MPI needs every rank to make the same collective calls.
+                batch = Batch(size: 1, sequenceLength: max(1, shape.length), maxPredictions: 0)
+                batch.attentionMask[0] = 1
+                scale = 0; empty = true
+            }
         }
         t.positions += positions
-        // A rank whose share of the epoch's last, short global batch is empty adds nothing.
-        guard batch.size > 0 else { return }
-        let out = try model.forward(batch, dropout: plan, gradientScale: 1 / Float(k), predictions: normalizer)
+        let out = try model.forward(batch, dropout: plan, gradientScale: scale, predictions: normalizer)
+        model.backward()
+        guard !empty else { return }
         if group.size == 1 {
             guard out.loss.isFinite else {
                 throw TrainingError.nonFiniteLoss(step: next, lastCheckpoint: lastCheckpoint)
@@ -317,7 +327,6 @@ public final class Trainer {
         } else {
             t.lossSums[micro] = out.lossSum
         }
-        model.backward()
         t.correct += out.correct
         t.flops += model.flopsPerStep(batch: batch.size, length: batch.sequenceLength, predictions: out.predictions)
     }
