@@ -126,6 +126,41 @@ final class MPITrainTests: XCTestCase {
         assertClose(try losses(dir + "/straight"), try losses(dir + "/elastic"), "2 → 1 → 3 ranks")
     }
 
+    /// Real data through the loader: 60 instances in global batches of 18, so every epoch
+    /// ends with a batch of 6 that leaves the later ranks' shares empty. 2 ranks to step 4
+    /// (across the epoch end), 1 rank to step 7, 3 ranks to step 12: the straight run's curve.
+    func testLoaderSharesAcrossEpochEndsAndWorldSizes() throws {
+        _ = try requireMPI()
+        let dir = try makeTemporaryDirectory("mpi-loader")
+        let text = try String(
+            contentsOf: PrepProcess.root.appendingPathComponent("Corpora/en/kjv-sample.txt"), encoding: .utf8)
+        try String(text.utf8.prefix(6000))!.write(toFile: dir + "/c.txt", atomically: true, encoding: .utf8)
+        let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
+        for step in [
+            ["tokenize", "--vocab", vocab, "--input", dir + "/c.txt", "--output", dir + "/docs"],
+            ["mask", "--input", dir + "/docs", "--output", dir + "/inst", "--max-seq-length", "32"],
+        ] {
+            let r = try PrepProcess.run(step)
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+        let config = dir + "/bert.json"
+        try Data(
+            #"{"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}"#.utf8
+        ).write(to: URL(fileURLWithPath: config))
+        let args = [
+            "train", "--data", dir + "/inst", "--model", config, "--decoder", "bpdec", "--steps", "12",
+            "--batch-size", "18", "--lr", "1e-3", "--seed", "5", "--threads", "1",
+        ]
+        let straight = try train(ranks: 0, args + ["--out", dir + "/straight"])
+        XCTAssertEqual(straight.status, 0, straight.err)
+        let run = ["--out", dir + "/elastic"]
+        for (ranks, extra) in [(2, ["--stop-after", "4"]), (0, ["--resume", "--stop-after", "7"]), (3, ["--resume"])] {
+            let r = try train(ranks: ranks, args + run + extra)
+            XCTAssertEqual(r.status, 0, "\(ranks) ranks: \(r.err)")
+        }
+        assertClose(try losses(dir + "/straight"), try losses(dir + "/elastic"), "loader, 2 → 1 → 3 ranks")
+    }
+
     func testABatchThatDoesNotSplitIsRefused() throws {
         let dir = try makeTemporaryDirectory("mpi-split")
         let r = try train(ranks: 2, common(batch: 3, steps: 2) + ["--out", dir + "/r"])
