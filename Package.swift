@@ -49,6 +49,8 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI, dlopened at run time under mpirun/srun (docs/training.md): nothing links it.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
         // The pipeline, in the order data flows through it. Each stage names exactly the
         // modules it imports (docs/architecture.md draws the graph).
@@ -60,7 +62,8 @@ let package = Package(
         .target(name: "Masking", dependencies: ["Corpus", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        .target(
+            name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib", "CMPI"], swiftSettings: fastTraining),
         // Fine-tuning: labelled task files, GLUE's metrics, the sequence classifier (issue 15).
         .target(name: "Finetuning", dependencies: ["Tokenization"], path: "Sources/Finetuning", swiftSettings: fast),
         .target(name: "CFuzzing"),

@@ -10,6 +10,11 @@ public struct TrainerState: Codable, Sendable {
     /// The batch source's own state (for the loader: a JSON `LoaderState`), base64 in JSON.
     public var sourceState: Data
     public var format = 1
+    /// Data-parallel runs: the processes that wrote it, and every rank's source state in rank
+    /// order (`sourceState` is rank 0's, which for the loader is the global position, valid
+    /// at any world size). nil in a single-process run and in older checkpoints.
+    public var worldSize: Int? = nil
+    public var rankSourceStates: [Data]? = nil
 }
 
 /// A checkpoint directory `RUN/checkpoints/step-NNNNNNNN/`:

@@ -45,6 +45,9 @@ struct EncoderInputs {
 
 /// Encoder buffers: the inputs, saved activations and gradient scratch.
 final class EncoderState {
+    /// Told during the backward that the gradients from an offset to the end are final
+    /// (`GradientBuckets`, data-parallel training); nil otherwise.
+    var gradientsReady: ((Int) -> Void)? = nil
     /// Set only while the model runs a pass over its batch; nil in between.
     var inputs: EncoderInputs?
     let embeddingSum, embeddingMean, embeddingRstd, embeddingOutput: UnsafeMutablePointer<Float>

@@ -62,7 +62,7 @@ extension MLMHead {
     /// in `s.logits`. Returns (loss sum, hits).
     func forward(
         hidden: UnsafePointer<Float>, _ s: MLMHeadState, _ P: UnsafeMutablePointer<Float>,
-        gradientScale: Float
+        gradientScale: Float, normalizer: Int? = nil
     ) -> (lossSum: Double, hits: Int) {
         let m = s.count
         guard m > 0 else { return (0, 0) }
@@ -70,7 +70,7 @@ extension MLMHead {
         CrossEntropy.forwardBackward(
             logits: s.logits, labels: s.labels.pointer, rows: m, vocabulary: vocabulary,
             gradientScale: gradientScale, losses: s.losses, hits: s.hits,
-            biasPartials: s.biasPartials)
+            biasPartials: s.biasPartials, normalizer: normalizer)
         var loss = 0.0, hits = 0
         for i in 0..<m { loss += Double(s.losses[i]); hits += s.hits[i] > 0 ? 1 : 0 }
         return (loss, hits)

@@ -136,15 +136,20 @@ public final class MaskedLanguageModel {
         }
     }
 
-    /// Forward pass; also prepares ∂(gradientScale · loss)/∂logits for `backward()`.
+    /// Forward pass; also prepares ∂(gradientScale · loss)/∂logits for `backward()`, the loss
+    /// being the mean over `predictions` masked positions (default: the batch's own).
     @discardableResult
-    func forward(_ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1) throws -> StepOutput {
+    func forward(
+        _ batch: Batch, dropout: DropoutPlan = .none, gradientScale: Float = 1, predictions normalizer: Int? = nil
+    ) throws -> StepOutput {
         precondition(Parallel.threads <= threadCapacity, "Parallel.threads raised after the model was built")
         try stage(batch)
         lastDropout = dropout
         let P = parameters.values
         let r = withInputs {
-            head.forward(hidden: decoderForward(dropout: dropout), headState, P, gradientScale: gradientScale)
+            head.forward(
+                hidden: decoderForward(dropout: dropout), headState, P, gradientScale: gradientScale,
+                normalizer: normalizer)
         }
         return StepOutput(
             lossSum: r.lossSum, predictions: headState.count, correct: r.hits,

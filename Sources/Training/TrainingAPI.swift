@@ -1,5 +1,5 @@
 // The Training module's face: what `prep` (train, eval, export, compare) uses. It reads
-// `Batch` (module Batches) and needs nothing else but OpenBLAS.
+// `Batch` (module Batches) and needs nothing else but OpenBLAS (and Open MPI, loaded at run time).
 //
 //   TrainingOptions (ModelSource/ModelSize, DecoderOptions, EncoderAttention, LearningRateDecay)
 //                                                   a run's settings, stored in its checkpoints
@@ -16,6 +16,8 @@
 //   BertExport.export(run:output:vocabulary:lowercase:) -> Summary   the encoder as HF BertModel
 //   RunComparison (.metrics, .summarize, .table, .svg), RunSummary   `prep compare`
 //   Parallel.threads, BLASThreads (.set, .ensureTunedKernel, .stopIdlePool)   threads
+//   ProcessGroup (.join, .single, .rank, .size, .abort, .finish), Trainer(...group:), Trainer.rowsPerRank
+//   RankSliceSource, Batch.rows(_:)                 data-parallel training under MPI (Distributed/)
 //   TrainingError (.description, .exitCode)        every failure, naming the file or step
 //
 // Inside: Ops/ holds the kernels, TransformerEncoder + Decoders/ + MLMHead make up

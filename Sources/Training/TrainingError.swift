@@ -11,6 +11,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case runExists(String)
     /// `--resume` into a run none of whose checkpoints verifies.
     case noValidCheckpoint(String, String)
+    /// Started by an MPI launcher, but Open MPI cannot be loaded (the reason).
+    case mpiUnavailable(String)
 
     public var description: String {
         switch self {
@@ -28,13 +30,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 "\(run): holds another run (metrics.jsonl or checkpoints/); pass --resume to continue it or --overwrite to replace it"
         case let .noValidCheckpoint(run, why):
             return "\(run): no valid checkpoint to resume from (\(why)); pass --overwrite to start again"
+        case let .mpiUnavailable(why): return "MPI: \(why)"
         }
     }
 
     /// CLI exit status: 2 for bad input or usage, 1 for a failure while running.
     public var exitCode: Int32 {
         switch self {
-        case .badConfig, .badCheckpoint, .badSafetensors, .batchTooLarge, .noData, .runExists, .noValidCheckpoint:
+        case .badConfig, .badCheckpoint, .badSafetensors, .batchTooLarge, .noData, .runExists, .noValidCheckpoint,
+            .mpiUnavailable:
             return 2
         case .nonFiniteLoss, .io: return 1
         }

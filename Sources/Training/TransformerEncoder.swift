@@ -89,6 +89,10 @@ extension TransformerEncoder {
         _ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, dropout d: DropoutPlan
     ) {
         block(l).backward(s.layers[l], query: x, keyValue: nil, dKeyValue: nil, G: G, blockContext(s, P, dropout: d))
+        // Every gradient from this layer's first tensor to the layout's end is now final
+        // (decoder and head come after the layers and ran first), unless the relative table,
+        // which every layer writes, lies among them.
+        if relative == nil { s.gradientsReady?(layers[l].qkvWeight) }
     }
 
     func forward(_ s: EncoderState, _ P: UnsafeMutablePointer<Float>, dropout d: DropoutPlan) {

@@ -26,8 +26,20 @@ final class LoaderBatchSource: BatchSource {
 
     var vocabularySize: Int { loader.vocabularySize }
 
+    /// MPI: this rank's share of the epoch's last, short global batch was empty; the next
+    /// call starts the next epoch, with the other ranks.
+    private var epochEndedEarly = false
+
     func next() throws -> Batch {
-        if let b = try loader.next() { return b }
+        if !epochEndedEarly, let b = try loader.next() { return b }
+        // Several ranks: when the epoch's last global batch is short, the ranks after the
+        // last one holding rows get none. They return an empty share for that step, so every
+        // rank moves to the next epoch at the same step, as one process would.
+        if options.worldSize > 1, !epochEndedEarly, !loader.state.isEpochComplete {
+            epochEndedEarly = true
+            return Batch(size: 0, sequenceLength: 0, maxPredictions: options.maxPredictions ?? 0)
+        }
+        epochEndedEarly = false
         options.epoch += 1
         loader = try StreamingLoader(directories: directories, options: options, resumeFrom: nil)
         guard let b = try loader.next() else {

@@ -160,15 +160,43 @@ struct Train: ParsableCommand {
         o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.stopAfter = stopAfter
         o.threads = threads
         let reading = DataReading(masking: mask, maskedLMProbability: maskedLmProb, vocabularyPath: vocab)
-        try reportingErrors {
-            let needed = TrainDataShape(
-                directories: syntheticVocab == nil ? data + (evalData.map { [$0] } ?? []) : [],
-                dynamicMasking: mask != nil)
-            (o.maxLength, o.maxPredictions) = try needed.resolve(maxLength: maxLength, maxPredictions: maxPredictions)
-            try TrainCommand.run(
-                options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
-                run: out, start: resume ? .resume : overwrite ? .overwrite : .fresh, json: json)
+        // Under mpirun/srun: this process's rank (docs/training.md, "Several processes: MPI").
+        var group = ProcessGroup.single
+        try reportingErrors { group = try ProcessGroup.join() }
+        // Failures every rank meets at the same step (a NaN loss, a stop request) end each
+        // rank normally; rank 0 alone reports them. Any other failure may be one rank's alone,
+        // so that rank reports it and aborts the job: the others must not wait for it.
+        var collective = false
+        do {
+            try reportingErrors {
+                do {
+                    try runTraining(o, reading: reading, group: group)
+                } catch let e as TrainingError {
+                    if case .nonFiniteLoss = e, group.size > 1 {
+                        collective = true
+                        if group.rank != 0 { throw ExitCode(e.exitCode) }
+                    }
+                    throw e
+                }
+            }
+        } catch {
+            let status = (error as? ExitCode)?.rawValue ?? 2
+            if group.size > 1 && !collective && status != 130 { group.abort(status: status) }
+            group.finish()
+            throw error
         }
+        group.finish()
+    }
+
+    private func runTraining(_ options: TrainingOptions, reading: DataReading, group: ProcessGroup) throws {
+        var o = options
+        let needed = TrainDataShape(
+            directories: syntheticVocab == nil ? data + (evalData.map { [$0] } ?? []) : [],
+            dynamicMasking: mask != nil)
+        (o.maxLength, o.maxPredictions) = try needed.resolve(maxLength: maxLength, maxPredictions: maxPredictions)
+        try TrainCommand.run(
+            options: o, reading: reading, data: data, evalData: evalData, syntheticVocab: syntheticVocab,
+            run: out, start: resume ? .resume : overwrite ? .overwrite : .fresh, json: json, group: group)
     }
 }
 
@@ -211,17 +239,22 @@ enum TrainCommand {
 
     static func run(
         options o: TrainingOptions, reading: DataReading, data: [String], evalData: String?, syntheticVocab: Int?,
-        run: String, start: Trainer.Start, json: Bool = false
+        run: String, start: Trainer.Start, json: Bool = false, group: ProcessGroup = .single
     ) throws {
+        // Each rank reads its contiguous share of every global batch of --batch-size rows.
+        let rows = try Trainer.rowsPerRank(batchSize: o.batchSize, worldSize: group.size)
         let makeSource: (Data?) throws -> BatchSource = { state in
             if let v = syntheticVocab {
-                return SyntheticBatchSource(
+                let global = SyntheticBatchSource(
                     vocabularySize: v, batchSize: o.batchSize, length: o.maxLength,
                     maxPredictions: o.maxPredictions, seed: o.seed, resumeState: state)
+                return group.size > 1 ? RankSliceSource(global, rank: group.rank, worldSize: group.size) : global
             }
-            return try LoaderBatchSource(
-                directories: data, options: loaderOptions(o, reading: reading, seed: o.seed),
-                resumeState: state)
+            var l = loaderOptions(o, reading: reading, seed: o.seed)
+            // The loader deals global batch k·W + r of `rows` to rank r: with W ranks that is
+            // rows [r·rows, (r+1)·rows) of the run's global batch k of W·rows.
+            l.batchSize = rows; l.worldSize = group.size; l.rank = group.rank
+            return try LoaderBatchSource(directories: data, options: l, resumeState: state)
         }
         let probe = try makeSource(nil)
         let config = try o.modelConfig(vocabularySize: probe.vocabularySize)
@@ -229,7 +262,15 @@ enum TrainCommand {
             { try LoaderBatchSource(directories: [dir], options: loaderOptions(o, reading: reading, seed: 0)) }
         }
         let trainer = try Trainer(
-            options: o, run: run, config: config, start: start, makeSource: makeSource, evalSource: evalSource)
+            options: o, run: run, config: config, start: start, makeSource: makeSource, evalSource: evalSource,
+            group: group)
+        Trainer.installSignalHandlers()
+        guard group.rank == 0 else {
+            // The other ranks train in silence: rank 0 reports for the job.
+            let outcome = try trainer.train()
+            if case .interrupted = outcome { throw ExitCode(130) }
+            return
+        }
         if start == .resume {
             let from = trainer.lastCheckpoint ?? "step 0 (\(run) holds no run)"
             for skipped in trainer.skippedCheckpoints {
@@ -239,7 +280,6 @@ enum TrainCommand {
                 FileHandle.standardError.write(Data("note: no run in \(run), starting from step 0\n".utf8))
             }
         }
-        Trainer.installSignalHandlers()
         let progress = ProgressDisplay(label: "train", startingAt: trainer.step)
         let steps = trainer.options.steps
         trainer.progress = { m in
@@ -273,7 +313,8 @@ enum TrainCommand {
                 TrainSummary(
                     run: run, outcome: outcomeName, step: trainer.step, steps: trainer.options.steps,
                     loss: last.map { Double($0.loss) }, accuracy: last.map { Double($0.mlm_accuracy) },
-                    tokensPerSecond: last.map { Double($0.tokens_per_s) }, checkpoint: trainer.lastCheckpoint))
+                    tokensPerSecond: last.map { Double($0.tokens_per_s) }, checkpoint: trainer.lastCheckpoint,
+                    worldSize: group.size, allreduceMs: last?.allreduce_ms))
         } else {
             FileHandle.standardError.write(Data("\(summary); checkpoint \(trainer.lastCheckpoint ?? "-")\n".utf8))
         }
@@ -292,4 +333,7 @@ struct TrainSummary: Encodable {
     var accuracy: Double?
     var tokensPerSecond: Double?
     var checkpoint: String?
+    /// MPI ranks (1 without MPI) and the last step's milliseconds in collectives.
+    var worldSize: Int = 1
+    var allreduceMs: Double?
 }

@@ -38,10 +38,12 @@ struct BPDecDecoder {
     func draw(count: Int, dropout d: DropoutPlan) -> BPDecChoices {
         let ku = d.key(site: Self.unmaskSite), km = d.key(site: Self.mixSite)
         let tu = Dropout.threshold(options.guaUnmask), tm = Dropout.threshold(options.outputMix)
-        // `keeps` is true with probability 1 − p; its negation has probability p.
+        // `keeps` is true with probability 1 − p; its negation has probability p. A rank's
+        // predictions are numbered from its first one in the global batch.
+        let first = d.shard.firstPrediction
         return BPDecChoices(
-            unmasked: (0..<count).map { options.guaUnmask >= 1 || !Dropout.keeps(ku, $0, threshold: tu) },
-            mixed: (0..<count).map { options.outputMix >= 1 || !Dropout.keeps(km, $0, threshold: tm) })
+            unmasked: (0..<count).map { options.guaUnmask >= 1 || !Dropout.keeps(ku, first + $0, threshold: tu) },
+            mixed: (0..<count).map { options.outputMix >= 1 || !Dropout.keeps(km, first + $0, threshold: tm) })
     }
 }
 

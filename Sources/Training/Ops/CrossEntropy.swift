@@ -14,9 +14,12 @@ enum CrossEntropy {
         logits: UnsafeMutablePointer<Float>, labels: UnsafePointer<UInt32>,
         rows m: Int, vocabulary v: Int, gradientScale: Float,
         losses: UnsafeMutablePointer<Float>, hits: UnsafeMutablePointer<Float>,
-        biasPartials: UnsafeMutablePointer<Float>? = nil
+        biasPartials: UnsafeMutablePointer<Float>? = nil, normalizer: Int? = nil
     ) {
-        let g = m > 0 ? gradientScale / Float(m) : 0
+        // The mean is over `normalizer` predictions when given: data-parallel ranks each hold
+        // some of the global batch's predictions and divide by all of them.
+        let count = normalizer ?? m
+        let g = count > 0 ? gradientScale / Float(count) : 0
         func row(_ row: Int, partial: UnsafeMutablePointer<Float>?) {
             let x = logits + row * v
             var (mx, arg) = FastMath.maxAndFirstIndex(x, v)
