@@ -60,12 +60,13 @@ let package = Package(
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
+        .target(name: "Finetuning", dependencies: ["Tokenization", "Training"], swiftSettings: fast),
         .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
             name: "prep",
             dependencies: [
-                "Tokenization", "Corpus", "Shards", "Masking", "Batches", "Loading", "Training",
+                "Tokenization", "Corpus", "Shards", "Masking", "Batches", "Loading", "Training", "Finetuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -87,6 +88,9 @@ let package = Package(
         .testTarget(
             name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "FinetuningTests", dependencies: ["Finetuning", "Training", "Tokenization"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",
             dependencies: [
