@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Loading", targets: ["Loading"]),
         .library(name: "Batches", targets: ["Batches"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Finetuning", targets: ["Finetuning"]),
         // The C ABI over the loader that bindings/python (`drbert_data`) loads: libdrbert_data.so.
         .library(name: "drbert_data", type: .dynamic, targets: ["DrbertDataABI"]),
     ],
@@ -60,7 +61,10 @@ let package = Package(
         .target(name: "Batches", swiftSettings: fast),
         .target(name: "Loading", dependencies: ["Batches", "Masking", "Shards", "Tokenization"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib"], swiftSettings: fastTraining),
-        .target(name: "Finetuning", dependencies: ["Tokenization", "Training"], swiftSettings: fast),
+        // Fine-tuning: labelled task files, GLUE's metrics, the sequence classifier (issue 15).
+        .target(
+            name: "Finetuning", dependencies: ["Tokenization", "Training"], path: "Sources/Finetuning",
+            swiftSettings: fast),
         .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(

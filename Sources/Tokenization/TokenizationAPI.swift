@@ -10,7 +10,7 @@
 // - `NormalizerOptions`, with `UnicodeBehaviour` and `PreNormalization`: the BertNormalizer settings.
 // - `BertTokenizer(vocabulary:normalizer:)`: what threads share; `makeEncoder()` gives each thread its `BertEncoder`.
 // - `BertEncoder.appendIDs(of:to:)`: the corpus path (ids only); `replacedInvalidSequences` counts U+FFFD repairs.
-// - `BertEncoder.encode(_:pair:options:into:)`, with `EncodeOptions(addSpecialTokens:maxLength:)`, into an `Encoding` (`ids`): the parity path.
+// - `BertEncoder.encode(_:pair:options:into:)`, with `EncodeOptions(addSpecialTokens:maxLength:)`, into an `Encoding` (`ids`, `typeIDs`): the parity path.
 // - `BertTextSplitter(options:)`, `split(_:sourceBase:into:)` into a `PreTokenizedText` (`forEachWord`): normalizer + pre-tokenizer alone.
 // - `NormalizerBenchmark.forEachLine`, `json`, `measure`: the line loop, output and timing of `prep normalize`.
 // - `UTF8Repair.firstInvalidOffset(_:)`: where `--on-invalid fail` stops; `repair(_:into:)`: U+FFFD

@@ -4,7 +4,7 @@
 public struct Encoding: Sendable, Equatable {
     public var ids: [UInt32] = []
     /// 0 for the first sequence (and its [CLS]/[SEP]), 1 for the pair and its final [SEP].
-    var typeIDs: [UInt8] = []
+    public internal(set) var typeIDs: [UInt8] = []
     /// Byte range of each token in its own sequence's input (the pair's offsets are
     /// relative to the pair text, as in the reference). Tokens added by the
     /// post-processor get 0..<0. Inputs with invalid UTF-8 are measured after
