@@ -12,11 +12,12 @@ public struct PretrainedEncoder: Sendable {
     public var config: ModelConfig
     var weights: String
 
-    /// The vocabulary file an HF directory carries (`vocab.txt`, else `tokenizer.json`); nil
+    /// The vocabulary file an HF directory carries (`tokenizer.json`, which also records the
+    /// normalizer, else `vocab.txt`); nil
     /// for checkpoints, whose vocabulary lives with their training data.
     public var bundledVocabulary: String? {
         guard kind == .directory else { return nil }
-        for name in ["vocab.txt", "tokenizer.json"] where FileManager.default.fileExists(atPath: path + "/" + name) {
+        for name in ["tokenizer.json", "vocab.txt"] where FileManager.default.fileExists(atPath: path + "/" + name) {
             return path + "/" + name
         }
         return nil
