@@ -95,6 +95,14 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        // An output in the way is bad usage (exit 2), refused before any work.
+        if !overwrite, let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty {
+            ErrorReport(
+                message: "\(out): already exists and is not empty; pass --overwrite to replace it or choose another --out",
+                exitCode: 2
+            ).write()
+            throw ExitCode(2)
+        }
         BLASThreads.ensureTunedKernel()
         Parallel.threads = threads
         try reportingErrors {
