@@ -17,6 +17,9 @@
 //   RunComparison (.metrics, .summarize, .table, .svg), RunSummary   `prep compare`
 //   Parallel.threads, BLASThreads (.set, .ensureTunedKernel, .stopIdlePool)   threads
 //   TrainingError (.description, .exitCode)        every failure, naming the file or step
+//   EncoderNetwork (setInputs, embed, encode, hiddenGradient, backward, backwardEmbeddings,
+//     step, load, safetensors), PretrainedEncoder.locate   the encoder as a block for the
+//                                                   Finetuning module's heads (FineTuning/)
 //
 // Inside: Ops/ holds the kernels, TransformerEncoder + Decoders/ + MLMHead make up
 // MaskedLanguageModel, whose arenas are laid out by ParameterLayout and ActivationArena.

@@ -56,7 +56,9 @@ struct Export: ParsableCommand {
                     try printJSONSummary(
                         ["checkpoint": runDirectory, "output": output, "architecture": "BertForSequenceClassification"])
                 } else {
-                    print("exported the fine-tuned BertForSequenceClassification \(runDirectory) to \(output) (\(files.count) files)")
+                    print(
+                        "exported the fine-tuned BertForSequenceClassification \(runDirectory) to \(output) (\(files.count) files)"
+                    )
                 }
                 return
             }

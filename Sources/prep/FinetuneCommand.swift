@@ -53,7 +53,8 @@ struct FinetuneCommand: ParsableCommand {
     var seed: UInt64 = 42
     @Flag(help: "Scale-invariant fine-tuning (DeBERTa's SiFT); classification only.")
     var sift = false
-    @Option(name: .customLong("sift-eps"), help: "SiFT: std of the initial perturbation (DeBERTa vat_init_perturbation).")
+    @Option(
+        name: .customLong("sift-eps"), help: "SiFT: std of the initial perturbation (DeBERTa vat_init_perturbation).")
     var siftEps: Float = 1e-2
     @Option(name: .customLong("sift-step"), help: "SiFT: power-iteration step (DeBERTa vat_learning_rate).")
     var siftStep: Float = 1e-4
@@ -86,7 +87,9 @@ struct FinetuneCommand: ParsableCommand {
             numbers.add("--task must be classification or regression, got \(task)")
         }
         if !sift {
-            for (name, given) in [("sift-eps", siftEps != 1e-2), ("sift-step", siftStep != 1e-4), ("sift-lambda", siftLambda != 1)]
+            for (name, given) in [
+                ("sift-eps", siftEps != 1e-2), ("sift-step", siftStep != 1e-4), ("sift-lambda", siftLambda != 1),
+            ]
             where given {
                 numbers.add("--\(name) needs --sift")
             }
@@ -98,7 +101,8 @@ struct FinetuneCommand: ParsableCommand {
         // An output in the way is bad usage (exit 2), refused before any work.
         if !overwrite, let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty {
             ErrorReport(
-                message: "\(out): already exists and is not empty; pass --overwrite to replace it or choose another --out",
+                message:
+                    "\(out): already exists and is not empty; pass --overwrite to replace it or choose another --out",
                 exitCode: 2
             ).write()
             throw ExitCode(2)
@@ -118,12 +122,14 @@ struct FinetuneCommand: ParsableCommand {
                 options: FineTuneOptions(
                     epochs: epochs, batchSize: batchSize, learningRate: lr, warmupRatio: warmupRatio, seed: seed,
                     weightDecay: weightDecay, maxGradNorm: maxGradNorm,
-                    sift: sift ? SiFTOptions(initialPerturbation: siftEps, stepSize: siftStep, lambda: siftLambda) : nil),
+                    sift: sift ? SiFTOptions(initialPerturbation: siftEps, stepSize: siftStep, lambda: siftLambda) : nil
+                ),
                 output: out, overwrite: overwrite)
             let quiet = json
             let summary = try job.run { m in
                 guard !quiet else { return }
-                let dev = m.dev.keys.sorted().map { "\($0) \(String(format: "%.4f", m.dev[$0]!))" }.joined(separator: ", ")
+                let dev = m.dev.keys.sorted().map { "\($0) \(String(format: "%.4f", m.dev[$0]!))" }.joined(
+                    separator: ", ")
                 FileHandle.standardError.write(
                     Data(
                         "epoch \(m.epoch): step \(m.step), train loss \(String(format: "%.4f", m.trainLoss)), dev loss \(String(format: "%.4f", m.devLoss)), \(dev)\n"
@@ -133,9 +139,15 @@ struct FinetuneCommand: ParsableCommand {
                 try printJSONSummary(summary)
             } else {
                 let last = summary.epochs.last?.dev ?? [:]
-                let headline = last["accuracy"].map { "dev accuracy \(String(format: "%.4f", $0))" } ?? last["pearson"].map { "dev pearson \(String(format: "%.4f", $0))" } ?? ""
-                let baseline = summary.majorityBaseline.map { " (majority baseline \(String(format: "%.4f", $0)))" } ?? ""
-                print("fine-tuned \(summary.steps) steps on \(summary.trainExamples) examples: \(headline)\(baseline); model in \(out)")
+                let headline =
+                    last["accuracy"].map { "dev accuracy \(String(format: "%.4f", $0))" } ?? last["pearson"].map {
+                        "dev pearson \(String(format: "%.4f", $0))"
+                    } ?? ""
+                let baseline =
+                    summary.majorityBaseline.map { " (majority baseline \(String(format: "%.4f", $0)))" } ?? ""
+                print(
+                    "fine-tuned \(summary.steps) steps on \(summary.trainExamples) examples: \(headline)\(baseline); model in \(out)"
+                )
             }
         }
     }

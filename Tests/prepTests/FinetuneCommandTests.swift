@@ -12,7 +12,8 @@ final class FinetuneCommandTests: XCTestCase {
         dir = NSTemporaryDirectory() + "finetune-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/init", withIntermediateDirectories: true)
         let vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + Self.words
-        try (vocab.joined(separator: "\n") + "\n").write(toFile: dir + "/init/vocab.txt", atomically: true, encoding: .utf8)
+        try (vocab.joined(separator: "\n") + "\n").write(
+            toFile: dir + "/init/vocab.txt", atomically: true, encoding: .utf8)
         try (vocab.dropLast().joined(separator: "\n") + "\n").write(
             toFile: dir + "/other-vocab.txt", atomically: true, encoding: .utf8)
         let configJSON = """
@@ -23,7 +24,8 @@ final class FinetuneCommandTests: XCTestCase {
         let config = try JSONDecoder().decode(ModelConfig.self, from: Data(configJSON.utf8))
         let network = try EncoderNetwork(config: config, maxBatch: 1, maxLength: 4, slots: 1, head: [], weightDecay: 0)
         network.initialize(seed: 1)
-        try network.safetensors(metadata: ["format": "pt"]).write(to: URL(fileURLWithPath: dir + "/init/model.safetensors"))
+        try network.safetensors(metadata: ["format": "pt"]).write(
+            to: URL(fileURLWithPath: dir + "/init/model.safetensors"))
         // Label "yes" when "cat" is in the sentence.
         func task(_ n: Int, offset: Int) -> String {
             var lines = ["sentence\tlabel"]
@@ -44,7 +46,8 @@ final class FinetuneCommandTests: XCTestCase {
             [
                 "finetune", "--init", dir + "/init", "--train", dir + "/train.tsv", "--dev", dir + "/dev.tsv",
                 "--text-column", "sentence", "--batch-size", "8", "--threads", "1", "--max-length", "16",
-            ] + (extra.contains("--epochs") ? [] : ["--epochs", "2"]) + (extra.contains("--lr") ? [] : ["--lr", "1e-3"])
+            ] + (extra.contains("--epochs") ? [] : ["--epochs", "2"])
+                + (extra.contains("--lr") ? [] : ["--lr", "1e-3"])
                 + extra)
     }
 
@@ -73,7 +76,8 @@ final class FinetuneCommandTests: XCTestCase {
 
         let e = try PrepProcess.run(["export", dir + "/ft", "--output", dir + "/export"])
         XCTAssertEqual(e.status, 0, e.err)
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json")))
+        let config =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export/config.json")))
             as! [String: Any]
         XCTAssertEqual(config["architectures"] as? [String], ["BertForSequenceClassification"])
         XCTAssertEqual((config["id2label"] as? [String: String])?["1"], "yes")

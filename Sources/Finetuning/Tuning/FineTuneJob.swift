@@ -77,7 +77,8 @@ public struct FineTuneJob {
         guard vocabulary.tokens.count == source.config.vocabSize else {
             throw TrainingError.badConfig(
                 initVocabulary,
-                "\(vocabulary.tokens.count) tokens, but the model at \(initPath) has vocab_size \(source.config.vocabSize)")
+                "\(vocabulary.tokens.count) tokens, but the model at \(initPath) has vocab_size \(source.config.vocabSize)"
+            )
         }
         var normalizer = vocabulary.normalizer ?? NormalizerOptions()
         if cased { normalizer.lowercase = false }
@@ -88,7 +89,8 @@ public struct FineTuneJob {
         }
         let trainSet = try TaskDataset.load(train, options: data, tokenizer: tokenizer, labelNames: nil)
         let devSet = try TaskDataset.load(
-            dev, options: data, tokenizer: tokenizer, labelNames: trainSet.kind == .classification ? trainSet.labelNames : nil)
+            dev, options: data, tokenizer: tokenizer,
+            labelNames: trainSet.kind == .classification ? trainSet.labelNames : nil)
         guard !trainSet.examples.isEmpty else { throw TaskDataError(path: train.path, detail: "no examples") }
         let kind: HeadKind = trainSet.kind == .regression ? .regression : .classification
         let labels = kind == .regression ? 1 : max(data.numLabels ?? 0, trainSet.labelNames.count, 2)

@@ -57,8 +57,10 @@ public struct FineTunedModel: Sendable {
     ) throws {
         let config = c.network.config
         let names =
-            c.kind == .regression ? ["LABEL_0"] : record.labelNames.isEmpty
-            ? (0..<c.labels).map { "LABEL_\($0)" } : record.labelNames
+            c.kind == .regression
+            ? ["LABEL_0"]
+            : record.labelNames.isEmpty
+                ? (0..<c.labels).map { "LABEL_\($0)" } : record.labelNames
         var hf: [String: Any] = [
             "architectures": ["BertForSequenceClassification"], "model_type": "bert",
             "vocab_size": config.vocabSize, "hidden_size": config.hiddenSize,

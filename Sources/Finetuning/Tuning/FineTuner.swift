@@ -10,8 +10,9 @@ public final class FineTuner {
     let pad: UInt32
     public private(set) var step = 0
 
-    public init(classifier: SequenceClassifier, train: TaskDataset, dev: TaskDataset, options: FineTuneOptions, pad: UInt32)
-    {
+    public init(
+        classifier: SequenceClassifier, train: TaskDataset, dev: TaskDataset, options: FineTuneOptions, pad: UInt32
+    ) {
         self.classifier = classifier; self.train = train; self.dev = dev; self.options = options; self.pad = pad
     }
 
@@ -43,7 +44,8 @@ public final class FineTuner {
                     lossSum += l.task; advSum += l.adversarial
                     guard l.total.isFinite else { throw TrainingError.nonFiniteLoss(step: s, lastCheckpoint: nil) }
                 } else {
-                    let l = try classifier.accumulate(batch, dropout: EncoderNetwork.Dropout(seed: seed, step: s, pass: 0))
+                    let l = try classifier.accumulate(
+                        batch, dropout: EncoderNetwork.Dropout(seed: seed, step: s, pass: 0))
                     lossSum += l
                     guard l.isFinite else { throw TrainingError.nonFiniteLoss(step: s, lastCheckpoint: nil) }
                 }

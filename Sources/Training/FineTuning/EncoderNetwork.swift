@@ -51,7 +51,8 @@ public final class EncoderNetwork {
         try config.validate()
         guard !config.relativeAttention else {
             throw TrainingError.badConfig(
-                "config", "fine-tuning an encoder with disentangled attention is not implemented (BertModel layout only)")
+                "config",
+                "fine-tuning an encoder with disentangled attention is not implemented (BertModel layout only)")
         }
         guard maxLength <= config.maxPositionEmbeddings else {
             throw TrainingError.batchTooLarge(
@@ -208,7 +209,8 @@ public final class EncoderNetwork {
         optimizer.epsilon = epsilon
         let norm = parameters.gradientNorm()
         optimizer.update(
-            parameters, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm), zeroingGradients: true)
+            parameters, lr: lr, gradientScale: clipCoefficient(norm: norm, maxNorm: maxGradNorm), zeroingGradients: true
+        )
         return norm
     }
 

@@ -35,7 +35,8 @@ public struct PretrainedEncoder: Sendable {
             }
             let config: ModelConfig
             do {
-                config = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath)))
+                config = try JSONDecoder().decode(
+                    ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath)))
             } catch {
                 throw TrainingError.badConfig(configPath, "\(error)")
             }
