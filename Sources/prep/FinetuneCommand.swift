@@ -86,6 +86,10 @@ struct FinetuneCommand: ParsableCommand {
         if !["classification", "regression"].contains(task) {
             numbers.add("--task must be classification or regression, got \(task)")
         }
+        if sift && task == "regression" {
+            numbers.add(
+                "--sift needs --task classification: its symmetric KL over a regression head's one output is identically zero")
+        }
         if !sift {
             for (name, given) in [
                 ("sift-eps", siftEps != 1e-2), ("sift-step", siftStep != 1e-4), ("sift-lambda", siftLambda != 1),
