@@ -115,7 +115,7 @@ def report(out):
     cells = finetuning(out)
     baseline, dev_rows = majority_baseline()
     train_rows = max(0, sum(1 for _ in open(os.path.join(out, "ft-train.tsv"), encoding="utf-8")) - 1) \
-        if os.path.exists(os.path.join(out, "ft-train.tsv")) else 0
+        if os.path.exists(os.path.join(out, "ft-train.tsv")) else env("FT_TRAIN", "1200")
     seconds = lambda name: open(os.path.join(out, name)).read().strip() if os.path.exists(os.path.join(out, name)) else "?"
     steps, batch, length = env("STEPS", "200"), env("BATCH", "16"), env("LENGTH", "64")
     lines = ["### Downstream: mlm vs emd vs bpdec, fine-tuned on the coherence task", "",

@@ -24,6 +24,8 @@ final class FileByteSource: ByteSource {
     private(set) var consumedFileBytes = 0
     /// Bytes read by `peek` and not yet handed out by `read`.
     private var pending: [UInt8] = []
+    /// Bytes left to read when the source is a byte range of the file (`--partition`); nil: to its end.
+    private var remaining: Int?
 
     /// Opens `path`; `"-"` is standard input.
     init(path: String) throws {
@@ -41,6 +43,25 @@ final class FileByteSource: ByteSource {
         }
     }
     deinit { if ownsDescriptor { close(fd) } }
+
+    /// Opens bytes `range` of the plain file `path` (one part's share of it). `head` is the
+    /// file's own first bytes (for the magic-number check), not the range's.
+    convenience init(path: String, range: Range<Int>) throws {
+        try self.init(path: path)
+        if range.lowerBound > 0 && lseek(fd, off_t(range.lowerBound), SEEK_SET) < 0 {
+            throw TokenizationError.input(
+                path: path, detail: "cannot seek to byte \(range.lowerBound): \(String(cString: strerror(errno)))")
+        }
+        remaining = range.count
+    }
+
+    /// The first `count` bytes of the file, wherever the source starts (`init(path:range:)`).
+    func fileHead(_ count: Int) throws -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: count)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        if n < 0 { throw TokenizationError.input(path: path, detail: String(cString: strerror(errno))) }
+        return Array(head.prefix(n))
+    }
 
     /// The first `count` bytes of the stream (fewer at its end), without consuming them:
     /// the magic-number check reads them, then `read` hands them out again. Works on
@@ -68,9 +89,15 @@ final class FileByteSource: ByteSource {
     }
 
     private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = min(buffer.count, remaining ?? Int.max)
+        if count == 0 { return 0 }
         while true {
-            let n = Foundation.read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { consumedFileBytes += n; return n }
+            let n = Foundation.read(fd, buffer.baseAddress, count)
+            if n >= 0 {
+                consumedFileBytes += n
+                if let r = remaining { remaining = r - n }
+                return n
+            }
             if errno == EINTR { continue }
             throw TokenizationError.input(
                 path: path, detail: "read failed at byte \(consumedFileBytes): \(String(cString: strerror(errno)))")
@@ -114,8 +141,21 @@ final class ZstdCodec: StreamCodec {
 /// Opens `path`, decompressing by its name (`.zst`, `.gz`, `.xz`, `.bz2`), after `InputMagic` has checked
 /// that its first bytes agree with the name.
 func openByteSource(_ path: String) throws -> ByteSource {
-    let file = try FileByteSource(path: path)
+    try openByteSource(InputSlice(path: path, range: nil))
+}
+
+/// Opens a slice: a whole file as `openByteSource(_:)`, or a byte range of a plain file (whose
+/// own first bytes are checked, so a part that starts mid-file refuses a binary file too).
+func openByteSource(_ slice: InputSlice) throws -> ByteSource {
+    let path = slice.path
     let compression = InputCompression(name: path)
+    if let range = slice.range {
+        precondition(compression == .none, "compressed files are split only at file granularity")
+        let file = try FileByteSource(path: path, range: range)
+        try InputMagic.check(head: try file.fileHead(InputMagic.headLength), of: path, compression: compression)
+        return file
+    }
+    let file = try FileByteSource(path: path)
     try InputMagic.check(head: try file.peek(InputMagic.headLength), of: path, compression: compression)
     switch compression {
     case .zstd:

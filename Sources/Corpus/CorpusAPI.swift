@@ -5,7 +5,11 @@
 // extraction, chunking, the ordered worker pipeline, the document shard sink) is internal:
 //
 // - `TokenizeJob` (`run()` → `TokenizeJob.Summary`): a corpus into a document dataset; resumes an
-//   interrupted run; reports `ProgressEvent`s in input bytes through `progress`.
+//   interrupted run; reports `ProgressEvent`s in input bytes through `progress`. `partition`
+//   (`--partition I/N`) tokenizes one part's share of the input bytes (cut at document
+//   boundaries); `TokenizeJob.digestKey` and the part keys are what `prep merge` reads.
+// - `DocumentStreamDigest`: the composable digest of a dataset's ordered documents (manifest
+//   `documents_digest`), by which `prep mask` identifies its input.
 // - `EncodeJob` (`run(output:)` → `EncodeJob.Summary`) with `OutputBuffer`: one line of ids per
 //   input line.
 // - `InputFormat`, `InvalidUTF8Policy`, `NormalizerOverrides`, `TextFields` (JSONL members),

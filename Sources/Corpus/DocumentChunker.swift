@@ -26,7 +26,8 @@ struct DocumentChunk: Sendable {
 /// A document with more than `maxDocumentBytes` of text is split into consecutive
 /// documents at a sentence boundary, so one giant document cannot exhaust memory.
 final class DocumentChunker {
-    let inputs: [String]
+    /// The files (or byte ranges of files, with `--partition`) read, in order.
+    let inputs: [InputSlice]
     /// Format of each input, in order.
     let formats: [InputFormat]
     private var format = InputFormat.text
@@ -56,15 +57,28 @@ final class DocumentChunker {
     private var openDocumentBytes = 0
 
     /// `format == nil` chooses per file by its name (`InputFormat.detect`).
-    init(
+    convenience init(
         inputs: [String], format: InputFormat?, chunkBytes: Int = 1 << 20,
+        maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace,
+        maxInvalidFraction: Double = InvalidUTF8Threshold.defaultFraction, textFields: TextFields = .default
+    ) {
+        self.init(
+            slices: inputs.map { InputSlice(path: $0, range: nil) }, format: format, chunkBytes: chunkBytes,
+            maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid, maxInvalidFraction: maxInvalidFraction,
+            textFields: textFields)
+    }
+
+    /// Reads `slices` (a `--partition` part's share: each starts and ends at a document
+    /// boundary, see `InputSplit`). With a byte range, the invalid-UTF-8 rate is that of the range.
+    init(
+        slices inputs: [InputSlice], format: InputFormat?, chunkBytes: Int = 1 << 20,
         maxDocumentBytes: Int = 16 << 20, onInvalid: InvalidUTF8Policy = .replace,
         maxInvalidFraction: Double = InvalidUTF8Threshold.defaultFraction, textFields: TextFields = .default
     ) {
         self.textFields = textFields
         self.maxInvalidFraction = maxInvalidFraction
         self.inputs = inputs
-        formats = inputs.map { format ?? InputFormat.detect(path: $0) }
+        formats = inputs.map { format ?? InputFormat.detect(path: $0.path) }
         self.chunkBytes = max(chunkBytes, 1); self.maxDocumentBytes = max(maxDocumentBytes, 1)
         self.onInvalid = onInvalid
     }
@@ -105,11 +119,18 @@ final class DocumentChunker {
                 if isContinuation {
                     throw TokenizationError.input(
                         path: r.source.path,
-                        detail: "line \(r.lineNumber): JSON line longer than \(r.maxLineBytes) bytes")
+                        detail: "\(r.lineDescription): JSON line longer than \(r.maxLineBytes) bytes")
                 }
                 do {
                     try JSONTextField.extract(textFields, from: line, into: &jsonText, scratch: &fieldScratch)
                 } catch let f as JSONTextField.Failure {
+                    if !r.lineNumbersKnown {
+                        throw TokenizationError.input(
+                            path: r.source.path,
+                            detail:
+                                "byte \(r.lineOffset + f.column - 1) (line number unknown: this --partition part starts mid-file): \(f.detail)"
+                        )
+                    }
                     throw f.error(path: r.source.path, line: r.lineNumber)
                 }
                 jsonText.withUnsafeBufferPointer { text in
@@ -135,7 +156,8 @@ final class DocumentChunker {
         while reader == nil {
             fileIndex += 1
             guard fileIndex < inputs.count else { return nil }
-            reader = LineReader(try openByteSource(inputs[fileIndex]))
+            let slice = inputs[fileIndex]
+            reader = LineReader(try openByteSource(slice), startOffset: slice.range?.lowerBound ?? 0)
             fileBytes = 0; fileInvalidBytes = 0
             format = formats[fileIndex]
         }

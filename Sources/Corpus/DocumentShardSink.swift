@@ -16,14 +16,18 @@ final class DocumentShardSink {
     private(set) var documents = 0
     private(set) var sentences = 0
     private(set) var tokens = 0
+    /// Of every document written so far (resumed runs start from the journal's).
+    private(set) var digest: DocumentStreamDigest
     private var writer: ShardWriter?
     private var writerTokens = 0
     private var record: ShardRecord
 
     init(
         directory: String, vocabularySize: Int, metadata: [String: String], shardTokens: Int = 128 << 20,
-        resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0)
+        resumingAfter finished: [ShardSummary] = [], counts: (documents: Int, sentences: Int, tokens: Int) = (0, 0, 0),
+        digest: DocumentStreamDigest = DocumentStreamDigest()
     ) {
+        self.digest = digest
         self.directory = directory
         summaries = finished
         (documents, sentences, tokens) = counts
@@ -44,6 +48,9 @@ final class DocumentShardSink {
             record.removeAll()
             record.columns[0].append(contentsOf: chunk.tokens[tokenStart..<(tokenStart + n)])
             record.columns[1].append(contentsOf: chunk.sentenceLengths[sentence..<(sentence + count)])
+            record.columns[0].withUnsafeBufferPointer { ids in
+                record.columns[1].withUnsafeBufferPointer { digest.append(tokens: ids, sentenceLengths: $0) }
+            }
             try append(record, tokens: n)
             documents += 1
             sentences += count

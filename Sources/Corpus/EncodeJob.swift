@@ -74,7 +74,13 @@ public struct EncodeJob {
         if let w = vocabulary.duplicateWarning { summary.warnings.append(w) }
         let tokenizer = BertTokenizer(vocabulary: vocabulary, normalizer: normalizer.apply(to: vocabulary))
         let encoder = try tokenizer.makeEncoder()
-        let tokenJSON: [[UInt8]] = printTokens ? vocabulary.tokens.map(Self.jsonString) : []
+        let tokenJSON: [[UInt8]] =
+            printTokens
+            ? vocabulary.tokens.map { t in
+                var out: [UInt8] = []
+                TokenizerJSONWriter.appendJSONString(t, to: &out)
+                return out
+            } : []
         let reader = LineReader(try openByteSource(input), maxLineBytes: Int.max / 4)
         let options = EncodeOptions(addSpecialTokens: addSpecialTokens)
         var encoding = Encoding()
@@ -132,24 +138,5 @@ public struct EncodeJob {
             )
         }
         return summary
-    }
-
-    /// Compact JSON string literal (UTF-8 kept, control characters escaped).
-    static func jsonString(_ s: String) -> [UInt8] {
-        var out: [UInt8] = [34]
-        let hex = Array("0123456789abcdef".utf8)
-        for b in s.utf8 {
-            switch b {
-            case 34: out += [92, 34]
-            case 92: out += [92, 92]
-            case 10: out += [92, 110]
-            case 13: out += [92, 114]
-            case 9: out += [92, 116]
-            case 0..<32: out += [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
-            }
-        }
-        out.append(34)
-        return out
     }
 }

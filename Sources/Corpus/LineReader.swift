@@ -23,8 +23,15 @@ final class LineReader {
     private(set) var cutLines = 0
     private var continuing = false
 
-    init(_ source: ByteSource, bufferSize: Int = 1 << 20, maxLineBytes: Int = 64 << 20) {
+    /// False when the stream starts inside a file (`startOffset` > 0, a `--partition` part):
+    /// `lineNumber` then counts from the part's start, and messages give byte offsets instead.
+    let lineNumbersKnown: Bool
+
+    /// `startOffset`: where the stream starts in its file, so that `lineOffset` is the file's.
+    init(_ source: ByteSource, startOffset: Int = 0, bufferSize: Int = 1 << 20, maxLineBytes: Int = 64 << 20) {
         self.source = source
+        consumed = startOffset
+        lineNumbersKnown = startOffset == 0
         self.maxLineBytes = max(maxLineBytes, 16)
         buffer = .allocate(byteCount: max(bufferSize, 16), alignment: 8)
     }
@@ -75,6 +82,13 @@ final class LineReader {
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
             if n == 0 { eof = true } else { end += n }
         }
+    }
+
+    /// Where the last returned line is, for messages: "line N", or "byte N" of the file when
+    /// line numbers are not known.
+    var lineDescription: String {
+        lineNumbersKnown
+            ? "line \(lineNumber)" : "byte \(lineOffset) (line number unknown: this --partition part starts mid-file)"
     }
 
     private func emit(

@@ -24,6 +24,9 @@ public struct TokenizeJob {
     public var chunkBytes = 1 << 20
     /// Documents with more text than this are split into consecutive documents.
     public var maxDocumentBytes = 16 << 20
+    /// `--partition I/N`: tokenize only part I's share of the input bytes (`InputSplit`), into a
+    /// complete dataset of its own; `prep merge` joins the parts. Nil: all of it.
+    public var partition: Partition? = nil
     /// Called with the input bytes done (of all inputs' bytes) after each chunk is written.
     public var progress: ((ProgressEvent) -> Void)?
     /// Test hook: fail as if killed after writing this many chunks in this run.
@@ -58,6 +61,23 @@ public struct TokenizeJob {
         var documents = 0
         var sentences = 0
         var tokens = 0
+        /// Of the documents so far.
+        var digest = DocumentStreamDigest()
+    }
+
+    /// The manifest's `config` key of the document stream's digest (`DocumentStreamDigest`):
+    /// what `prep mask` identifies its input by, the same for a merged dataset as for the single run.
+    public static let digestKey = "documents_digest"
+    /// A part's manifest: the part's config hash (a finished part is kept, not rebuilt) and its
+    /// counts (`summary`), both dropped by `prep merge`.
+    public static let partConfigHashKey = "config_hash"
+    public static let partSummaryKey = "summary"
+
+    /// What a part's manifest records of its counts (a re-run of a finished part reports them).
+    struct PartCounts: Codable {
+        var documents = 0
+        var sentences = 0
+        var tokens = 0
     }
 
     /// Each shard's metadata key of the config hash; a finished dataset of other settings is
@@ -73,7 +93,15 @@ public struct TokenizeJob {
         let tokenizer = BertTokenizer(vocabulary: vocabulary, normalizer: options)
         // A directory stands for its files, so it gives what listing them would.
         let inputs = try InputFiles.expand(self.inputs, glob: glob)
-        let totalBytes = try InputFiles.totalSize(of: inputs)
+        let allBytes = try InputFiles.totalSize(of: inputs)
+        var totalBytes = allBytes
+        var slices = inputs.map { InputSlice(path: $0, range: nil) }
+        var partBytes = 0..<allBytes
+        if let partition {
+            (slices, partBytes) = try InputSplit.slices(
+                of: inputs, formats: inputs.map { format ?? InputFormat.detect(path: $0) }, partition: partition)
+            totalBytes = partBytes.count
+        }
 
         // Everything that determines the output bytes; never the thread count.
         var config: [String: String] = [
@@ -97,15 +125,37 @@ public struct TokenizeJob {
         settings["shard_tokens"] = String(shardTokens)
         settings["chunk_bytes"] = String(chunkBytes)
         settings["on_invalid"] = onInvalid.rawValue
-        let configHash = ConfigurationHash.sha256(
-            settings: settings, identities: inputs.map { ("input", Self.identity(of: $0)) })
+        let identities = inputs.map { (key: "input", value: Self.identity(of: $0)) }
+        let singleRunHash = ConfigurationHash.sha256(settings: settings, identities: identities)
+        var configHash = singleRunHash
+        if let partition {
+            // A part's own hash, so a directory of part 0 is never taken for part 1's.
+            settings[PartitionedRun.partitionKey] = partition.description
+            configHash = ConfigurationHash.sha256(settings: settings, identities: identities)
+        }
         let output: ResumableShardedOutput<ResumePoint>
         do {
+            // A finished part is kept (a re-run is a no-op, as for mask parts); a finished single
+            // run is rebuilt, as it always was (its manifest does not record the hash).
             output = try ResumableShardedOutput(
                 directory: outputDirectory, configHash: configHash,
-                ifFinished: .rebuildSame(shardMetadataKey: Self.configHashKey))
+                ifFinished: partition == nil
+                    ? .rebuildSame(shardMetadataKey: Self.configHashKey) : .keep(configKey: Self.partConfigHashKey))
         } catch let ShardError.io(path, detail) {
             throw TokenizationError.output(path: path, detail: detail)
+        }
+        if let finished = output.finishedManifest {
+            let counts = finished.config[Self.partSummaryKey].flatMap {
+                try? JSONDecoder().decode(PartCounts.self, from: Data($0.utf8))
+            }
+            summary.inputBytes = 0
+            summary.documents = counts?.documents ?? finished.totalRecords
+            summary.sentences = counts?.sentences ?? 0
+            summary.tokens = counts?.tokens ?? 0
+            summary.shards = finished.shards.count
+            summary.resumedShards = finished.shards.count
+            summary.output = outputDirectory
+            return summary
         }
         let metadata = [
             "kind": "documents", "vocab_sha256": vocabularyFile.identity.sha256, Self.configHashKey: configHash,
@@ -123,9 +173,9 @@ public struct TokenizeJob {
         let sink = DocumentShardSink(
             directory: outputDirectory, vocabularySize: vocabulary.count,
             metadata: metadata, shardTokens: shardTokens, resumingAfter: kept,
-            counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens))
+            counts: (resumePoint.documents, resumePoint.sentences, resumePoint.tokens), digest: resumePoint.digest)
         let chunker = DocumentChunker(
-            inputs: inputs, format: format, chunkBytes: chunkBytes,
+            slices: slices, format: format, chunkBytes: chunkBytes,
             maxDocumentBytes: maxDocumentBytes, onInvalid: onInvalid,
             maxInvalidFraction: maxInvalidUTF8, textFields: textFields)
         let started = DispatchTime.now()
@@ -156,7 +206,7 @@ public struct TokenizeJob {
                             sink.summaries.count - 1, summary: finished,
                             state: ResumePoint(
                                 chunks: chunksWritten, documents: sink.documents, sentences: sink.sentences,
-                                tokens: sink.tokens))
+                                tokens: sink.tokens, digest: sink.digest))
                     }
                     progress?(ProgressEvent(completed: written, total: totalBytes, unit: .bytes))
                     if let k = interruptAfterChunks, chunksWritten - resumedChunks >= k, finished != nil {
@@ -168,6 +218,19 @@ public struct TokenizeJob {
             // The vocabulary travels with the data, under the name the manifest records, so
             // later commands need no --vocab; written before the manifest like every shard.
             try vocabularyFile.store(readFrom: vocabularyPath, as: vocabularyFile.identity.file, in: output)
+            config[Self.digestKey] = sink.digest.description
+            if let partition {
+                config[PartitionedRun.partitionKey] = partition.description
+                // A part's units are bytes of the inputs laid end to end: `prep merge` checks that
+                // the parts' ranges follow each other and cover them all.
+                config[PartitionedRun.unitsKey] = "\(partBytes.lowerBound)..<\(partBytes.upperBound)"
+                config[PartitionedRun.totalUnitsKey] = String(allBytes)
+                config[PartitionedRun.shardConfigHashKey] = singleRunHash
+                let counts = PartCounts(documents: sink.documents, sentences: sink.sentences, tokens: sink.tokens)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                config[Self.partSummaryKey] = String(decoding: try encoder.encode(counts), as: UTF8.self)
+            }
             try output.finish(
                 DatasetManifest(
                     formatVersion: DatasetManifest.currentFormatVersion, kind: "documents",

@@ -21,7 +21,6 @@ enum VocabularyFiles {
         tokens: [String], specialTokens: [String], normalizer: NormalizerOptions,
         prefix: String, unknownToken: String
     ) -> [UInt8] {
-        func json(_ s: String) -> String { String(decoding: EncodeJob.jsonString(s), as: UTF8.self) }
         // Training puts the special tokens first, each once.
         var ids: [String: Int] = [:]
         let wanted = Set(specialTokens.map { Array($0.utf8) })
@@ -31,46 +30,18 @@ enum VocabularyFiles {
         }
         var seen = Set<[UInt8]>()
         let added = specialTokens.filter { seen.insert(Array($0.utf8)).inserted && ids[$0] != nil }
-            .sorted { ids[$0]! < ids[$1]! }
-        var s = "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": ["
-        for (k, t) in added.enumerated() {
-            s += k == 0 ? "\n" : ",\n"
-            s += "    {\n      \"id\": \(ids[t]!),\n      \"content\": \(json(t)),\n      \"single_word\": false,\n"
-            s +=
-                "      \"lstrip\": false,\n      \"rstrip\": false,\n      \"normalized\": false,\n      \"special\": true\n    }"
-        }
-        s += added.isEmpty ? "],\n" : "\n  ],\n"
-        let strip = normalizer.stripAccents.map { String($0) } ?? "null"
-        s += "  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": \(normalizer.cleanText),\n"
-        s += "    \"handle_chinese_chars\": \(normalizer.handleChineseChars),\n    \"strip_accents\": \(strip),\n"
-        s += "    \"lowercase\": \(normalizer.lowercase)\n  },\n"
-        s += "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n"
-        if let sep = ids["[SEP]"], let cls = ids["[CLS]"] {
-            s +=
-                "  \"post_processor\": {\n    \"type\": \"BertProcessing\",\n    \"sep\": [\n      \"[SEP]\",\n      \(sep)\n    ],\n"
-            s += "    \"cls\": [\n      \"[CLS]\",\n      \(cls)\n    ]\n  },\n"
-        } else {
-            s += "  \"post_processor\": null,\n"
-        }
-        s +=
-            "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": \(json(prefix)),\n    \"cleanup\": true\n  },\n"
-        s += "  \"model\": {\n    \"type\": \"WordPiece\",\n    \"unk_token\": \(json(unknownToken)),\n"
-        s +=
-            "    \"continuing_subword_prefix\": \(json(prefix)),\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {"
-        var out = Array(s.utf8)
-        for (id, t) in tokens.enumerated() {
-            out += Array((id == 0 ? "\n      " : ",\n      ").utf8)
-            out += EncodeJob.jsonString(t)
-            out += Array(": \(id)".utf8)
-        }
-        out += Array("\n    }\n  }\n}".utf8)
-        return out
+            .map { AddedToken(content: $0, id: Int32(ids[$0]!), special: true) }
+        func named(_ token: String) -> (token: String, id: Int)? { ids[token].map { (token, $0) } }
+        return TokenizerJSONWriter.bytes(
+            tokens: tokens, addedTokens: added, normalizer: normalizer, continuationPrefix: prefix,
+            unknownToken: unknownToken, maxInputCharsPerWord: 100,
+            classifier: named("[CLS]"), separator: named("[SEP]"), postProcessor: .bertProcessing)
     }
 
     /// Writes `bytes` to `directory/name` through a temporary name, fsync and rename.
     static func write(_ bytes: [UInt8], name: String, in directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(name)
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = (directory as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
         func fail(_ what: String) -> TokenizationError {
             .output(path: path, detail: "\(what): \(String(cString: strerror(errno)))")
         }

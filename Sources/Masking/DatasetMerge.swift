@@ -2,10 +2,11 @@ import Dispatch
 import Foundation
 import Shards
 
-/// `prep merge`: the parts of a partitioned `prep mask` (`--partition I/N`) into the dataset the
-/// single run writes.
+/// `prep merge`: the parts of a partitioned `prep mask` or `prep tokenize` (`--partition I/N`)
+/// into the dataset the single run writes.
 ///
-/// Every part holds the single run's shard files for its units, so merging is bookkeeping:
+/// A mask part holds the single run's shard files for its units, a tokenize part the shards of
+/// its share of the documents (renumbered into one sequence here), so merging is bookkeeping:
 /// check that the parts are complete and belong together (one job: same kind, schema,
 /// vocabulary, settings and partition count; every part exactly once; their units in a row),
 /// hard-link (or copy) the shards into the output, and write one manifest whose statistics are
@@ -73,12 +74,10 @@ public enum DatasetMerge {
         }
         do {
             var linked = 0, copied = 0
-            for part in parts.ordered {
-                for shard in part.manifest.shards {
-                    let source = (part.directory as NSString).appendingPathComponent(shard.file)
-                    let target = (staging as NSString).appendingPathComponent(shard.file)
-                    if try place(source, at: target, copy: options.copy) { linked += 1 } else { copied += 1 }
-                }
+            for (part, shard, name) in parts.placements {
+                let source = (part.directory as NSString).appendingPathComponent(shard.file)
+                let target = (staging as NSString).appendingPathComponent(name)
+                if try place(source, at: target, copy: options.copy) { linked += 1 } else { copied += 1 }
             }
             let first = parts.ordered[0]
             for name in parts.sideFiles {

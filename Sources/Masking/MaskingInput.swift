@@ -6,10 +6,11 @@ import Tokenization
 /// The input of `prep mask`, read and checked before anything is written: a finished document
 /// dataset with the two columns masking needs, its vocabulary, and the units it is cut into.
 struct MaskingInput {
-    /// A fixed run of documents of one input shard: what one output shard holds. Fixed by the
-    /// config (not by threads) so that a re-run finds the same shards to keep.
+    /// A fixed run of documents: what one output shard holds. Fixed by the config (not by
+    /// threads) so that a re-run finds the same shards to keep, and by the document stream only
+    /// (not by where the input's shards begin and end), so a merged tokenize dataset masks into
+    /// the single run's files.
     struct Unit {
-        var inputShard: Int
         var documents: Range<Int>  // global indices
     }
 
@@ -54,32 +55,41 @@ struct MaskingInput {
         ] where id == nil {
             throw MaskingError.badInput(path: vocabularyPath, detail: "vocabulary has no \(name) token")
         }
-        // Units never run across an input shard.
-        var units: [Unit] = []
-        var first = 0
-        for (s, shard) in manifest.shards.enumerated() {
-            var lo = 0
-            while lo < shard.records {
-                let hi = min(shard.records, lo + config.documentsPerShard)
-                units.append(Unit(inputShard: s, documents: (first + lo)..<(first + hi)))
-                lo = hi
+        // Global runs of documents: a unit may span input shards (DocumentStore reads across them).
+        let count = manifest.totalRecords, perShard = config.documentsPerShard
+        documentCount = count
+        units = stride(from: 0, to: count, by: perShard).map { Unit(documents: $0..<min(count, $0 + perShard)) }
+        if let text = manifest.config[TokenizeJob.digestKey] {
+            guard let digest = DocumentStreamDigest(parsing: text), digest.documents == documentCount else {
+                // Most likely a shard that is not the one the manifest lists: name it (its reader
+                // checks that on open) rather than the digest.
+                for shard in manifest.shards {
+                    let path = (config.input as NSString).appendingPathComponent(shard.file)
+                    do { _ = try ShardReader(path: path, summary: shard, cacheBlocks: 1) } catch let e as ShardError {
+                        throw MaskingError.shard(e)
+                    }
+                }
+                throw MaskingError.badInput(
+                    path: config.input,
+                    detail:
+                        "manifest's \(TokenizeJob.digestKey) \(text) does not describe its \(documentCount) documents")
             }
-            first += shard.records
+            contentIdentity = "documents \(text)"
+        } else {
+            // Written before tokenize recorded the digest: the shards (by checksum) identify it.
+            contentIdentity = manifest.shards.map { "\($0.file):\($0.records):\($0.bytes):\($0.xxh64)" }.joined(
+                separator: ",")
         }
-        self.units = units
-        documentCount = first
     }
 
-    /// What the config hash needs beyond the settings: the input shards (by checksum) and the
-    /// vocabulary, in this order.
+    /// The documents' identity: their stream digest, the same however the dataset is sharded
+    /// (a merged tokenize dataset and the single run's agree), or for an older dataset without
+    /// one its shards' checksums.
+    let contentIdentity: String
+
+    /// What the config hash needs beyond the settings: the documents and the vocabulary, in this order.
     var identities: [(key: String, value: String)] {
-        [
-            (
-                "input",
-                manifest.shards.map { "\($0.file):\($0.records):\($0.bytes):\($0.xxh64)" }.joined(separator: ",")
-            ),
-            ("vocab", "\(manifest.vocab.sha256):\(vocabulary.count)"),
-        ]
+        [("input", contentIdentity), ("vocab", "\(manifest.vocab.sha256):\(vocabulary.count)")]
     }
 
     /// A store of the input's documents, read through the shard index (see `DocumentStore`).

@@ -8,15 +8,17 @@ import Tokenization
 /// Streaming and bounded: workers read their documents (and NSP's random ones) through the
 /// shard index, a ring of batches is in flight while earlier ones are written, so memory holds
 /// a few hundred documents' instances whatever the corpus size. Output shard k always holds the
-/// same documents (a fixed run of one input shard, a `MaskingInput.Unit`), each (document, copy)
+/// same documents (a fixed run of the document stream, a `MaskingInput.Unit`), each (document, copy)
 /// draws from its own random stream, and batches are written in order: the bytes depend on the
 /// config only. The output directory is a `ResumableShardedOutput`: a re-run keeps every shard
 /// that verifies and carries this config's hash, and a finished output of this config is
 /// returned as it is.
 public enum MaskingJob {
     /// Bumped when the instance or masking algorithm, or the instance layout, changes the bytes
-    /// for the same config (mask-2: instance layout 2, see `InstanceSchema`; masks unchanged).
-    static let algorithmVersion = "mask-2"
+    /// for the same config (mask-2: instance layout 2, see `InstanceSchema`; masks unchanged;
+    /// mask-3: units are global runs of documents, no longer cut at input shard ends, and the
+    /// input is identified by its document digest, not its shards' checksums).
+    static let algorithmVersion = "mask-3"
     /// The manifest's `config` key of the config hash (also each shard's metadata key).
     static let configHashKey = "config_hash"
 

@@ -11,7 +11,7 @@ public struct MaskingJobConfiguration: Sendable {
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Vocabulary file; default: the file the input manifest names, looked up in the input directory.
     public var vocabulary: String? = nil
-    /// Output shard boundaries: each input shard's documents in runs of this many. Fixed by
+    /// Output shard boundaries: the input's documents in runs of this many. Fixed by
     /// the config (not by threads) so a re-run finds the same shards to keep.
     public var documentsPerShard = 8192
     /// `--partition I/N`: write only part I's share of the output shards (the same files the

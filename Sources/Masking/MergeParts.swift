@@ -1,9 +1,14 @@
+import Corpus
 import Foundation
 import Shards
 
 /// The parts given to `prep merge`, checked to make up one partitioned job exactly: each part's
 /// manifest says which part it is (`PartitionedRun` keys), all agree on everything that decides
 /// the bytes, every part 0..<N is there once, and their units follow each other.
+///
+/// Two kinds: parts of `prep mask` (instances; units are output shards, named as the single
+/// run names them) and of `prep tokenize` (documents; units are input bytes, each part's shards
+/// numbered from 0, renumbered into one sequence by the merge).
 struct MergeParts {
     struct Part {
         let directory: String
@@ -14,6 +19,8 @@ struct MergeParts {
 
     /// The parts in partition order.
     let ordered: [Part]
+    /// "documents" or "instances", the same for every part.
+    var kind: String { ordered[0].manifest.kind }
     /// Files besides shards and the manifest that the dataset carries (its vocabulary), copied
     /// from part 0.
     let sideFiles: [String]
@@ -27,18 +34,23 @@ struct MergeParts {
             let manifest: DatasetManifest
             do { manifest = try Dataset.readManifest(in: directory) } catch { throw MaskingJob.wrap(error) }
             func bad(_ detail: String) -> MaskingError { .badInput(path: directory, detail: detail) }
-            guard manifest.kind == "instances" else {
+            guard manifest.kind == "instances" || manifest.kind == "documents" else {
                 throw bad(
-                    "is a \(manifest.kind) dataset; prep merge joins the parts of prep mask --partition I/N")
+                    "is a \(manifest.kind) dataset; prep merge joins the parts of prep tokenize or prep mask --partition I/N"
+                )
             }
             guard let text = manifest.config[PartitionedRun.partitionKey], let partition = Partition(parsing: text),
                 let unitsText = manifest.config[PartitionedRun.unitsKey], let units = PartitionedRun.units(unitsText)
             else {
                 throw bad("is not one part of a partitioned run (its manifest has no \"partition\"); nothing to merge")
             }
-            guard units.count == manifest.shards.count,
-                zip(units, manifest.shards).allSatisfy({ Dataset.shardPath(in: "", index: $0) == $1.file })
-            else {
+            // Instance parts hold the single run's shards of their units; document parts number
+            // their own shards from 0.
+            let names =
+                manifest.kind == "instances"
+                ? units.map { Dataset.shardPath(in: "", index: $0) }
+                : manifest.shards.indices.map { Dataset.shardPath(in: "", index: $0) }
+            guard names.count == manifest.shards.count, zip(names, manifest.shards).allSatisfy({ $0 == $1.file }) else {
                 throw bad("manifest lists \(manifest.shards.count) shard(s) for units \(unitsText)")
             }
             for shard in manifest.shards {
@@ -49,8 +61,17 @@ struct MergeParts {
                     throw bad("\(shard.file) has \(size) bytes, the manifest says \(shard.bytes)")
                 }
             }
-            guard InstanceStatistics(manifest: manifest) != nil else {
-                throw bad("manifest has no readable run summary")
+            if manifest.kind == "instances" {
+                guard InstanceStatistics(manifest: manifest) != nil else {
+                    throw bad("manifest has no readable run summary")
+                }
+            } else {
+                guard let text = manifest.config[TokenizeJob.digestKey],
+                    let digest = DocumentStreamDigest(parsing: text), digest.documents == manifest.totalRecords
+                else {
+                    throw bad(
+                        "manifest has no valid \(TokenizeJob.digestKey) for its \(manifest.totalRecords) documents")
+                }
             }
             parts.append(Part(directory: directory, manifest: manifest, partition: partition, units: units))
         }
@@ -63,7 +84,7 @@ struct MergeParts {
     private static func comparableConfig(_ m: DatasetManifest) -> [String: String] {
         m.config.filter {
             !PartitionedRun.keys.contains($0.key) && !DatasetMerge.runNamingKeys.contains($0.key)
-                && $0.key != "summary" && $0.key != MaskingJob.configHashKey
+                && $0.key != "summary" && $0.key != MaskingJob.configHashKey && $0.key != TokenizeJob.digestKey
         }
     }
 
@@ -74,6 +95,10 @@ struct MergeParts {
         for part in parts {
             func bad(_ detail: String) -> MaskingError { .badInput(path: part.directory, detail: detail) }
             let m = part.manifest
+            guard m.kind == first.manifest.kind else {
+                func command(_ kind: String) -> String { kind == "documents" ? "prep tokenize" : "prep mask" }
+                throw bad("is a part of \(command(m.kind)), \(first.directory) of \(command(first.manifest.kind))")
+            }
             guard part.partition.count == first.partition.count else {
                 throw bad("is part \(part.partition) but \(first.directory) is part \(first.partition)")
             }
@@ -146,9 +171,48 @@ struct MergeParts {
         return names
     }
 
-    /// The single run's manifest: part 0's settings without the partition keys, the hash the
-    /// single run records, the summed statistics, every part's shards in order.
+    /// Each part's shard files and the names they take in the merged dataset, in order.
+    var placements: [(part: Part, shard: ShardSummary, name: String)] {
+        var out: [(Part, ShardSummary, String)] = []
+        for part in ordered {
+            for shard in part.manifest.shards {
+                out.append(
+                    (part, shard, kind == "instances" ? shard.file : Dataset.shardPath(in: "", index: out.count)))
+            }
+        }
+        return out
+    }
+
+    /// The single run's manifest (for documents, but for the shard list: the parts cut their
+    /// shards where their own input ended).
     func mergedManifest() -> DatasetManifest {
+        kind == "instances" ? mergedInstanceManifest() : mergedDocumentManifest()
+    }
+
+    /// Part 0's settings without the partition keys, the part's hash and counts; the digest of
+    /// all parts' documents in order; every part's shards, renumbered.
+    private func mergedDocumentManifest() -> DatasetManifest {
+        var manifest = ordered[0].manifest
+        var digest = DocumentStreamDigest()
+        for part in ordered {
+            // Checked on reading the parts.
+            digest.append(DocumentStreamDigest(parsing: part.manifest.config[TokenizeJob.digestKey]!)!)
+        }
+        for key in PartitionedRun.keys { manifest.config[key] = nil }
+        manifest.config[TokenizeJob.partConfigHashKey] = nil
+        manifest.config[TokenizeJob.partSummaryKey] = nil
+        manifest.config[TokenizeJob.digestKey] = digest.description
+        manifest.shards = placements.map { placement in
+            var shard = placement.shard
+            shard.file = placement.name
+            return shard
+        }
+        return manifest
+    }
+
+    /// Part 0's settings without the partition keys, the hash the single run records, the
+    /// summed statistics, every part's shards in order.
+    private func mergedInstanceManifest() -> DatasetManifest {
         var manifest = ordered[0].manifest
         var statistics = InstanceStatistics()
         for part in ordered {

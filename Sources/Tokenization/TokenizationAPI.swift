@@ -15,7 +15,8 @@
 // - `NormalizerBenchmark.forEachLine`, `json`, `measure`: the line loop, output and timing of `prep normalize`.
 // - `UTF8Repair.firstInvalidOffset(_:)`: where `--on-invalid fail` stops; `repair(_:into:)`: U+FFFD
 //   per maximal ill-formed subpart, for readers that split text themselves (vocabulary counting).
-// - `TokenizerJSONWriter.bytes(for:normalizer:)`: an HF `tokenizer.json` of a vocabulary (`prep export`).
+// - `TokenizerJSONWriter.bytes(for:normalizer:)`: an HF `tokenizer.json` of a vocabulary (`prep export`);
+//   `.bytes(tokens:addedTokens:...postProcessor:)` from its parts (`prep vocab`); `.appendJSONString`.
 // - `Vocabulary.unknownToken`: the WordPiece unknown token a trained vocabulary must contain.
 // - `WordPieceTrainer`, `WordPieceTrainingOptions`, `WordCountTable`, `HashOrderChoices`,
 //   `WordPieceTrainingResult`: HF's WordPieceTrainer over word counts (`prep vocab`).

@@ -257,9 +257,10 @@ public enum Checkpoint {
         let current = steps.filter { $0.1 <= savedStep }
         // Each goes out of sight by one rename before its files are deleted, so a kill mid-delete
         // never leaves a half-deleted checkpoint under its name (found by the kill -9 fault suite);
-        // leftovers of such a kill are removed here the next time.
-        // (and a temporary `latest` a kill left while it was being replaced)
-        for name in names where name.hasPrefix(".trash-") || name.hasPrefix("latest.tmp-") {
+        // leftovers of such a kill are removed here the next time, with a temporary `latest` a
+        // kill left while it was being replaced (hidden now; unhidden in runs of older versions).
+        for name in names
+        where name.hasPrefix(".trash-") || name.hasPrefix(".latest.tmp-") || name.hasPrefix("latest.tmp-") {
             try? FileManager.default.removeItem(atPath: (root as NSString).appendingPathComponent(name))
         }
         for (old, _) in stale + current.dropLast(max(1, keep)) {

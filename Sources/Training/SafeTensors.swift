@@ -154,9 +154,19 @@ package enum SafeTensors {
 }
 
 /// Atomic file replacement: write a temporary sibling, fsync, rename, fsync the directory.
+/// The temporary is hidden (`.NAME.tmp-PID`, the shards' convention), so a kill mid-write
+/// leaves nothing that looks like a finished file or a checkpoint.
 enum AtomicFile {
+    static func temporaryName(for path: String) -> String {
+        let ns = path as NSString
+        return ns.deletingLastPathComponent.isEmpty
+            ? ".\(ns.lastPathComponent).tmp-\(getpid())"
+            : (ns.deletingLastPathComponent as NSString).appendingPathComponent(
+                ".\(ns.lastPathComponent).tmp-\(getpid())")
+    }
+
     static func write(_ data: Data, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = temporaryName(for: path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw TrainingError.io(tmp, "cannot create file")
         }

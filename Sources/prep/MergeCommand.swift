@@ -6,12 +6,14 @@ import Masking
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Join the parts of a partitioned prep mask (--partition I/N) into one dataset.",
+        abstract: "Join the parts of a partitioned prep mask or prep tokenize (--partition I/N) into one dataset.",
         discussion: """
             Checks that the parts are one job (same input, settings, vocabulary and N; every part \
-            once), then hard-links their shards into --output and writes one manifest: the dataset \
-            the single run writes, byte for byte, except the \"input\" setting, which is part 0's. \
-            Nothing is re-encoded. On any error --output is not created. \
+            once), then hard-links their shards into --output and writes one manifest. Mask parts: \
+            the dataset the single run writes, byte for byte, except the \"input\" setting, which is \
+            part 0's. Tokenize parts: the single run's documents, ids and manifest settings, its shards \
+            cut where each part's input ended (renumbered into one sequence), so prep mask over it \
+            writes the single run's bytes. Nothing is re-encoded. On any error --output is not created. \
             Exit status 2: bad input or arguments; 1: failure while running.
             """
     )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpus
 import Foundation
+import Shards
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,10 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Tokenizer threads (default: all cores); output does not depend on it.") var threads: Int?
     @OptionGroup var text: TextInputArguments
     @Option(help: "Tokens per shard before a new shard starts.") var shardTokens = 128 << 20
+    @Option(
+        help:
+            "Tokenize only part I of N (0 ≤ I < N) of the input bytes, cut at document boundaries (compressed files whole), e.g. \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\"; prep merge joins the parts."
+    ) var partition: String?
 
     func validate() throws {
         guard format == "auto" || InputFormat(rawValue: format) != nil else {
@@ -30,6 +35,9 @@ struct TokenizeCommand: ParsableCommand {
         var numbers = NumericOptions()
         numbers.check("threads", threads, .within(1, 256))
         numbers.check("shard-tokens", shardTokens, .positive)
+        if let partition, Partition(parsing: partition) == nil {
+            numbers.add("--partition must be I/N with 0 ≤ I < N, not \"\(partition)\"")
+        }
         try numbers.validate()
     }
 
@@ -43,6 +51,7 @@ struct TokenizeCommand: ParsableCommand {
         job.maxInvalidUTF8 = text.maxInvalidUTF8
         job.textFields = text.validatedTextFields
         job.shardTokens = shardTokens
+        job.partition = partition.flatMap(Partition.init(parsing:))
         let progress = ProgressDisplay(label: "tokenize")
         job.progress = { progress.update($0) }
         try reportingErrors {

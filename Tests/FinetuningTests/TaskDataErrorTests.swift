@@ -94,3 +94,31 @@ final class TaskDataErrorTests: XCTestCase {
         XCTAssertTrue(m.hasSuffix("task.tsv:3:2: regression label 'high' is not a finite number"), m)
     }
 }
+
+final class TaskDataOptionErrorTests: XCTestCase {
+    func testBudgetAndLabelCountAreChecked() {
+        let short = TaskFixtures.error {
+            try TaskFixtures.load("sentence\tlabel\na\t1\n", options: TaskDataOptions(maxLength: 2))
+        }
+        XCTAssertTrue(short?.description.hasSuffix("task.tsv: max length 2 leaves no room for [CLS] A [SEP]") ?? false)
+        let one = TaskFixtures.error {
+            try TaskFixtures.load("sentence\tlabel\na\t1\n", options: TaskDataOptions(numLabels: 1))
+        }
+        XCTAssertTrue(one?.description.hasSuffix("--num-labels must be at least 2 for classification, got 1") ?? false)
+    }
+}
+
+final class TSVLayoutTests: XCTestCase {
+    func testBlankLineIsNamed() {
+        let e = TaskFixtures.error { try TaskFixtures.load("sentence\tlabel\na\t1\n\nb\t0\n") }
+        XCTAssertTrue(e?.description.hasSuffix("task.tsv:3: blank line (a row needs 2 tab-separated fields)") ?? false)
+    }
+
+    func testQuotesAreTextAsInGLUE() throws {
+        // QUOTE_NONE: a quoted field with a tab inside is two fields, and the quotes are tokens.
+        let d = try TaskFixtures.load("sentence\tlabel\n\"hello\"\t1\n")
+        XCTAssertEqual(d.examples[0].inputIDs, [101, 1000, 7592, 1000, 102])
+        let e = TaskFixtures.error { try TaskFixtures.load("sentence\tlabel\n\"a\tb\"\t1\n") }
+        XCTAssertEqual(e?.line, 2)
+    }
+}

@@ -51,8 +51,9 @@ enum DocumentDatasetFixture {
     }
 
     /// The mask job the job tests run over a `write(documents(300), shards: 3, ...)` dataset:
-    /// dupe factor 2, 19 predictions, 40 documents per output shard (3 input shards of 100 →
-    /// 9 output shards), batches of 7 documents.
+    /// dupe factor 2, 19 predictions, 34 documents per output shard (300 documents → 9 output
+    /// shards; 34 does not divide 100, so units run across the 3 input shards), batches of 7
+    /// documents.
     static func maskingConfiguration(
         input: String, output: String, pairs: SentencePairing, strategy: MaskingStrategy, threads: Int
     ) -> MaskingJobConfiguration {
@@ -62,7 +63,7 @@ enum DocumentDatasetFixture {
         c.masking.strategy = strategy
         c.masking.maxPredictions = 19
         c.threads = threads
-        c.documentsPerShard = 40
+        c.documentsPerShard = 34
         c.documentsPerBatch = 7
         return c
     }

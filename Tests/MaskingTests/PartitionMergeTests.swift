@@ -119,7 +119,7 @@ final class PartitionMergeTests: XCTestCase {
             ),
             (
                 [three[0], input],
-                "\(input): is a documents dataset; prep merge joins the parts of prep mask --partition I/N"
+                "\(input): is not one part of a partitioned run (its manifest has no \"partition\"); nothing to merge"
             ),
             ([], "prep merge: no input datasets given"),
         ]

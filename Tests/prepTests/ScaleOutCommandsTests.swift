@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
 
-/// The scale-out path as users run it: `prep mask --partition` under GNU parallel
-/// (Scripts/cluster/mask-parallel), then `prep merge`: the single run's dataset.
+/// The scale-out path as users run it: `prep mask --partition` and `prep tokenize --partition`
+/// under GNU parallel (Scripts/cluster/mask-parallel, tokenize-parallel), then `prep merge`:
+/// the single run's dataset.
 final class ScaleOutCommandsTests: XCTestCase {
     private func ok(_ arguments: [String]) throws -> String {
         let r = try PrepProcess.run(arguments)
@@ -48,6 +49,51 @@ final class ScaleOutCommandsTests: XCTestCase {
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/" + name)),
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/single/" + name)), name)
         }
+    }
+
+    /// Scripts/cluster/tokenize-parallel: 4 tokenize parts of two directories (text and JSONL)
+    /// merged, then masked: the single tokenize + mask run's instance shards, byte for byte.
+    func testGNUParallelTokenizePartsMergeIntoTheSingleRun() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") else {
+            throw XCTSkip("GNU parallel is not installed (Scripts/setup installs it)")
+        }
+        let dir = try makeTemporaryDirectory("scale-out-tokenize-parallel")
+        let vocab = PrepProcess.root.appendingPathComponent("Vocab/bert-base-uncased/vocab.txt").path
+        let tokenizeOptions = [
+            "--vocab", vocab, "--input", PrepProcess.root.appendingPathComponent("Corpora/en").path,
+            PrepProcess.root.appendingPathComponent("Corpora/jsonl").path, "--shard-tokens", "20000",
+        ]
+        _ = try ok(["tokenize"] + tokenizeOptions + ["--output", dir + "/docs"])
+        let script = PrepProcess.root.appendingPathComponent("Scripts/cluster/tokenize-parallel").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: script)
+        p.arguments = ["4", dir + "/merged-docs"] + tokenizeOptions
+        p.environment = ProcessInfo.processInfo.environment.merging(["PREP": PrepProcess.executable.path]) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, errText)
+        for i in 0..<4 {
+            let m = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir + "/merged-docs.parts/part-\(i)/manifest.json")))
+            XCTAssertEqual(((m as! [String: Any])["config"] as! [String: String])["partition"], "\(i)/4")
+        }
+        _ = try ok(["mask", "--input", dir + "/docs", "--output", dir + "/single"] + Self.maskOptions)
+        _ = try ok(["mask", "--input", dir + "/merged-docs", "--output", dir + "/merged"] + Self.maskOptions)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/single").sorted()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/merged").sorted(), names)
+        XCTAssertGreaterThan(names.filter { $0.hasSuffix(".drbs") }.count, 4)
+        for name in names where name != "manifest.json" {
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/" + name)),
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/single/" + name)), name)
+        }
+        let bad = try PrepProcess.run(["tokenize"] + tokenizeOptions + ["--output", dir + "/x", "--partition", "4/4"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("--partition must be I/N with 0 ≤ I < N"), bad.err)
     }
 
     func testMergeCommandSummaryAndErrors() throws {

@@ -53,6 +53,11 @@ enum TSVReader {
             cells.removeAll(keepingCapacity: true)
             fieldRanges(l.bytes, into: &cells)
             guard cells.count == names.count else {
+                if l.bytes.isEmpty {
+                    throw TaskDataError(
+                        path: path, line: l.number,
+                        detail: "blank line (a row needs \(names.count) tab-separated fields)")
+                }
                 throw TaskDataError(
                     path: path, line: l.number,
                     detail: "ragged row: \(cells.count) tab-separated fields, the header has \(names.count)")

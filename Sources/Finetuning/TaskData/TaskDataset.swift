@@ -22,7 +22,7 @@ public struct TaskDataset: Sendable {
         _ file: URL, options: TaskDataOptions, tokenizer: BertTokenizer, labelNames: [String]?
     ) throws -> TaskDataset {
         let path = file.path
-        guard options.maxLength >= 3 || options.maxLength == 0 else {
+        guard options.maxLength >= 3 else {
             throw TaskDataError(path: path, detail: "max length \(options.maxLength) leaves no room for [CLS] A [SEP]")
         }
         if let k = options.numLabels, options.kind == .classification, k < 2 {
@@ -45,7 +45,7 @@ public struct TaskDataset: Sendable {
         let encoder = try tokenizer.makeEncoder()
         var encoding = Encoding()
         let encodeOptions = EncodeOptions(
-            addSpecialTokens: true, maxLength: options.maxLength == 0 ? nil : options.maxLength)
+            addSpecialTokens: true, maxLength: options.maxLength)
         var examples: [EncodedExample] = []
         examples.reserveCapacity(rows.count)
         for (i, row) in rows.enumerated() {

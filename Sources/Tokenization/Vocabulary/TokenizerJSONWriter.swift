@@ -5,22 +5,45 @@
 import Foundation
 
 public enum TokenizerJSONWriter {
+    /// How `[CLS]`/`[SEP]` are added: `bertProcessing` as HF `tokenizers` saves a
+    /// `BertWordPieceTokenizer` (its `save` writes no final newline), `templateProcessing` as
+    /// `transformers` converts a `BertTokenizer` into a fast one (final newline).
+    public enum PostProcessor: Sendable { case bertProcessing, templateProcessing }
+
     /// The bytes of `tokenizer.json` for `vocabulary` (token id = position) with `normalizer`'s
-    /// BertNormalizer settings. Token strings are copied byte for byte: only `"`, `\` and
-    /// control characters are escaped, so no Unicode normalization or `\u` rewriting can turn
-    /// one token into another (Foundation's JSON writer would compare keys as Swift strings,
-    /// which merges canonically equivalent tokens). Our-only settings (`unicode`,
+    /// BertNormalizer settings, in the `transformers` layout. Token strings are copied byte for
+    /// byte: only `"`, `\` and control characters are escaped, so no Unicode normalization or `\u`
+    /// rewriting can turn one token into another (Foundation's JSON writer would compare keys as
+    /// Swift strings, which merges canonically equivalent tokens). Our-only settings (`unicode`,
     /// `preNormalization`) have no BertNormalizer field and are not written.
     public static func bytes(for vocabulary: Vocabulary, normalizer: NormalizerOptions) -> [UInt8] {
         let w = vocabulary.wordPiece
+        let special = vocabulary.special
+        func named(_ id: UInt32?) -> (token: String, id: Int)? { id.map { (vocabulary.token(for: $0), Int($0)) } }
+        return bytes(
+            tokens: vocabulary.tokens,
+            addedTokens: vocabulary.addedTokens,
+            normalizer: normalizer, continuationPrefix: w.continuationPrefix, unknownToken: w.unknownToken,
+            maxInputCharsPerWord: w.maxInputCharsPerWord,
+            classifier: named(special.classifier), separator: named(special.separator),
+            postProcessor: .templateProcessing)
+    }
+
+    /// The bytes of `tokenizer.json` from its parts; the post-processor is written only when
+    /// both `classifier` and `separator` are given.
+    public static func bytes(
+        tokens: [String], addedTokens: [AddedToken], normalizer: NormalizerOptions,
+        continuationPrefix: String, unknownToken: String, maxInputCharsPerWord: Int,
+        classifier: (token: String, id: Int)?, separator: (token: String, id: Int)?,
+        postProcessor: PostProcessor
+    ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(vocabulary.tokens.reduce(64 * 1024) { $0 + $1.utf8.count + 16 })
+        out.reserveCapacity(tokens.reduce(64 * 1024) { $0 + $1.utf8.count + 16 })
         func put(_ s: String) { out += s.utf8 }
         func string(_ s: String) { appendJSONString(s, to: &out) }
 
         put("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": [")
-        let added = vocabulary.addedTokens.sorted { $0.id < $1.id }
-        for (k, a) in added.enumerated() {
+        for (k, a) in addedTokens.sorted(by: { $0.id < $1.id }).enumerated() {
             put(
                 k == 0
                     ? "\n    {\n      \"id\": \(a.id),\n      \"content\": "
@@ -29,7 +52,7 @@ public enum TokenizerJSONWriter {
             put(",\n      \"single_word\": false,\n      \"lstrip\": false,\n      \"rstrip\": false,\n")
             put("      \"normalized\": false,\n      \"special\": \(a.special)\n    }")
         }
-        put(added.isEmpty ? "],\n" : "\n  ],\n")
+        put(addedTokens.isEmpty ? "],\n" : "\n  ],\n")
 
         let strip = normalizer.stripAccents.map { String($0) } ?? "null"
         put("  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": \(normalizer.cleanText),\n")
@@ -37,8 +60,14 @@ public enum TokenizerJSONWriter {
         put("    \"lowercase\": \(normalizer.lowercase)\n  },\n")
         put("  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n")
 
-        if let cls = vocabulary.special.classifier, let sep = vocabulary.special.separator {
-            let c = vocabulary.token(for: cls), s = vocabulary.token(for: sep)
+        switch (classifier, separator, postProcessor) {
+        case let ((c, cls)?, (s, sep)?, .bertProcessing):
+            put("  \"post_processor\": {\n    \"type\": \"BertProcessing\",\n    \"sep\": [\n      ")
+            string(s)
+            put(",\n      \(sep)\n    ],\n    \"cls\": [\n      ")
+            string(c)
+            put(",\n      \(cls)\n    ]\n  },\n")
+        case let ((c, cls)?, (s, sep)?, .templateProcessing):
             func special(_ token: String, _ type: Int) {
                 put("      {\n        \"SpecialToken\": {\n          \"id\": ")
                 string(token)
@@ -62,29 +91,30 @@ public enum TokenizerJSONWriter {
                 put(k == 0 ? "\n        ]\n      },\n" : "\n        ]\n      }\n")
             }
             put("    }\n  },\n")
-        } else {
+        default:
             put("  \"post_processor\": null,\n")
         }
 
         put("  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ")
-        string(w.continuationPrefix)
+        string(continuationPrefix)
         put(",\n    \"cleanup\": true\n  },\n")
         put("  \"model\": {\n    \"type\": \"WordPiece\",\n    \"unk_token\": ")
-        string(w.unknownToken)
+        string(unknownToken)
         put(",\n    \"continuing_subword_prefix\": ")
-        string(w.continuationPrefix)
-        put(",\n    \"max_input_chars_per_word\": \(w.maxInputCharsPerWord),\n    \"vocab\": {")
-        for (id, t) in vocabulary.tokens.enumerated() {
+        string(continuationPrefix)
+        put(",\n    \"max_input_chars_per_word\": \(maxInputCharsPerWord),\n    \"vocab\": {")
+        for (id, t) in tokens.enumerated() {
             put(id == 0 ? "\n      " : ",\n      ")
             string(t)
             put(": \(id)")
         }
-        put(vocabulary.tokens.isEmpty ? "}\n  }\n}\n" : "\n    }\n  }\n}\n")
+        put(tokens.isEmpty ? "}\n  }\n}" : "\n    }\n  }\n}")
+        if postProcessor == .templateProcessing { put("\n") }
         return out
     }
 
     /// A JSON string literal of `s`'s UTF-8 bytes, escaping only what JSON requires.
-    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    public static func appendJSONString(_ s: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {

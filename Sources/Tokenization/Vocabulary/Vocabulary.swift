@@ -16,11 +16,13 @@ public struct SpecialTokenIDs: Sendable, Equatable {
 
 /// A token matched verbatim in the raw text before normalization (HF "added token"
 /// with `normalized: false`), e.g. `[CLS]` or `[MASK]` typed into the input.
-struct AddedToken: Sendable, Equatable {
-    var content: String
-    var id: Int32
-    var special: Bool
-    init(content: String, id: Int32, special: Bool) { self.content = content; self.id = id; self.special = special }
+public struct AddedToken: Sendable, Equatable {
+    public var content: String
+    public var id: Int32
+    public var special: Bool
+    public init(content: String, id: Int32, special: Bool) {
+        self.content = content; self.id = id; self.special = special
+    }
 }
 
 /// WordPiece model settings (`model` in `tokenizer.json`; BERT defaults for vocab.txt).
