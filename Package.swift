@@ -65,13 +65,15 @@ let package = Package(
         .target(
             name: "Training", dependencies: ["Batches", "COpenBLAS", "CZlib", "CMPI"], swiftSettings: fastTraining),
         // Fine-tuning: labelled task files, GLUE's metrics, the sequence classifier (issue 15).
-        .target(name: "Finetuning", dependencies: ["Tokenization"], path: "Sources/Finetuning", swiftSettings: fast),
+        .target(
+            name: "Finetuning", dependencies: ["Tokenization", "Training"], path: "Sources/Finetuning",
+            swiftSettings: fast),
         .target(name: "CFuzzing"),
         .target(name: "DrbertDataABI", dependencies: ["Batches", "Loading"], swiftSettings: fast),
         .executableTarget(
             name: "prep",
             dependencies: [
-                "Tokenization", "Corpus", "Shards", "Masking", "Batches", "Loading", "Training",
+                "Tokenization", "Corpus", "Shards", "Masking", "Batches", "Loading", "Training", "Finetuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -93,7 +95,9 @@ let package = Package(
         .testTarget(
             name: "DrbertDataABITests", dependencies: ["DrbertDataABI", "Batches", "Corpus", "Loading", "Shards"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Batches"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FinetuningTests", dependencies: ["Finetuning", "Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "FinetuningTests", dependencies: ["Finetuning", "Training", "Tokenization"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "prepTests",
             dependencies: [

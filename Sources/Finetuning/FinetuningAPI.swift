@@ -17,3 +17,10 @@
 //   (GLUE's definitions, as scikit-learn / SciPy compute them).
 //
 // Model side:
+// - `FineTuneJob(...).run(epochDone:)` → `FineTuneJob.Summary`: `prep finetune` (vocabulary
+//   check, task files, classifier from `--init`, training, DIR/metrics.jsonl, the model directory).
+// - `FineTuneOptions`, `SiFTOptions`, `EpochMetrics` (one line of metrics.jsonl).
+// - `SequenceClassifier` (BertForSequenceClassification on `EncoderNetwork`), `HeadKind`,
+//   `ClassifierBatch`, `.accumulate`, `.accumulateSiFT`, `.predict`; `FineTuner` (the loop).
+// - `FineTunedModel.isFineTuned/.load/.export`: the fine-tuned directory (`prep predict`, `prep export`).
+// - `Prediction.run(model:input:batchSize:)` → `Prediction.Row`s: `prep predict`.

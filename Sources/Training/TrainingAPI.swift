@@ -19,6 +19,9 @@
 //   ProcessGroup (.join, .single, .rank, .size, .abort, .finish), Trainer(...group:), Trainer.rowsPerRank
 //   RankSliceSource, Batch.rows(_:)                 data-parallel training under MPI (Distributed/)
 //   TrainingError (.description, .exitCode)        every failure, naming the file or step
+//   EncoderNetwork (setInputs, embed, encode, hiddenGradient, backward, backwardEmbeddings,
+//     step, load, safetensors), PretrainedEncoder.locate   the encoder as a block for the
+//                                                   Finetuning module's heads (FineTuning/)
 //
 // Inside: Ops/ holds the kernels, TransformerEncoder + Decoders/ + MLMHead make up
 // MaskedLanguageModel, whose arenas are laid out by ParameterLayout and ActivationArena.

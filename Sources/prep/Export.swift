@@ -1,4 +1,5 @@
 import ArgumentParser
+import Finetuning
 import Foundation
 import Shards
 import Tokenization
@@ -48,6 +49,19 @@ struct Export: ParsableCommand {
             throw ExitCode(2)
         }
         try reportingErrors {
+            // A fine-tuned model directory is already transformers' layout: copied as it is.
+            if FineTunedModel.isFineTuned(runDirectory) {
+                let files = try FineTunedModel.export(runDirectory, to: output)
+                if json {
+                    try printJSONSummary(
+                        ["checkpoint": runDirectory, "output": output, "architecture": "BertForSequenceClassification"])
+                } else {
+                    print(
+                        "exported the fine-tuned BertForSequenceClassification \(runDirectory) to \(output) (\(files.count) files)"
+                    )
+                }
+                return
+            }
             let vocabulary: String
             if let vocab {
                 try RunVocabulary.check(vocab, run: runDirectory)

@@ -20,6 +20,8 @@ struct Prep: ParsableCommand {
             Train.self,
             Eval.self,
             Export.self,
+            FinetuneCommand.self,
+            PredictCommand.self,
             Compare.self,
         ]
     )

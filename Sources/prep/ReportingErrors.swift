@@ -1,4 +1,5 @@
 import ArgumentParser
+import Finetuning
 import Foundation
 import Loading
 import Masking
@@ -50,6 +51,7 @@ struct ErrorReport: Equatable {
         case let e as LoaderError: return ErrorReport(message: e.description, exitCode: e.exitCode)
         case let e as TrainingError: return ErrorReport(message: e.description, exitCode: e.exitCode)
         case let e as TrainSettingsError: return ErrorReport(message: e.description, exitCode: 2)
+        case let e as TaskDataError: return ErrorReport(message: e.description, exitCode: e.exitCode)
         // Foundation's own errors escape only where a library did not wrap them; they keep
         // the status ArgumentParser gave them, 1 (2 for an unusable path, as above).
         case let e as DecodingError: return ErrorReport(message: Self.describe(e), exitCode: 1)
