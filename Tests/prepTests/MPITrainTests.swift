@@ -9,6 +9,13 @@ final class MPITrainTests: XCTestCase {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
+    /// The suite runs `tiny` with the debug build (seconds per run); `Scripts/parity/mpi` runs
+    /// the same tests on `mini` with the release build (DRBERT_MPI_MODEL, DRBERT_MPI_PREP).
+    static let model = ProcessInfo.processInfo.environment["DRBERT_MPI_MODEL"] ?? "tiny"
+    static let prep =
+        ProcessInfo.processInfo.environment["DRBERT_MPI_PREP"].map { URL(fileURLWithPath: $0) }
+        ?? PrepProcess.executable
+
     private func requireMPI() throws -> String {
         guard let m = Self.mpirun else { throw XCTSkip("mpirun is not installed (Scripts/setup installs openmpi-bin)") }
         return m
@@ -19,12 +26,12 @@ final class MPITrainTests: XCTestCase {
     private func train(ranks: Int, _ arguments: [String]) throws -> (status: Int32, err: String) {
         let p = Process()
         if ranks == 0 {
-            p.executableURL = PrepProcess.executable
+            p.executableURL = Self.prep
             p.arguments = arguments
         } else {
             p.executableURL = URL(fileURLWithPath: try requireMPI())
             p.arguments =
-                ["-np", String(ranks), "--allow-run-as-root", "--oversubscribe", PrepProcess.executable.path]
+                ["-np", String(ranks), "--allow-run-as-root", "--oversubscribe", Self.prep.path]
                 + arguments
         }
         let err = Pipe()
@@ -36,10 +43,10 @@ final class MPITrainTests: XCTestCase {
         return (p.terminationStatus, String(decoding: e, as: UTF8.self))
     }
 
-    /// `mini` on tiny synthetic batches: a few seconds per run.
+    /// `Self.model` on tiny synthetic batches: a few seconds per run.
     private func common(decoder: String = "mlm", batch: Int = 4, steps: Int = 10) -> [String] {
         [
-            "train", "--synthetic-vocab", "120", "--model", "mini", "--decoder", decoder, "--steps", String(steps),
+            "train", "--synthetic-vocab", "120", "--model", Self.model, "--decoder", decoder, "--steps", String(steps),
             "--batch-size", String(batch), "--max-length", "8", "--max-predictions", "2", "--lr", "1e-3",
             "--warmup", "2", "--seed", "11", "--threads", "1",
         ]
@@ -78,9 +85,15 @@ final class MPITrainTests: XCTestCase {
             let x = try tensorData(a + "/" + name), y = try tensorData(b + "/" + name)
             XCTAssertEqual(x.header, y.header, name, file: file, line: line)
             XCTAssertEqual(x.values.count, y.values.count, name, file: file, line: line)
-            var worst: Float = 0
-            for (u, v) in zip(x.values, y.values) { worst = max(worst, abs(u - v) / max(abs(u), 1e-3)) }
-            XCTAssertLessThanOrEqual(worst, 1e-4, "\(name): largest relative difference", file: file, line: line)
+            // Relative to the file's norm: element-wise, AdamW turns a summation-order difference
+            // in a near-zero gradient into a difference of order lr in that one weight.
+            var difference = 0.0, norm = 0.0
+            for (u, v) in zip(x.values, y.values) {
+                difference += Double(u - v) * Double(u - v)
+                norm += Double(u) * Double(u)
+            }
+            let relative = (difference / max(norm, 1e-30)).squareRoot()
+            XCTAssertLessThanOrEqual(relative, 1e-5, "\(name): ‖a − b‖ / ‖a‖", file: file, line: line)
         }
     }
 
@@ -193,7 +206,7 @@ final class MPITrainTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mpirun)
         p.arguments =
-            ["-np", "2", "--allow-run-as-root", "--oversubscribe", PrepProcess.executable.path]
+            ["-np", "2", "--allow-run-as-root", "--oversubscribe", Self.prep.path]
             + common(steps: 100000) + ["--out", dir + "/r"]
         let err = Pipe()
         p.standardError = err
@@ -238,7 +251,7 @@ final class MPITrainTests: XCTestCase {
     func testALaunchWithoutOpenMPIIsOneLineExitTwo() throws {
         let dir = try makeTemporaryDirectory("mpi-missing")
         let p = Process()
-        p.executableURL = PrepProcess.executable
+        p.executableURL = Self.prep
         p.arguments = common(steps: 2) + ["--out", dir + "/r"]
         p.environment = ProcessInfo.processInfo.environment.merging([
             "OMPI_COMM_WORLD_SIZE": "2", "DRBERT_MPI_LIBRARY": "libmpi-that-is-not-here.so",
