@@ -156,7 +156,7 @@ package enum SafeTensors {
 /// Atomic file replacement: write a temporary sibling, fsync, rename, fsync the directory.
 /// The temporary is hidden (`.NAME.tmp-PID`, the shards' convention), so a kill mid-write
 /// leaves nothing that looks like a finished file or a checkpoint.
-enum AtomicFile {
+public enum AtomicFile {
     static func temporaryName(for path: String) -> String {
         let ns = path as NSString
         return ns.deletingLastPathComponent.isEmpty
@@ -165,7 +165,7 @@ enum AtomicFile {
                 ".\(ns.lastPathComponent).tmp-\(getpid())")
     }
 
-    static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String) throws {
         let tmp = temporaryName(for: path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw TrainingError.io(tmp, "cannot create file")

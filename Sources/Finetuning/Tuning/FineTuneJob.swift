@@ -113,7 +113,7 @@ public struct FineTuneJob {
         encoder.outputFormatting = [.sortedKeys]
         let history = try tuner.run { m in
             lines.append(try encoder.encode(m)); lines.append(0x0A)
-            try AtomicWrite.write(lines, to: output + "/metrics.jsonl")
+            try AtomicFile.write(lines, to: output + "/metrics.jsonl")
             epochDone(m)
         }
         let record = FineTunedModel.Record(

@@ -103,10 +103,10 @@ public struct FineTunedModel: Sendable {
             ("tokenizer_config.json", try json(tokenizerConfig)),
             ("special_tokens_map.json", try json(special)),
         ]
-        for (name, data) in files { try AtomicWrite.write(data, to: dir + "/" + name) }
+        for (name, data) in files { try AtomicFile.write(data, to: dir + "/" + name) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicWrite.write(try encoder.encode(record), to: dir + "/" + marker)
+        try AtomicFile.write(try encoder.encode(record), to: dir + "/" + marker)
     }
 
     /// A fine-tuned directory's record, classifier (weights loaded) and tokenizer.
@@ -150,7 +150,7 @@ public struct FineTunedModel: Sendable {
                 guard let d = fm.contents(atPath: dir + "/" + n) else {
                     throw TrainingError.badCheckpoint(dir, "\(n) is missing")
                 }
-                try AtomicWrite.write(d, to: staging + "/" + n)
+                try AtomicFile.write(d, to: staging + "/" + n)
             }
             if fm.fileExists(atPath: output) { try? fm.removeItem(atPath: output) }
             guard rename(staging, output) == 0 else {
@@ -161,32 +161,5 @@ public struct FineTunedModel: Sendable {
             throw error
         }
         return names
-    }
-}
-
-/// Temp name, fsync, rename, fsync the directory: a file under its final name is complete.
-enum AtomicWrite {
-    static func write(_ data: Data, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TrainingError.io(tmp, "cannot open for writing: errno \(errno)") }
-        var ok = true
-        data.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let w = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if w <= 0 { ok = false; break }
-                done += w
-            }
-        }
-        if ok { ok = fsync(fd) == 0 }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw TrainingError.io(path, "write failed (disk full?): errno \(errno)")
-        }
-        let dir = (path as NSString).deletingLastPathComponent
-        let d = open(dir.isEmpty ? "." : dir, O_RDONLY)
-        if d >= 0 { fsync(d); close(d) }
     }
 }
