@@ -158,11 +158,11 @@ package enum SafeTensors {
 /// leaves nothing that looks like a finished file or a checkpoint.
 public enum AtomicFile {
     static func temporaryName(for path: String) -> String {
-        let ns = path as NSString
-        return ns.deletingLastPathComponent.isEmpty
-            ? ".\(ns.lastPathComponent).tmp-\(getpid())"
-            : (ns.deletingLastPathComponent as NSString).appendingPathComponent(
-                ".\(ns.lastPathComponent).tmp-\(getpid())")
+        // Split by hand, as `syncDirectory`: Foundation's path helpers trap on one-character
+        // paths such as `g` (swift-corelibs-foundation, Swift 6.3).
+        let hidden = { (name: Substring) in ".\(name).tmp-\(getpid())" }
+        guard let slash = path.lastIndex(of: "/") else { return hidden(Substring(path)) }
+        return String(path[...slash]) + hidden(path[path.index(after: slash)...])
     }
 
     public static func write(_ data: Data, to path: String) throws {
