@@ -117,11 +117,19 @@ final class ParameterArena {
     }
 }
 
-/// Small deterministic generator for initialisation and synthetic data.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+/// Small deterministic generator for initialisation, synthetic data and fine-tuning's
+/// shuffles and noise; `mix` is its finaliser, a bijective 64-bit hash.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    @inline(__always)
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E3779B97F4A7C15
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E3779B97F4A7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
@@ -129,7 +137,7 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
     /// Standard normal (Box–Muller).
-    mutating func nextGaussian() -> Double {
+    public mutating func nextGaussian() -> Double {
         let u1 = max(Double(next() >> 11) * 0x1.0p-53, 1e-300)
         let u2 = Double(next() >> 11) * 0x1.0p-53
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)

@@ -18,6 +18,7 @@
 //   Parallel.threads, BLASThreads (.set, .ensureTunedKernel, .stopIdlePool)   threads
 //   ProcessGroup (.join, .single, .rank, .size, .abort, .finish), Trainer(...group:), Trainer.rowsPerRank
 //   RankSliceSource, Batch.rows(_:)                 data-parallel training under MPI (Distributed/)
+//   SplitMix64 (.next, .nextGaussian, .mix)        the seeded generator of initialisation and fine-tuning
 //   AtomicFile.write(_:to:)                        temp name (hidden), fsync, rename, fsync the directory
 //   TrainingError (.description, .exitCode)        every failure, naming the file or step
 //   EncoderNetwork (setInputs, embed, encode, hiddenGradient, backward, backwardEmbeddings,

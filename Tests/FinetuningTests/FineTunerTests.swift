@@ -19,7 +19,7 @@ final class FineTunerTests: XCTestCase {
     /// `count` examples [CLS] w… [SEP]; 40% contain token 7 (label 1), so the majority class
     /// (0) scores 0.6.
     static func task(count: Int, seed: UInt64) -> TaskDataset {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let examples = (0..<count).map { i -> EncodedExample in
             let n = 3 + Int(rng.next() % 5)
             var words = (0..<n).map { _ in Int32(8 + rng.next() % 16) }

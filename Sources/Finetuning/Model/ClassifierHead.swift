@@ -126,28 +126,6 @@ struct ClassifierHead {
 enum HeadDropout {
     static func mask(count: Int, p: Float, key: UInt64) -> [Bool] {
         let threshold = UInt64(Double(p) * 18_446_744_073_709_551_615.0)
-        return (0..<count).map { SplitMix.mix(key &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) >= threshold }
-    }
-}
-
-/// SplitMix64: the head's dropout hash and the fine-tuning run's shuffles and noise.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return Self.mix(state &- 0x9E37_79B9_7F4A_7C15)
-    }
-    /// Standard normal (Box–Muller).
-    mutating func nextGaussian() -> Double {
-        let u1 = max(Double(next() >> 11) * 0x1.0p-53, 1e-300)
-        let u2 = Double(next() >> 11) * 0x1.0p-53
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        return (0..<count).map { SplitMix64.mix(key &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) >= threshold }
     }
 }

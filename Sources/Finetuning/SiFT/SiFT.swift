@@ -114,7 +114,7 @@ extension SequenceClassifier {
 
 /// δ₀ for SiFT: N(0, ε²) clipped to ±2ε, from the run's seeded generator.
 struct PerturbationNoise {
-    var rng: SplitMix
+    var rng: SplitMix64
     mutating func draw(count: Int, epsilon e: Float) -> [Float] {
         (0..<count).map { _ in min(max(Float(rng.nextGaussian()) * e, -2 * e), 2 * e) }
     }

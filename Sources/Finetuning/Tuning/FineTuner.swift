@@ -21,8 +21,8 @@ public final class FineTuner {
     /// Runs every epoch; `epochDone` gets each epoch's metrics (to write them) before the next.
     public func run(epochDone: (EpochMetrics) throws -> Void) throws -> [EpochMetrics] {
         let total = updatesPerEpoch * options.epochs
-        var rng = SplitMix(seed: options.seed)
-        var noise = PerturbationNoise(rng: SplitMix(seed: options.seed ^ 0x5349_4654))
+        var rng = SplitMix64(seed: options.seed)
+        var noise = PerturbationNoise(rng: SplitMix64(seed: options.seed ^ 0x5349_4654))
         var history: [EpochMetrics] = []
         let h = classifier.network.config.hiddenSize
         for epoch in 1...options.epochs {
