@@ -11,14 +11,19 @@ Writes into Tests/TokenizationTests/Fixtures/:
   corpus-<vocab>-<lower|cased>.jsonl.zst
                                      every line of every Corpora/ file encoded with special
                                      tokens: {"file","line","ids"} (zstd -19, needs the zstd CLI)
+  corpus-bert-base-multilingual-cased-cased.jsonl.zst
+                                     the same for mBERT (Vocab/bert-base-multilingual-cased,
+                                     cased only: the model's own setting), first 500 lines of
+                                     each Corpora/ file; HF's tokenizer.json and vocab.txt
+                                     pipelines must agree before it is written
 The first line of every fixture is a header naming this script and the reference version.
 Swift tests read these files; nothing in them is produced by our own code.
 """
-import json, os, subprocess, sys
+import itertools, json, os, subprocess, sys
 from pathlib import Path
 
 import tokenizers
-from tokenizers import BertWordPieceTokenizer
+from tokenizers import BertWordPieceTokenizer, Tokenizer
 
 REFERENCE_VERSION = "0.23.3"
 assert tokenizers.__version__ == REFERENCE_VERSION, (
@@ -31,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "Tests/TokenizationTests/Fixtures"
 CORPORA = ROOT / "Corpora"
 VOCABS = ["bert-base-uncased", "bert-base-chinese"]
+# Cased-only vocabularies (fixtures and live parity with lowercase off; Scripts/reference/mbert_vocab.py).
+MBERT = "bert-base-multilingual-cased"
+MBERT_LINES_PER_FILE = 500  # keeps the fixture small; the live parity script reads whole files
 HEADER = {"fixture_header": True, "generator": "Scripts/reference/tokenizer_fixtures.py",
           "tokenizers": REFERENCE_VERSION}
 
@@ -40,6 +48,12 @@ def reference(vocab: str, lowercase: bool) -> BertWordPieceTokenizer:
     strip_accents=None -> follows lowercase), BertPreTokenizer, WordPiece(##, 100 chars),
     [PAD] [UNK] [CLS] [SEP] [MASK] as added special tokens, BertProcessing."""
     return BertWordPieceTokenizer(str(ROOT / "Vocab" / vocab / "vocab.txt"), lowercase=lowercase)
+
+
+def mbert_reference() -> Tokenizer:
+    """mBERT as HF loads the vendored tokenizer.json (BertNormalizer lowercase=False,
+    strip_accents=None: accents kept)."""
+    return Tokenizer.from_file(str(ROOT / "Vocab" / MBERT / "tokenizer.json"))
 
 
 def corpus_lines(path: Path):
@@ -115,6 +129,19 @@ def write_edge_cases():
           f"{path.stat().st_size} bytes", file=sys.stderr)
 
 
+def write_zst(path: Path, lines):
+    raw = ("\n".join(lines) + "\n").encode()
+    plain = path.with_suffix(".plain.tmp")
+    tmp = path.with_suffix(".zst.tmp")
+    plain.write_bytes(raw)
+    # From a file, not stdin, so the frame header records the content size (a reader
+    # may size its buffer with ZSTD_getFrameContentSize); one frame, default window.
+    subprocess.run(["zstd", "-q", "-19", "-f", "--no-progress", str(plain), "-o", str(tmp)], check=True)
+    plain.unlink()
+    os.replace(tmp, path)
+    return len(raw)
+
+
 def write_corpus():
     files = corpus_files()
     inputs = [(str(p.relative_to(CORPORA)), n, t) for p in files for n, t in corpus_lines(p)]
@@ -129,24 +156,40 @@ def write_corpus():
                 lines.append(json.dumps({"file": f, "line": n, "ids": e.ids}, separators=(",", ":")))
             name = f"corpus-{vocab}-{'lower' if lowercase else 'cased'}.jsonl.zst"
             path = FIXTURES / name
-            raw = ("\n".join(lines) + "\n").encode()
-            plain = path.with_suffix(".plain.tmp")
-            tmp = path.with_suffix(".zst.tmp")
-            plain.write_bytes(raw)
-            # From a file, not stdin, so the frame header records the content size (a reader
-            # may size its buffer with ZSTD_getFrameContentSize); one frame, default window.
-            subprocess.run(["zstd", "-q", "-19", "-f", "--no-progress", str(plain), "-o", str(tmp)], check=True)
-            plain.unlink()
-            os.replace(tmp, path)
+            size = write_zst(path, lines)
             tokens = sum(len(e.ids) for e in encs)
             print(f"{path.relative_to(ROOT)}: {len(inputs)} lines, {tokens} tokens, "
-                  f"{len(raw)} -> {path.stat().st_size} bytes", file=sys.stderr)
+                  f"{size} -> {path.stat().st_size} bytes", file=sys.stderr)
+
+
+def write_mbert_corpus():
+    files = corpus_files()
+    inputs = [(str(p.relative_to(CORPORA)), n, t) for p in files
+              for n, t in itertools.islice(corpus_lines(p), MBERT_LINES_PER_FILE)]
+    texts = [t for _, _, t in inputs]
+    encs = mbert_reference().encode_batch(texts, add_special_tokens=True)
+    # The Swift test checks both files against these ids, so HF must give them from both.
+    from_txt = reference(MBERT, lowercase=False).encode_batch(texts, add_special_tokens=True)
+    assert [e.ids for e in encs] == [e.ids for e in from_txt], "mBERT tokenizer.json and vocab.txt disagree"
+    lines = [json.dumps({**HEADER, "vocab": MBERT, "lowercase": False, "strip_accents": False,
+                         "files": [str(p.relative_to(CORPORA)) for p in files],
+                         "max_lines_per_file": MBERT_LINES_PER_FILE, "lines": len(inputs)})]
+    for (f, n, _), e in zip(inputs, encs):
+        lines.append(json.dumps({"file": f, "line": n, "ids": e.ids}, separators=(",", ":")))
+    path = FIXTURES / f"corpus-{MBERT}-cased.jsonl.zst"
+    size = write_zst(path, lines)
+    tokens = sum(len(e.ids) for e in encs)
+    unk = sum(e.ids.count(100) for e in encs)
+    print(f"{path.relative_to(ROOT)}: {len(inputs)} lines, {tokens} tokens ({unk} [UNK]), "
+          f"{size} -> {path.stat().st_size} bytes", file=sys.stderr)
 
 
 if __name__ == "__main__":
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    which = sys.argv[1:] or ["edge", "corpus"]
+    which = sys.argv[1:] or ["edge", "corpus", "mbert"]
     if "edge" in which:
         write_edge_cases()
     if "corpus" in which:
         write_corpus()
+    if "mbert" in which:
+        write_mbert_corpus()
