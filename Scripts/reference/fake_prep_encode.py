@@ -18,6 +18,7 @@ except ImportError:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tokenizer_fixtures import CORPORA, corpus_lines, reference  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("command", choices=["encode"])
@@ -28,7 +29,12 @@ ap.add_argument("--no-lowercase", action="store_true")
 args = ap.parse_args()
 if (args.format == "jsonl") != (args.input.suffix == ".jsonl"):
     sys.exit("fake prep: --format does not match the file")
-tok = reference(Path(args.vocab).parent.name, not args.no_lowercase)
+if args.vocab.endswith(".json"):  # its own normalizer, as `prep` reads it (--no-lowercase aside)
+    tok = Tokenizer.from_file(args.vocab)
+    if args.no_lowercase:
+        sys.exit("fake prep: --no-lowercase with a tokenizer.json is not faked")
+else:
+    tok = reference(Path(args.vocab).parent.name, not args.no_lowercase)
 items = list(corpus_lines(args.input.resolve()))
 corrupt = os.environ.get("FAKE_PREP_CORRUPT", "")
 rel = str(args.input.resolve().relative_to(CORPORA))

@@ -25,5 +25,7 @@ printf '#!/usr/bin/env bash\n"%s" "$@" | head -n -1\n' "$PWD/$fake" > "$tmp/shor
 check "missing line is reported" 1 "prep printed 98" env PREP="$tmp/short-prep" Scripts/parity/tokenizer Corpora/jsonl/wiki-style.jsonl
 printf '#!/bin/sh\necho "prep: boom" >&2; exit 2\n' > "$tmp/bad-prep"; chmod +x "$tmp/bad-prep"
 check "failing prep is reported" 1 "exited 2: prep: boom" env PREP="$tmp/bad-prep" Scripts/parity/tokenizer Corpora/mixed/unicode-edge.txt
+printf '#!/usr/bin/env bash\necho "warning: x: 5 duplicate token(s)" >&2\n"%s" "$@"\n' "$PWD/$fake" > "$tmp/warn-prep"; chmod +x "$tmp/warn-prep"
+check "a prep warning is reported" 1 "warned: warning: x: 5 duplicate" env PREP="$tmp/warn-prep" Scripts/parity/tokenizer Corpora/mixed/unicode-edge.txt
 check "missing prep is a usage error" 2 "not found" env PREP=/nonexistent Scripts/parity/tokenizer
 exit $fail
