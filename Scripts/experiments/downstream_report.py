@@ -68,8 +68,12 @@ def mean_sd(values):
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
+def task():
+    return env("TASK", "Corpora/tasks/kjv-book").rstrip("/")
+
+
 def majority_baseline():
-    path = os.path.join(env("TASK", "Corpora/tasks/coherence"), "dev.tsv")
+    path = os.path.join(task(), "dev.tsv")
     labels = [l.rstrip("\n").split("\t")[-1] for l in open(path, encoding="utf-8").readlines()[1:]]
     top = max(labels.count(v) for v in set(labels))
     return top / len(labels), len(labels)
@@ -115,13 +119,13 @@ def report(out):
     cells = finetuning(out)
     baseline, dev_rows = majority_baseline()
     train_rows = max(0, sum(1 for _ in open(os.path.join(out, "ft-train.tsv"), encoding="utf-8")) - 1) \
-        if os.path.exists(os.path.join(out, "ft-train.tsv")) else env("FT_TRAIN", "1200")
+        if os.path.exists(os.path.join(out, "ft-train.tsv")) else "?"
     seconds = lambda name: open(os.path.join(out, name)).read().strip() if os.path.exists(os.path.join(out, name)) else "?"
     steps, batch, length = env("STEPS", "200"), env("BATCH", "16"), env("LENGTH", "64")
-    lines = ["### Downstream: mlm vs emd vs bpdec, fine-tuned on the coherence task", "",
+    lines = [f"### Downstream: mlm vs emd vs bpdec, fine-tuned on the {os.path.basename(task())} task", "",
              f"Pretraining: `{env('MODEL', 'mini')}`, {steps} steps × batch {batch} × length {length} "
              f"(= {int(steps) * int(batch) * int(length):,} token positions), lr {env('LR', '1e-3')}, warmup "
-             f"{int(steps) // 10}, linear decay, seed 1, on the task's train documents only "
+             f"{int(steps) // 10}, linear decay, seed 1, on the bundled tasks' train documents only "
              f"({seconds('pretrain-seconds')} s wall for all three, tokenizing and masking included).", "",
              "| decoder | pretraining FLOPs (trainer's report) | train loss, last 10% | pretraining s |",
              "|---|---:|---:|---:|"]
@@ -129,8 +133,9 @@ def report(out):
         if d in pre:
             p = pre[d]
             lines.append(f"| {d} | {p['flops']:.3e} | {p['loss_last10']:.4f} | {p['seconds']:.0f} |")
-    lines += ["", f"Fine-tuning: {train_rows or '?'} rows of `Corpora/tasks/coherence/train.tsv`, {env('EPOCHS', '1')} "
-              f"epoch(s), batch {env('FT_BATCH', '16')}, lr {env('FT_LR', '1e-4')}, warmup ratio "
+    lines += ["", f"Fine-tuning: {train_rows or '?'} rows of `{task()}/train.tsv`, {env('EPOCHS', '2')} "
+              f"epoch(s), batch {env('FT_BATCH', '32')}, lr {env('FT_LR', '5e-4')}, max length "
+              f"{env('FT_MAX_LENGTH', '64')}, warmup ratio "
               f"{env('FT_WARMUP', '0.1')}, seeds {env('SEEDS', '1 2 3')}; dev: {dev_rows} rows, majority-class "
               f"baseline accuracy {baseline:.4f} (MCC 0). The last epoch's dev metrics count (no selection on dev); "
               f"{seconds('finetune-seconds')} s wall for all fine-tuning runs.", ""]
@@ -148,7 +153,7 @@ def report(out):
                     cols.append(f"{m:.4f} ± {sd:.4f}")
                 lines.append(f"| {d} | {s} | {len(rs)} | " + " | ".join(cols) + " |")
     else:
-        lines.append("No fine-tuning results in this run (prep has no `finetune` subcommand yet, or PRETRAIN_ONLY=1).")
+        lines.append("No fine-tuning results in this run (PRETRAIN_ONLY=1).")
     lines += ["", "Plot: `docs/img/downstream.svg`. Produced by `Scripts/experiments/downstream`."]
     md = "\n".join(lines) + "\n"
     with open(os.path.join(out, "downstream.md"), "w", encoding="utf-8") as f:

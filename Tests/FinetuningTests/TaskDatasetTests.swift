@@ -85,4 +85,21 @@ final class TaskLabelTests: XCTestCase {
         XCTAssertEqual(dev.examples.filter { $0.label == 1 }.count, 334)
         XCTAssertTrue(train.examples.allSatisfy { $0.inputIDs.count <= 128 && $0.tokenTypeIDs.last == 1 })
     }
+
+    /// The single-sentence task: no pair column, so every token is of type 0.
+    func testBundledBookTaskLoads() throws {
+        let dir = TaskFixtures.packageRoot.appendingPathComponent("Corpora/tasks/kjv-book")
+        let options = TaskDataOptions(numLabels: 2, textColumn: "sentence", labelColumn: "label")
+        let train = try TaskDataset.load(
+            dir.appendingPathComponent("train.tsv"), options: options, tokenizer: TaskFixtures.tokenizer,
+            labelNames: nil)
+        let dev = try TaskDataset.load(
+            dir.appendingPathComponent("dev.tsv"), options: options, tokenizer: TaskFixtures.tokenizer,
+            labelNames: train.labelNames)
+        XCTAssertEqual(train.labelNames, ["0", "1"])
+        XCTAssertEqual(train.examples.count, 1889)
+        XCTAssertEqual(dev.examples.count, 522)
+        XCTAssertEqual(dev.examples.filter { $0.label == 1 }.count, 236)
+        XCTAssertTrue(train.examples.allSatisfy { $0.inputIDs.first == 101 && $0.tokenTypeIDs.allSatisfy { $0 == 0 } })
+    }
 }
