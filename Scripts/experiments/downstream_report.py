@@ -15,6 +15,8 @@ import statistics
 import sys
 
 BEGIN, END = "<!-- downstream:begin -->", "<!-- downstream:end -->"
+# 0.9 × 1M steps × 256 × 128 + 0.1 × 1M × 256 × 512 (BERT's appendix A.2 schedule).
+BERT_BASE_POSITIONS = 0.9e6 * 256 * 128 + 0.1e6 * 256 * 512
 METRICS = [("accuracy", "dev accuracy"), ("macro_f1", "dev macro-F1"), ("matthews_correlation", "dev MCC")]
 
 
@@ -133,8 +135,16 @@ def report(out):
         if d in pre:
             p = pre[d]
             lines.append(f"| {d} | {p['flops']:.3e} | {p['loss_last10']:.4f} | {p['seconds']:.0f} |")
+    ours = int(steps) * int(batch) * int(length)
+    lines += ["", f"For scale (the seeds' budgets): BERT-base was pretrained for 1M steps of 256 sequences, 128 "
+              f"tokens long for 90% of the steps and 512 for the rest (Devlin et al. 2019, appendix A.2), about "
+              f"{BERT_BASE_POSITIONS:.1e} token positions, {BERT_BASE_POSITIONS / ours:,.0f} times this run's; DeBERTa "
+              f"on 78 GB of text with 96 V100 GPUs (He et al. 2021); DrBERT/BPDec publish no pretraining recipe. "
+              f"This table compares the decoders at the very start of pretraining, not at the seeds' scale."]
+    updates = (f"{int(env('EPOCHS', '2')) * -(-int(train_rows) // int(env('FT_BATCH', '32')))} updates per run; "
+               if str(train_rows).isdigit() else "")
     lines += ["", f"Fine-tuning: {train_rows or '?'} rows of `{task()}/train.tsv`, {env('EPOCHS', '2')} "
-              f"epoch(s), batch {env('FT_BATCH', '32')}, lr {env('FT_LR', '5e-4')}, max length "
+              f"epoch(s) ({updates}with SiFT each update runs three forward and backward passes), batch {env('FT_BATCH', '32')}, lr {env('FT_LR', '5e-4')}, max length "
               f"{env('FT_MAX_LENGTH', '64')}, warmup ratio "
               f"{env('FT_WARMUP', '0.1')}, seeds {env('SEEDS', '1 2 3')}; dev: {dev_rows} rows, majority-class "
               f"baseline accuracy {baseline:.4f} (MCC 0). The last epoch's dev metrics count (no selection on dev); "
@@ -154,7 +164,8 @@ def report(out):
                 lines.append(f"| {d} | {s} | {len(rs)} | " + " | ".join(cols) + " |")
     else:
         lines.append("No fine-tuning results in this run (PRETRAIN_ONLY=1).")
-    lines += ["", "Plot: `docs/img/downstream.svg`. Produced by `Scripts/experiments/downstream`."]
+    lines += ["", "![dev accuracy per decoder, with and without SiFT](docs/img/downstream.svg)", "",
+              "Plot: `docs/img/downstream.svg`. Produced by `Scripts/experiments/downstream`."]
     md = "\n".join(lines) + "\n"
     with open(os.path.join(out, "downstream.md"), "w", encoding="utf-8") as f:
         f.write(md)
