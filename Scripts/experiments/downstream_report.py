@@ -150,8 +150,8 @@ def report(out):
               f"baseline accuracy {baseline:.4f} (MCC 0). The last epoch's dev metrics count (no selection on dev); "
               f"{seconds('finetune-seconds')} s wall for all fine-tuning runs.", ""]
     if cells:
-        lines += ["| decoder | SiFT | seeds | " + " | ".join(n for _, n in METRICS) + " |",
-                  "|---|---|---:|" + "---:|" * len(METRICS)]
+        lines += ["| decoder | SiFT | seeds | above majority | " + " | ".join(n for _, n in METRICS) + " |",
+                  "|---|---|---:|---:|" + "---:|" * len(METRICS)]
         for d in decoders:
             for s in ("off", "on"):
                 rs = cells.get((d, s), [])
@@ -161,7 +161,10 @@ def report(out):
                 for k, _ in METRICS:
                     m, sd = mean_sd([r[k] for r in rs if k in r])
                     cols.append(f"{m:.4f} ± {sd:.4f}")
-                lines.append(f"| {d} | {s} | {len(rs)} | " + " | ".join(cols) + " |")
+                # Runs still answering the majority class (the label prior) are counted apart: they
+                # make the sd, and they say more than the mean does.
+                above = sum(1 for r in rs if r.get("accuracy", 0) > baseline + 1e-9)
+                lines.append(f"| {d} | {s} | {len(rs)} | {above}/{len(rs)} | " + " | ".join(cols) + " |")
     else:
         lines.append("No fine-tuning results in this run (PRETRAIN_ONLY=1).")
     lines += ["", "![dev accuracy per decoder, with and without SiFT](docs/img/downstream.svg)", "",
